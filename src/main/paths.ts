@@ -1,0 +1,49 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where Tessera keeps state (DESIGN.md "Where state lives"). Every root can be overridden. */
+export interface TesseraPaths {
+  /** `$XDG_CONFIG_HOME/tessera`: vms/<id>.json, settings.json */
+  configDir: string;
+  /** `$XDG_RUNTIME_DIR/tessera`: control socket and one 0700 dir per running VM */
+  runtimeDir: string;
+  /** `$XDG_DATA_HOME/tessera`: disks, firmware vars, run logs */
+  dataDir: string;
+}
+
+export function defaultPaths(env: NodeJS.ProcessEnv = process.env): TesseraPaths {
+  const home = env.HOME ?? os.homedir();
+  const config = env.XDG_CONFIG_HOME || path.join(home, '.config');
+  const data = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
+  // Without a session runtime dir (root shells, containers) fall back to a per-user dir in /tmp:
+  // socket paths must stay short (108 bytes) and the dir is made 0700.
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const runtime = env.XDG_RUNTIME_DIR || path.join(os.tmpdir(), `tessera-runtime-${uid}`);
+  return {
+    configDir: path.join(config, 'tessera'),
+    runtimeDir: path.join(runtime, 'tessera'),
+    dataDir: path.join(data, 'tessera'),
+  };
+}
+
+/** Per-VM files; one place so the argv builder, supervisor and re-attach agree. */
+export function vmRuntimeFiles(runtimeDir: string, id: string) {
+  const dir = path.join(runtimeDir, id);
+  return {
+    dir,
+    qmp: path.join(dir, 'qmp.sock'),
+    vnc: path.join(dir, 'vnc.sock'),
+    serial: path.join(dir, 'serial.sock'),
+    pid: path.join(dir, 'qemu.pid'),
+    log: path.join(dir, 'qemu.log'),
+    serialLog: path.join(dir, 'serial.log'),
+    state: path.join(dir, 'state.json'),
+  };
+}
+export type VmRuntimeFiles = ReturnType<typeof vmRuntimeFiles>;
+
+export function vmDataFiles(dataDir: string, id: string) {
+  const dir = path.join(dataDir, 'vms', id);
+  return { dir, uefiVars: path.join(dir, 'OVMF_VARS.fd'), runLogs: path.join(dir, 'runs') };
+}
+export type VmDataFiles = ReturnType<typeof vmDataFiles>;
