@@ -1,0 +1,222 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { TesseraError } from '../../shared/errors';
+import type { VmInfo } from '../../shared/vm-spec';
+import { openCliSession, type CliSession } from './cli-link';
+import { createInputFromOptions, parseCreateOptions, requireName, UsageError } from './parse-options';
+import { runSerialConsole } from './serial-command';
+import { runServe } from './serve-command';
+
+const USAGE = `usage: tessera <command>
+
+  vm create NAME [--cpus N] [--memory MiB] [--disk PATH]... [--cdrom ISO]
+                 [--kernel K] [--initrd I] [--append ARGS] [--firmware bios|uefi]
+                 [--forward [udp:]HOSTPORT:GUESTPORT]... [--network user|none]
+                 [--vga std|virtio|none] [--display vnc|none] [--restart never|on-crash|always]
+  vm list [--json]            vm show NAME [--json]
+  vm start NAME [--wait-serial TEXT] [--timeout SECONDS]
+  vm stop NAME [--timeout SECONDS]
+  vm kill|reset|pause|resume|delete NAME
+  vm args NAME [--json]       vm log NAME [--lines N]
+  vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
+  host [--json]               serve [--port N]
+`;
+
+function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
+}
+
+function summary(vm: VmInfo) {
+  const { spec } = vm;
+  return {
+    id: vm.id,
+    name: spec.name,
+    state: vm.state,
+    cpus: spec.cpus,
+    memoryMiB: spec.memoryMiB,
+    since: vm.since,
+    ...(vm.pid !== undefined ? { pid: vm.pid } : {}),
+    restarts: vm.restarts,
+    ...(vm.lastError ? { lastError: vm.lastError } : {}),
+    spec,
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function describe(vm: VmInfo): string {
+  const s = vm.spec;
+  const lines = [
+    `${s.name}: ${vm.state}${vm.pid !== undefined ? ` (pid ${vm.pid})` : ''} since ${vm.since}`,
+    `  uuid ${s.uuid}`,
+    `  ${s.cpus} vCPU, ${s.memoryMiB} MiB, firmware ${s.firmware}, vga ${s.vga}, display ${s.display}, restart ${s.restartPolicy}`,
+    ...s.disks.map((d) => `  disk ${d.path} (${d.format}${d.readOnly ? ', read-only' : ''})`),
+    ...(s.cdrom ? [`  cdrom ${s.cdrom}`] : []),
+    ...(s.kernel
+      ? [`  kernel ${s.kernel.path}${s.kernel.initrd ? ` initrd ${s.kernel.initrd}` : ''}${s.kernel.append ? ` append "${s.kernel.append}"` : ''}`]
+      : []),
+    `  network ${s.network.mode}${s.network.forwards.map((f) => ` ${f.protocol}:${f.hostAddress}:${f.hostPort}->${f.guestPort}`).join('')}`,
+  ];
+  if (vm.lastError) lines.push(`  last error: ${vm.lastError.message}`, ...vm.lastError.logTail.map((l) => `    | ${l}`));
+  return lines.join('\n') + '\n';
+}
+
+async function vmCommand(session: CliSession, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { client } = session;
+  switch (sub) {
+    case 'create': {
+      const { values, positionals } = parseCreateOptions(rest);
+      const vm = await client.call('vm.create', createInputFromOptions(requireName(positionals, 'create'), values));
+      print(values.json === true, summary(vm), () => `created VM '${vm.id}'\n`);
+      return 0;
+    }
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const { vms, invalid } = await client.call('vm.list', {});
+      print(values.json === true, { vms: vms.map(summary), invalid }, () => {
+        const out = vms.length
+          ? table([
+              ['NAME', 'STATE', 'VCPUS', 'MEMORY'],
+              ...vms.map((v) => [v.id, v.state, String(v.spec.cpus), `${v.spec.memoryMiB} MiB`]),
+            ])
+          : 'no VMs yet: create one with `tessera vm create NAME ...`\n';
+        return out + invalid.map((i) => `warning: ${i.file} was not loaded: ${i.reason}\n`).join('');
+      });
+      return 0;
+    }
+    case 'show': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const vm = await client.call('vm.get', { id: requireName(positionals, 'show') });
+      print(values.json === true, summary(vm), () => describe(vm));
+      return 0;
+    }
+    case 'start': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'wait-serial': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const id = requireName(positionals, 'start');
+      const timeoutSeconds = values.timeout === undefined ? 60 : Number(values.timeout);
+      const vm = await client.call('vm.start', { id });
+      if (values['wait-serial'] !== undefined) {
+        await client.call('vm.waitSerial', { id, text: values['wait-serial'], timeoutSeconds });
+      }
+      print(values.json === true, summary(vm), () => `started VM '${id}' (pid ${vm.pid ?? '?'})\n`);
+      return 0;
+    }
+    case 'stop': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { timeout: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const id = requireName(positionals, 'stop');
+      const vm = await client.call('vm.stop', {
+        id,
+        ...(values.timeout !== undefined ? { timeoutSeconds: Number(values.timeout) } : {}),
+      });
+      print(values.json === true, summary(vm), () => `VM '${id}' is ${vm.state}\n`);
+      return 0;
+    }
+    case 'kill':
+    case 'reset':
+    case 'pause':
+    case 'resume': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const id = requireName(positionals, sub);
+      const vm = await client.call(`vm.${sub}`, { id });
+      print(values.json === true, summary(vm), () => `VM '${id}' is ${vm.state}\n`);
+      return 0;
+    }
+    case 'delete': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const id = requireName(positionals, 'delete');
+      await client.call('vm.delete', { id });
+      process.stdout.write(`deleted VM '${id}' (its disks were kept)\n`);
+      return 0;
+    }
+    case 'args': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const { argv } = await client.call('vm.args', { id: requireName(positionals, 'args') });
+      print(values.json === true, argv, () => argv.join('\n') + '\n');
+      return 0;
+    }
+    case 'log': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { lines: { type: 'string' } } });
+      const { lines } = await client.call('vm.log', {
+        id: requireName(positionals, 'log'),
+        ...(values.lines !== undefined ? { lines: Number(values.lines) } : {}),
+      });
+      process.stdout.write(lines.map((l) => l + '\n').join(''));
+      return 0;
+    }
+    case 'screenshot': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const [id, out] = positionals;
+      if (!id || !out) throw new UsageError('usage: tessera vm screenshot NAME OUT.png');
+      const shot = await client.call('vm.screenshot', { id });
+      await fsp.writeFile(path.resolve(out), Buffer.from(shot.pngBase64, 'base64'));
+      process.stdout.write(`wrote ${out} (${shot.width}x${shot.height})\n`);
+      return 0;
+    }
+    case 'serial': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      return runSerialConsole(session, requireName(positionals, 'serial'));
+    }
+    default:
+      throw new UsageError(sub ? `unknown command 'vm ${sub}'\n${USAGE}` : USAGE);
+  }
+}
+
+async function hostCommand(session: CliSession, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const info = await session.client.call('host.info', {});
+  print(values.json === true, info, () =>
+    [
+      `accelerator: ${info.accelerator} (${info.acceleratorReason})`,
+      'error' in info.qemu ? `qemu: ${info.qemu.error}` : `qemu: ${info.qemu.path} (${info.qemu.version})`,
+      `config: ${info.configDir}`,
+      `runtime: ${info.runtimeDir}`,
+      `data: ${info.dataDir}`,
+      `backend pid: ${info.backendPid}`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (command === 'serve') return await runServe(rest);
+    if (command !== 'vm' && command !== 'host') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+    const session = await openCliSession();
+    try {
+      return command === 'vm' ? await vmCommand(session, rest) : await hostCommand(session, rest);
+    } finally {
+      await session.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`tessera: ${error.message}\n`);
+      return 2;
+    }
+    const message =
+      error instanceof TesseraError || (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+        ? error.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    process.stderr.write(`tessera: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
+}

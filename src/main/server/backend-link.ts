@@ -1,0 +1,183 @@
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import WebSocket, { createWebSocketStream } from 'ws';
+import { CallMessage, EventMessage, ResultMessage, type Envelope } from '../../shared/wire';
+import type { EventName } from '../../shared/contract';
+import { createBackend, type Backend, type BackendOptions } from '../backend';
+import { defaultPaths } from '../paths';
+import type { Dispatcher, EventSource, Listener } from '../rpc/dispatcher';
+import { createFrontServer } from './front-server';
+
+/** What a front needs of a backend, whether it runs in this process or another. */
+export interface BackendLink {
+  readonly dispatcher: Dispatcher;
+  readonly events: EventSource;
+  /** The bytes of a console grant, or undefined when the token is wrong, used or expired. */
+  openConsole(token: string): Promise<Duplex | undefined>;
+  /** True when this process runs the backend and owns the control socket. */
+  readonly owner: boolean;
+  close(): Promise<void>;
+}
+
+export function controlSocketPath(runtimeDir: string): string {
+  // VM names cannot start with a dot, so this never collides with a VM's runtime dir.
+  return path.join(runtimeDir, '.control.sock');
+}
+
+export function localLink(backend: Backend, owner = false): BackendLink {
+  return {
+    dispatcher: backend.dispatcher,
+    events: backend.events,
+    owner,
+    async openConsole(token) {
+      const grant = backend.consoles.redeem(token);
+      if (!grant) return undefined;
+      const socket = net.createConnection(grant.socketPath);
+      return new Promise<Duplex | undefined>((resolve) => {
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', () => resolve(undefined));
+      });
+    },
+    close: () => backend.close(),
+  };
+}
+
+/** A link to the backend that owns the control socket. Throws when nobody answers there. */
+export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): Promise<BackendLink> {
+  const ws = new WebSocket(`ws+unix://${socketPath}:/rpc`);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no answer on ${socketPath}`));
+    }, timeoutMs);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  let nextId = 1;
+  const pending = new Map<number, (e: Envelope<unknown>) => void>();
+  const listeners = new Set<Listener>();
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString());
+    } catch {
+      return;
+    }
+    const result = ResultMessage.safeParse(raw);
+    if (result.success) {
+      pending.get(result.data.id)?.(result.data.result as Envelope<unknown>);
+      pending.delete(result.data.id);
+      return;
+    }
+    const event = EventMessage.safeParse(raw);
+    if (event.success) for (const l of listeners) l(event.data.name as EventName, event.data.payload);
+  });
+  ws.on('close', () => {
+    for (const resolve of pending.values()) {
+      resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'the Tessera backend went away' } });
+    }
+    pending.clear();
+  });
+  return {
+    owner: false,
+    dispatcher: {
+      dispatch(method, params) {
+        const id = nextId++;
+        const message: CallMessage = { type: 'call', id, method: String(method), params };
+        return new Promise((resolve) => {
+          if (ws.readyState !== ws.OPEN) {
+            resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'the Tessera backend went away' } });
+            return;
+          }
+          pending.set(id, resolve);
+          ws.send(JSON.stringify(message));
+        });
+      },
+    },
+    events: {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    async openConsole(token) {
+      const bridge = new WebSocket(`ws+unix://${socketPath}:/console/${encodeURIComponent(token)}`);
+      return new Promise<Duplex | undefined>((resolve) => {
+        bridge.once('open', () => resolve(createWebSocketStream(bridge)));
+        bridge.once('unexpected-response', () => resolve(undefined));
+        bridge.once('error', () => resolve(undefined));
+      });
+    },
+    async close() {
+      ws.close();
+    },
+  };
+}
+
+export interface OpenLinkOptions extends BackendOptions {
+  /** Only ever connect; never start a backend here (tests of the remote path). */
+  connectOnly?: boolean;
+}
+
+/**
+ * One backend per user (DESIGN.md): connect to the control socket's owner, or become the owner.
+ * Binding the socket is the election; a socket file nobody answers on is stale and replaced.
+ */
+export async function openBackendLink(options: OpenLinkOptions = {}): Promise<BackendLink> {
+  const paths = { ...defaultPaths(options.env ?? process.env), ...options.paths };
+  const socketPath = controlSocketPath(paths.runtimeDir);
+  try {
+    return await connectRemoteLink(socketPath);
+  } catch (error) {
+    if (options.connectOnly) throw error;
+  }
+  await fsp.mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
+  const backend = await createBackend({ ...options, paths });
+  const link = localLink(backend, true);
+  const server = createFrontServer({ link, access: { kind: 'unix' } });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 0) {
+        await backend.close();
+        throw error;
+      }
+      try {
+        const remote = await connectRemoteLink(socketPath);
+        await backend.close();
+        return remote;
+      } catch {
+        await fsp.rm(socketPath, { force: true });
+      }
+    }
+  }
+  await fsp.chmod(socketPath, 0o600);
+  return {
+    ...link,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await fsp.rm(socketPath, { force: true });
+      await backend.close();
+    },
+  };
+}

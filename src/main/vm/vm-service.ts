@@ -1,0 +1,478 @@
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { TesseraError } from '../../shared/errors';
+import type { InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmSpec, VmState } from '../../shared/vm-spec';
+import type { EventBus } from '../rpc/dispatcher';
+import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
+import { waitForTextInFile } from '../console/serial-log';
+import { buildQemuArgs, type QemuHost } from './qemu-args';
+import { findForwardConflicts, preflightVm } from './preflight';
+import { isQemuFor, readPidFile, tailFile } from './qemu-process';
+import { VmRunner, type RunEnd } from './vm-runner';
+import type { VmStore } from './vm-store';
+
+/** What the VM service needs from the host; the host domain provides it, tests fake it. */
+export interface VmHost {
+  accelerator(): { accelerator: 'kvm' | 'tcg'; reason: string };
+  /** Throws QEMU_MISSING with the package to install. */
+  qemuBinary(): string;
+  ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
+}
+
+interface Record {
+  state: VmState;
+  since: string;
+  restarts: number;
+  lastError?: { message: string; logTail: string[] };
+}
+
+const MAX_SAVED_RUNS = 10;
+const STABLE_RUN_MS = 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export class VmService {
+  private readonly runners = new Map<string, VmRunner>();
+  private readonly records = new Map<string, Record>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly store: VmStore,
+    private readonly paths: TesseraPaths,
+    private readonly host: VmHost,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
+  async reattach(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.paths.runtimeDir);
+    } catch {
+      return;
+    }
+    await Promise.all(
+      names.map(async (id) => {
+        const files = vmRuntimeFiles(this.paths.runtimeDir, id);
+        const pid = await readPidFile(files.pid);
+        if (pid === undefined) return;
+        if (await isQemuFor(pid, files.qmp)) {
+          const runner = new VmRunner(id, files);
+          try {
+            await runner.attach(pid);
+            this.adopt(runner, Date.now());
+          } catch {
+            runner.detach();
+          }
+        } else {
+          // QEMU deletes its pidfile when it exits normally; one left behind means it died.
+          this.records.set(id, {
+            state: 'crashed',
+            since: new Date().toISOString(),
+            restarts: 0,
+            lastError: {
+              message: 'QEMU ended while no Tessera backend was watching it',
+              logTail: await tailFile(files.log, 20),
+            },
+          });
+          await fsp.rm(files.pid, { force: true });
+        }
+      }),
+    );
+  }
+
+  async list(): Promise<{ vms: VmInfo[]; invalid: InvalidDefinition[] }> {
+    const { specs, invalid } = await this.store.load();
+    return { vms: specs.map((s) => this.info(s)), invalid };
+  }
+
+  async get(id: string): Promise<VmInfo> {
+    return this.info(await this.store.get(id));
+  }
+
+  async create(input: VmCreateInput & { name: string }): Promise<VmInfo> {
+    return this.locked(input.name, async () => {
+      const file = this.store.fileFor(input.name);
+      if (await this.store.exists(input.name)) {
+        const loaded = await this.store.load();
+        const broken = loaded.invalid.find((i) => i.file === file);
+        throw new TesseraError(
+          'CONFLICT',
+          broken
+            ? `a definition file for '${input.name}' exists but is invalid (${broken.reason}): fix or remove ${file}`
+            : `a VM named '${input.name}' already exists`,
+        );
+      }
+      const spec: VmSpec = {
+        ...(input as VmSpec),
+        uuid: randomUUID(),
+        createdAt: new Date().toISOString(),
+      };
+      await this.validate(spec);
+      await this.store.save(spec);
+      const vm = this.info(spec);
+      this.bus.emit('vm.changed', { vm });
+      return vm;
+    });
+  }
+
+  async update(id: string, config: VmConfig): Promise<VmInfo> {
+    return this.locked(id, async () => {
+      const current = await this.store.get(id);
+      this.requireStopped(id, 'change its settings');
+      const spec: VmSpec = { ...config, name: current.name, uuid: current.uuid, createdAt: current.createdAt };
+      await this.validate(spec);
+      await this.store.save(spec);
+      const vm = this.info(spec);
+      this.bus.emit('vm.changed', { vm });
+      return vm;
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.locked(id, async () => {
+      await this.store.get(id);
+      this.requireStopped(id, 'delete it');
+      this.cancelRestart(id);
+      await this.store.remove(id);
+      await fsp.rm(vmRuntimeFiles(this.paths.runtimeDir, id).dir, { recursive: true, force: true });
+      await fsp.rm(vmDataFiles(this.paths.dataDir, id).dir, { recursive: true, force: true });
+      this.records.delete(id);
+      this.runners.delete(id);
+      this.bus.emit('vm.removed', { id });
+    });
+  }
+
+  async args(id: string): Promise<string[]> {
+    const spec = await this.store.get(id);
+    let binary = 'qemu-system-x86_64';
+    try {
+      binary = this.host.qemuBinary();
+    } catch {
+      // `vm args` stays useful on a machine without QEMU: it shows what would run.
+    }
+    return [binary, ...buildQemuArgs(spec, this.qemuHost(spec))];
+  }
+
+  async start(id: string): Promise<VmInfo> {
+    return this.locked(id, async () => {
+      this.cancelRestart(id);
+      const spec = await this.store.get(id);
+      const running = this.runners.get(id);
+      if (running && running.state !== 'stopped' && running.state !== 'crashed') {
+        throw new TesseraError('INVALID_STATE', `VM '${id}' is already ${running.state}`);
+      }
+      await this.launch(spec);
+      return this.info(spec);
+    });
+  }
+
+  private async launch(spec: VmSpec): Promise<void> {
+    const id = spec.name;
+    const binary = this.host.qemuBinary();
+    await preflightVm(spec);
+    await this.checkPortsForStart(spec);
+    if (spec.memoryMiB * 1024 * 1024 > os.totalmem()) {
+      throw new TesseraError(
+        'BAD_INPUT',
+        `VM '${id}' asks for ${spec.memoryMiB} MiB but this host has only ${Math.floor(os.totalmem() / 1048576)} MiB`,
+      );
+    }
+    const host = this.qemuHost(spec);
+    if (spec.firmware === 'uefi') await this.prepareUefiVars(host);
+    const argv = buildQemuArgs(spec, host);
+    await this.rotateSerialLog(id);
+    const runner = new VmRunner(id, host.runtime);
+    this.runners.set(id, runner);
+    const record = this.record(id);
+    delete record.lastError;
+    const started = Date.now();
+    runner.on('change', () => this.changed(id));
+    this.changed(id);
+    try {
+      await runner.start(binary, argv);
+    } catch (error) {
+      this.runners.delete(id);
+      const end = await Promise.race([runner.whenEnded(), Promise.resolve(undefined)]);
+      this.setRecord(id, 'stopped', {
+        message: error instanceof Error ? error.message : String(error),
+        logTail: end?.logTail ?? (await tailFile(host.runtime.log, 20)),
+      });
+      throw error;
+    }
+    this.adopt(runner, started);
+  }
+
+  private adopt(runner: VmRunner, started: number): void {
+    const id = runner.id;
+    this.runners.set(id, runner);
+    runner.removeAllListeners('change');
+    runner.on('change', () => this.changed(id));
+    runner.once('end', (end) => void this.onRunEnd(id, end, started));
+    this.changed(id);
+  }
+
+  private async onRunEnd(id: string, end: RunEnd, started: number): Promise<void> {
+    const record = this.record(id);
+    record.state = end.clean ? 'stopped' : 'crashed';
+    record.since = new Date().toISOString();
+    if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
+    this.runners.delete(id);
+    this.changed(id);
+    if (this.closed || end.requested) return;
+    let spec: VmSpec;
+    try {
+      spec = await this.store.get(id);
+    } catch {
+      return;
+    }
+    const restart = spec.restartPolicy === 'always' || (spec.restartPolicy === 'on-crash' && !end.clean);
+    if (!restart) return;
+    // Back off on crash loops; a run that stayed up a while resets the count.
+    const quick = Date.now() - started < STABLE_RUN_MS;
+    const attempt = quick ? record.restarts + 1 : 1;
+    const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
+    this.restartTimers.set(
+      id,
+      setTimeout(() => {
+        this.restartTimers.delete(id);
+        record.restarts = attempt;
+        void this.locked(id, () => this.launch(spec)).catch(() => {
+          // The failure is in the record's lastError; the user sees it on the card.
+        });
+      }, delay),
+    );
+  }
+
+  async stop(id: string, timeoutSeconds: number): Promise<VmInfo> {
+    const runner = this.requireRunner(id);
+    this.cancelRestart(id);
+    await runner.stop(timeoutSeconds * 1000);
+    return this.get(id);
+  }
+
+  async kill(id: string): Promise<VmInfo> {
+    this.cancelRestart(id);
+    const runner = this.runners.get(id);
+    if (!runner) {
+      await this.store.get(id);
+      throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
+    }
+    await runner.kill();
+    return this.get(id);
+  }
+
+  async reset(id: string): Promise<VmInfo> {
+    await this.requireRunner(id).command('system_reset');
+    return this.get(id);
+  }
+
+  async pause(id: string): Promise<VmInfo> {
+    const runner = this.requireRunner(id);
+    if (runner.state === 'paused') return this.get(id);
+    await runner.command('stop');
+    return this.get(id);
+  }
+
+  async resume(id: string): Promise<VmInfo> {
+    const runner = this.requireRunner(id);
+    if (runner.state === 'running') return this.get(id);
+    await runner.command('cont');
+    return this.get(id);
+  }
+
+  async screenshot(id: string): Promise<{ pngBase64: string; width: number; height: number }> {
+    const spec = await this.store.get(id);
+    if (spec.vga === 'none') throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
+    const runner = this.requireRunner(id);
+    const file = path.join(vmRuntimeFiles(this.paths.runtimeDir, id).dir, `screen-${randomBytes(6).toString('hex')}.png`);
+    try {
+      await runner.command('screendump', { filename: file, format: 'png' });
+      const png = await fsp.readFile(file);
+      return { pngBase64: png.toString('base64'), ...pngSize(png) };
+    } finally {
+      await fsp.rm(file, { force: true });
+    }
+  }
+
+  async log(id: string, lines: number): Promise<string[]> {
+    await this.store.get(id);
+    return tailFile(vmRuntimeFiles(this.paths.runtimeDir, id).log, lines);
+  }
+
+  async waitSerial(id: string, text: string, timeoutSeconds: number): Promise<{ elapsedMs: number }> {
+    const runner = this.requireRunner(id);
+    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
+    return waitForTextInFile(files.serialLog, text, {
+      timeoutMs: timeoutSeconds * 1000,
+      isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
+    });
+  }
+
+  runningSpecIds(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  /** Stop watching; running VMs keep running and a later backend re-attaches. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    for (const r of this.runners.values()) r.detach();
+    this.runners.clear();
+  }
+
+  private info(spec: VmSpec): VmInfo {
+    const id = spec.name;
+    const runner = this.runners.get(id);
+    const record = this.record(id);
+    const vm: VmInfo = {
+      id,
+      spec,
+      state: runner ? runner.state : record.state,
+      since: runner ? runner.since : record.since,
+      restarts: record.restarts,
+    };
+    if (runner?.pid !== undefined) vm.pid = runner.pid;
+    if (record.lastError) vm.lastError = record.lastError;
+    return vm;
+  }
+
+  private record(id: string): Record {
+    let r = this.records.get(id);
+    if (!r) this.records.set(id, (r = { state: 'stopped', since: new Date().toISOString(), restarts: 0 }));
+    return r;
+  }
+
+  private setRecord(id: string, state: VmState, lastError?: Record['lastError']): void {
+    const r = this.record(id);
+    r.state = state;
+    r.since = new Date().toISOString();
+    if (lastError) r.lastError = lastError;
+    this.changed(id);
+  }
+
+  private changed(id: string): void {
+    if (this.closed) return;
+    void this.store
+      .get(id)
+      .then((spec) => this.bus.emit('vm.changed', { vm: this.info(spec) }))
+      .catch(() => {
+        // Deleted or broken definitions have nothing to show.
+      });
+  }
+
+  private requireRunner(id: string): VmRunner {
+    const runner = this.runners.get(id);
+    if (!runner || runner.state === 'stopped' || runner.state === 'crashed') {
+      throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
+    }
+    return runner;
+  }
+
+  private requireStopped(id: string, what: string): void {
+    const runner = this.runners.get(id);
+    if (runner && runner.state !== 'stopped' && runner.state !== 'crashed') {
+      throw new TesseraError('INVALID_STATE', `VM '${id}' is ${runner.state}: stop it first to ${what}`);
+    }
+  }
+
+  private cancelRestart(id: string): void {
+    const timer = this.restartTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.restartTimers.delete(id);
+  }
+
+  private async validate(spec: VmSpec): Promise<void> {
+    await preflightVm(spec);
+    const { specs } = await this.store.load();
+    const conflict = findForwardConflicts(
+      spec,
+      specs.filter((s) => s.name !== spec.name),
+    );
+    if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
+  }
+
+  /** Another program may hold a forwarded port; QEMU's own message for that is cryptic. */
+  private async checkPortsForStart(spec: VmSpec): Promise<void> {
+    const others = [...this.runners.keys()].filter((k) => k !== spec.name);
+    const otherSpecs = (await this.store.load()).specs.filter((s) => others.includes(s.name));
+    const conflict = findForwardConflicts(spec, otherSpecs);
+    if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
+    for (const f of spec.network.mode === 'user' ? spec.network.forwards : []) {
+      if (f.protocol !== 'tcp') continue;
+      const free = await new Promise<boolean>((resolve) => {
+        const server = net.createServer();
+        server.once('error', () => resolve(false));
+        server.listen({ host: f.hostAddress, port: f.hostPort, exclusive: true }, () => server.close(() => resolve(true)));
+      });
+      if (!free) {
+        throw new TesseraError(
+          'CONFLICT',
+          `host port tcp/${f.hostPort} is already in use by another program: pick another port for the forward to guest port ${f.guestPort}`,
+        );
+      }
+    }
+  }
+
+  private qemuHost(spec: VmSpec): QemuHost {
+    return {
+      accelerator: this.host.accelerator().accelerator,
+      runtime: vmRuntimeFiles(this.paths.runtimeDir, spec.name),
+      data: vmDataFiles(this.paths.dataDir, spec.name),
+      firmware: spec.firmware === 'uefi' ? this.host.ovmf() : null,
+    };
+  }
+
+  private async prepareUefiVars(host: QemuHost): Promise<void> {
+    if (!host.firmware) {
+      throw new TesseraError('BAD_INPUT', 'UEFI firmware (OVMF) is not installed: install the Debian package ovmf');
+    }
+    await fsp.mkdir(host.data.dir, { recursive: true, mode: 0o700 });
+    try {
+      await fsp.copyFile(host.firmware.ovmfVarsTemplate, host.data.uefiVars, fsp.constants.COPYFILE_EXCL);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+
+  /** Each run's serial output is kept apart, so `waitSerial` and late viewers see this run only. */
+  private async rotateSerialLog(id: string): Promise<void> {
+    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
+    const data = vmDataFiles(this.paths.dataDir, id);
+    try {
+      const stat = await fsp.stat(files.serialLog);
+      if (stat.size === 0) return;
+    } catch {
+      return;
+    }
+    await fsp.mkdir(data.runLogs, { recursive: true, mode: 0o700 });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    await fsp.copyFile(files.serialLog, path.join(data.runLogs, `${stamp}-serial.log`));
+    await fsp.truncate(files.serialLog, 0);
+    const saved = (await fsp.readdir(data.runLogs)).sort();
+    await Promise.all(saved.slice(0, -MAX_SAVED_RUNS).map((f) => fsp.rm(path.join(data.runLogs, f), { force: true })));
+  }
+
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    }
+  }
+}
+
+/** Width and height from a PNG's IHDR chunk (bytes 16–23). */
+function pngSize(png: Buffer): { width: number; height: number } {
+  if (png.length < 24 || png.toString('latin1', 12, 16) !== 'IHDR') {
+    throw new TesseraError('QEMU_FAILED', 'QEMU wrote a screenshot that is not a PNG');
+  }
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
