@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '../../src/shared/client';
+import { createMemoryTransportPair } from '../../src/shared/memory-transport';
+import { serveTransport } from '../../src/main/rpc/dispatcher';
+import { createBackend, type Backend, type BackendOptions } from '../../src/main/backend';
+import { buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
+import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
+
+let home: TempHome;
+let backend: Backend;
+let client: Client;
+let guest: TinyGuest;
+
+async function connect(options: BackendOptions): Promise<{ backend: Backend; client: Client }> {
+  const b = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true, ...options });
+  const [x, y] = createMemoryTransportPair();
+  serveTransport(y, b.dispatcher, b.events);
+  return { backend: b, client: createClient(x) };
+}
+
+beforeAll(async () => {
+  guest = buildTinyGuest(TINY_GUEST_DIR);
+  home = makeTempHome();
+  ({ backend, client } = await connect({}));
+  await client.call('vm.create', {
+    name: 'keeper',
+    memoryMiB: 128,
+    kernel: { path: guest.kernel, initrd: guest.initrd },
+    network: { mode: 'user', forwards: [{ hostPort: 42022, guestPort: 22 }] },
+  });
+});
+
+afterAll(async () => {
+  killVms(home.paths);
+  await backend.close();
+  home.cleanup();
+});
+
+/** Every refused input must leave the set of definitions exactly as it was. */
+async function expectRefused(input: Parameters<Client['call']>[1] & object, code: string, message: RegExp) {
+  const before = fs.readdirSync(path.join(home.paths.configDir, 'vms')).sort();
+  await expect(client.call('vm.create', input as never)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+  expect(fs.readdirSync(path.join(home.paths.configDir, 'vms')).sort()).toEqual(before);
+}
+
+describe('bad input gets a clear message and changes nothing', () => {
+  it('a name that exists already', async () => {
+    await expectRefused({ name: 'keeper' }, 'CONFLICT', /a VM named 'keeper' already exists/);
+  });
+
+  it.each(['../escape', 'has space', 'a/b', '.hidden', '', 'x'.repeat(49)])('a name that cannot be a file name: %j', async (name) => {
+    await expectRefused({ name }, 'BAD_INPUT', /name: a VM name is 1 to 48 letters/);
+  });
+
+  it('memory and vCPUs out of range', async () => {
+    await expectRefused({ name: 'small', memoryMiB: 16 }, 'BAD_INPUT', /memoryMiB: memory must be at least 64 MiB/);
+    await expectRefused({ name: 'many', cpus: 1000 }, 'BAD_INPUT', /cpus: at most 64 vCPUs/);
+    await expectRefused({ name: 'half', cpus: 1.5 }, 'BAD_INPUT', /cpus: vCPUs must be a whole number/);
+  });
+
+  it('a disk or ISO that does not exist', async () => {
+    const missing = path.join(home.root, 'nope.qcow2');
+    await expectRefused({ name: 'nodisk', disks: [{ path: missing }] }, 'BAD_INPUT', new RegExp(`${missing}.*does not exist`));
+    await expectRefused({ name: 'noiso', cdrom: path.join(home.root, 'nope.iso') }, 'BAD_INPUT', /nope\.iso.*does not exist/);
+  });
+
+  it('a distribution kernel without the initrd it needs', async () => {
+    const dir = path.join(home.root, 'boot');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(guest.kernel, path.join(dir, 'vmlinuz-6.1.0-56-cloud-amd64'));
+    fs.writeFileSync(path.join(dir, 'initrd.img-6.1.0-56-cloud-amd64'), 'initrd');
+    await expectRefused(
+      { name: 'noinitrd', kernel: { path: path.join(dir, 'vmlinuz-6.1.0-56-cloud-amd64') } },
+      'BAD_INPUT',
+      /initrd\.img-6\.1\.0-56-cloud-amd64/,
+    );
+  });
+
+  it('a host port another VM already forwards', async () => {
+    await expectRefused(
+      { name: 'clash', network: { mode: 'user', forwards: [{ hostPort: 42022, guestPort: 80 }] } },
+      'CONFLICT',
+      /host port tcp\/42022 is already forwarded by VM 'keeper'/,
+    );
+  });
+
+  it('QEMU not installed names the package to install', async () => {
+    const bare = await connect({ env: { ...process.env, PATH: '/nonexistent', TESSERA_QEMU: '' } });
+    try {
+      await expect(bare.client.call('vm.start', { id: 'keeper' })).rejects.toMatchObject({
+        code: 'QEMU_MISSING',
+        message: expect.stringMatching(/install the Debian package qemu-system-x86/),
+      });
+      expect((await bare.client.call('vm.get', { id: 'keeper' })).state).toBe('stopped');
+    } finally {
+      await bare.backend.close();
+    }
+  });
+
+  it('a definition edited by hand into invalid JSON is reported, kept, and does not hide the others', async () => {
+    const file = path.join(home.paths.configDir, 'vms', 'handmade.json');
+    const text = '{ "name": "handmade", "cpus": 2, ';
+    fs.writeFileSync(file, text);
+    const { vms, invalid } = await client.call('vm.list', {});
+    expect(vms.map((v) => v.id)).toContain('keeper');
+    expect(invalid).toEqual([{ file, reason: expect.stringMatching(/^not valid JSON/) }]);
+    await expect(client.call('vm.create', { name: 'handmade' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/exists but is invalid .*fix or remove/),
+    });
+    await expect(client.call('vm.start', { id: 'handmade' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    fs.rmSync(file);
+  });
+
+  it('a definition whose values break the schema names the field', async () => {
+    const file = path.join(home.paths.configDir, 'vms', 'tweaked.json');
+    const good = JSON.parse(fs.readFileSync(path.join(home.paths.configDir, 'vms', 'keeper.json'), 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...good, name: 'tweaked', memoryMiB: -5 }));
+    const { invalid } = await client.call('vm.list', {});
+    expect(invalid).toEqual([{ file, reason: expect.stringMatching(/memoryMiB: memory must be at least/) }]);
+    fs.rmSync(file);
+  });
+
+  it('unknown calls and malformed parameters are BAD_INPUT, not crashes', async () => {
+    expect(await backend.dispatcher.dispatch('vm.explode', {})).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await backend.dispatcher.dispatch('vm.start', { id: 42 })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await backend.dispatcher.dispatch('vm.get', { id: 'nobody' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: "no VM named 'nobody'" },
+    });
+  });
+});
