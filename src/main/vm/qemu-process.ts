@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Is a process alive and (when we can tell) still a QEMU using this VM's QMP socket? */
-export async function isQemuFor(pid: number, qmpPath: string): Promise<boolean> {
+/** Is a process alive and still the QEMU that wrote this pidfile? (Its path appears unescaped in the argv.) */
+export async function isQemuFor(pid: number, pidFilePath: string): Promise<boolean> {
   try {
     process.kill(pid, 0);
   } catch (error) {
@@ -12,7 +12,7 @@ export async function isQemuFor(pid: number, qmpPath: string): Promise<boolean> 
   }
   try {
     const cmdline = await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes(qmpPath);
+    return cmdline.split("\0").includes(pidFilePath);
   } catch {
     return false;
   }

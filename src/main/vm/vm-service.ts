@@ -60,7 +60,7 @@ export class VmService {
         const files = vmRuntimeFiles(this.paths.runtimeDir, id);
         const pid = await readPidFile(files.pid);
         if (pid === undefined) return;
-        if (await isQemuFor(pid, files.qmp)) {
+        if (await isQemuFor(pid, files.pid)) {
           const runner = new VmRunner(id, files);
           try {
             await runner.attach(pid);
