@@ -16,11 +16,12 @@ export async function runServe(args: string[]): Promise<number> {
   const link = await openBackendLink();
   const launchToken = randomBytes(24).toString('base64url');
   let boundPort = port;
-  const server = createFrontServer({
+  const front = createFrontServer({
     link,
     access: { kind: 'loopback', launchToken, port: () => boundPort },
     staticDir: rendererDir(),
   });
+  const { server } = front;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${port} on 127.0.0.1 is in use: pick another with --port`) : error),
@@ -38,10 +39,7 @@ export async function runServe(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await front.close();
   await link.close();
   return 0;
 }

@@ -143,7 +143,8 @@ export async function openBackendLink(options: OpenLinkOptions = {}): Promise<Ba
   await fsp.mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
   const backend = await createBackend({ ...options, paths });
   const link = localLink(backend, true);
-  const server = createFrontServer({ link, access: { kind: 'unix' } });
+  const front = createFrontServer({ link, access: { kind: 'unix' } });
+  const { server } = front;
   for (let attempt = 0; ; attempt++) {
     try {
       await new Promise<void>((resolve, reject) => {
@@ -172,10 +173,7 @@ export async function openBackendLink(options: OpenLinkOptions = {}): Promise<Ba
   return {
     ...link,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await front.close();
       await fsp.rm(socketPath, { force: true });
       await backend.close();
     },

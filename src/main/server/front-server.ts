@@ -56,7 +56,13 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-export function createFrontServer(options: FrontServerOptions): http.Server {
+export interface FrontServer {
+  readonly server: http.Server;
+  /** Stop listening and drop every connection, WebSockets included. */
+  close(): Promise<void>;
+}
+
+export function createFrontServer(options: FrontServerOptions): FrontServer {
   const { link, access } = options;
   let launchToken: string | undefined = access.kind === 'loopback' ? access.launchToken : undefined;
   const sessions = new Set<string>();
@@ -169,11 +175,18 @@ export function createFrontServer(options: FrontServerOptions): http.Server {
     });
   });
 
-  server.on('close', () => {
-    for (const s of upgraded) s.destroy();
-    wss.close();
-  });
-  return server;
+  return {
+    server,
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        // Upgraded sockets are no longer HTTP connections, so closeAllConnections misses them.
+        for (const s of upgraded) s.destroy();
+        wss.close();
+      });
+    },
+  };
 }
 
 /** Bytes both ways between a WebSocket and a console's stream; either side closing ends both. */

@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '../../src/shared/client';
+import { createMemoryTransportPair } from '../../src/shared/memory-transport';
+import { createBridgeTransport, IPC_CHANNEL, type PreloadBridge } from '../../src/shared/bridge-transport';
+import type { Transport } from '../../src/shared/wire';
+import { serveTransport } from '../../src/main/rpc/dispatcher';
+import { createIpcMainTransport, type IpcEventLike } from '../../src/main/rpc/ipc-transport';
+import { createBackend, type Backend } from '../../src/main/backend';
+import { localLink } from '../../src/main/server/backend-link';
+import { createFrontServer, SESSION_COOKIE, type FrontServer } from '../../src/main/server/front-server';
+import { createWsTransport } from '../../src/main/server/ws-transport';
+import { makeTempHome, type TempHome } from '../support/temp-home';
+
+let home: TempHome;
+let backend: Backend;
+let front: FrontServer;
+let port: number;
+const LAUNCH = 'launch-token-for-tests-0123456789';
+
+beforeAll(async () => {
+  home = makeTempHome();
+  backend = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true });
+  front = createFrontServer({ link: localLink(backend), access: { kind: 'loopback', launchToken: LAUNCH, port: () => port } });
+  await new Promise<void>((r) => front.server.listen(0, '127.0.0.1', r));
+  port = (front.server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await front.close();
+  await backend.close();
+  home.cleanup();
+});
+
+function get(path: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers }, resolve).on('error', reject);
+  });
+}
+
+let sessionCookie: string | undefined;
+async function session(): Promise<string> {
+  if (sessionCookie) return sessionCookie;
+  const res = await get(`/?token=${LAUNCH}`);
+  expect(res.statusCode).toBe(302);
+  const cookie = res.headers['set-cookie']?.[0] ?? '';
+  expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
+  sessionCookie = cookie.split(';')[0] as string;
+  return sessionCookie;
+}
+
+function openWs(path: string, headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** Three ways to reach one backend; each must behave the same. */
+const transports: Record<string, () => Promise<Transport>> = {
+  'in-memory pair': async () => {
+    const [a, b] = createMemoryTransportPair();
+    serveTransport(b, backend.dispatcher, backend.events);
+    return a;
+  },
+  'WebSocket on loopback': async () => {
+    const ws = await openWs('/rpc', { Cookie: await session(), Origin: `http://127.0.0.1:${port}` });
+    return createWsTransport(ws);
+  },
+  'Electron IPC (ipcMain and preload bridge, faked)': async () => {
+    // The same shapes Electron gives: ipcMain.on(channel, (event, msg)), webContents.send(channel, msg).
+    const ipcMain = new EventEmitter();
+    const rendererSide = new EventEmitter();
+    const contents = Object.assign(new EventEmitter(), {
+      id: 7,
+      send: (channel: string, message: unknown) => queueMicrotask(() => rendererSide.emit(channel, structuredClone(message))),
+      isDestroyed: () => false,
+    });
+    const main = createIpcMainTransport(ipcMain, contents, (url) => url.startsWith('app://tessera/'));
+    serveTransport(main, backend.dispatcher, backend.events);
+    const event: IpcEventLike = { sender: { id: 7 }, senderFrame: { url: 'app://tessera/index.html' } };
+    const bridge: PreloadBridge = {
+      send: (message) => queueMicrotask(() => ipcMain.emit(IPC_CHANNEL, event, structuredClone(message))),
+      onMessage: (handler) => {
+        const l = (m: unknown) => handler(m);
+        rendererSide.on(IPC_CHANNEL, l);
+        return () => rendererSide.off(IPC_CHANNEL, l);
+      },
+    };
+    return createBridgeTransport(bridge);
+  },
+};
+
+describe.each(Object.entries(transports))('the contract over %s', (name, open) => {
+  let client: Client;
+  const id = `t${Object.keys(transports).indexOf(name)}`;
+  beforeAll(async () => {
+    client = createClient(await open());
+  });
+
+  it('answers calls with validated values', async () => {
+    const info = await client.call('host.info', {});
+    expect(info).toMatchObject({ accelerator: 'tcg', configDir: home.paths.configDir, backendPid: process.pid });
+  });
+
+  it('delivers events and the results of calls', async () => {
+    const events: string[] = [];
+    const off = client.on('vm.changed', ({ vm }) => events.push(vm.id));
+    const vm = await client.call('vm.create', { name: id, memoryMiB: 128 });
+    expect(vm).toMatchObject({ id, state: 'stopped', spec: { memoryMiB: 128, cpus: 1 } });
+    await expect.poll(() => events).toContain(id);
+    off();
+    expect((await client.call('vm.list', {})).vms.map((v) => v.id)).toContain(id);
+  });
+
+  it('rethrows errors with their code', async () => {
+    await expect(client.call('vm.get', { id: 'ghost' })).rejects.toMatchObject({ name: 'TesseraError', code: 'NOT_FOUND' });
+    await expect(client.call('vm.create', { name: 'x', memoryMiB: 1 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
+
+describe('the loopback server lets in only its own page', () => {
+  it('the launch token works once', async () => {
+    await session();
+    const again = await get(`/?token=${LAUNCH}`);
+    expect(again.statusCode).toBe(403);
+  });
+
+  it('refuses requests without the session cookie, from another Origin, or for another Host', async () => {
+    expect((await get('/')).statusCode).toBe(403);
+    await expect(openWs('/rpc', { Origin: `http://127.0.0.1:${port}` })).rejects.toThrow('HTTP 403');
+    await expect(openWs('/rpc', { Cookie: await session(), Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openWs('/rpc', { Cookie: await session() })).rejects.toThrow('HTTP 403');
+    expect((await get('/', { Cookie: await session(), Host: `attacker.example:${port}` })).statusCode).toBe(403);
+    expect((await get('/', { Cookie: `${SESSION_COOKIE}=forged` })).statusCode).toBe(403);
+  });
+
+  it('a console token that is wrong gets a 403 and nothing else', async () => {
+    await expect(
+      openWs('/console/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { Cookie: await session(), Origin: `http://127.0.0.1:${port}` }),
+    ).rejects.toThrow('HTTP 403');
+  });
+
+  it('IPC from another window or origin is ignored', async () => {
+    const ipcMain = new EventEmitter();
+    const contents = Object.assign(new EventEmitter(), { id: 1, send: () => undefined, isDestroyed: () => false });
+    const main = createIpcMainTransport(ipcMain, contents, (url) => url.startsWith('app://tessera/'));
+    const seen: unknown[] = [];
+    main.onMessage((m) => seen.push(m));
+    ipcMain.emit(IPC_CHANNEL, { sender: { id: 2 }, senderFrame: { url: 'app://tessera/' } }, 'other window');
+    ipcMain.emit(IPC_CHANNEL, { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } }, 'other origin');
+    ipcMain.emit(IPC_CHANNEL, { sender: { id: 1 }, senderFrame: { url: 'app://tessera/index.html' } }, 'ok');
+    expect(seen).toEqual(['ok']);
+  });
+});
