@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { BrowserWindow, app, dialog, protocol, session } from 'electron';
+import { openBackendLink } from '../server/backend-link';
+import { APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
+import { denyPermissions, hardenApp } from './hardening';
+import { createMainWindow } from './window';
+
+// Built layout: out/main/index.js beside out/preload/index.cjs and out/renderer/.
+const outDir = path.resolve(import.meta.dirname, '..');
+const rendererDir = path.join(outDir, 'renderer');
+const preloadPath = path.join(outDir, 'preload', 'index.cjs');
+const LINK_CLOSE_TIMEOUT_MS = 5000;
+
+// Privileged schemes must be registered before `ready`; later registration is silently ignored.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+app.enableSandbox();
+hardenApp(app);
+
+// One app process per user: a second launch focuses the first window instead of racing it for the
+// backend's control socket.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void main();
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  denyPermissions(session.defaultSession);
+  handleAppProtocol(protocol, rendererDir);
+
+  let link: Awaited<ReturnType<typeof openBackendLink>>;
+  try {
+    link = await openBackendLink();
+  } catch (error) {
+    dialog.showErrorBox(
+      'Tessera could not reach its backend',
+      error instanceof Error ? error.message : String(error),
+    );
+    app.exit(1);
+    return;
+  }
+
+  const openWindow = () => createMainWindow(link, preloadPath);
+  openWindow();
+
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (!win) return void openWindow();
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  // Closing the link lets the backend hand over or wind down its fronts; it never stops VMs,
+  // which run detached. Quit waits for it once, but not forever: a stuck close must not leave
+  // an invisible process behind.
+  let linkClosed = false;
+  app.on('will-quit', (event) => {
+    if (linkClosed) return;
+    event.preventDefault();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, LINK_CLOSE_TIMEOUT_MS).unref());
+    void Promise.race([link.close(), timeout])
+      .catch((error: unknown) => console.error('closing the backend link failed:', error))
+      .finally(() => {
+        linkClosed = true;
+        app.quit();
+      });
+  });
+}

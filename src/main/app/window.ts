@@ -1,0 +1,47 @@
+import { BrowserWindow, ipcMain } from 'electron';
+import type { Dispatcher, EventSource } from '../rpc/dispatcher';
+import { serveTransport } from '../rpc/dispatcher';
+import { createIpcMainTransport } from '../rpc/ipc-transport';
+import { APP_INDEX_URL, isAppUrl } from './app-protocol';
+
+export interface WindowBackend {
+  dispatcher: Dispatcher;
+  events: EventSource;
+}
+
+/**
+ * One window onto the shared backend. Its connection ends with its web contents; the VMs do not:
+ * closing a window only stops this window's event stream.
+ */
+export function createMainWindow(backend: WindowBackend, preloadPath: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1100,
+    height: 760,
+    minWidth: 480,
+    minHeight: 360,
+    title: 'Tessera',
+    show: false,
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  });
+  serveTransport(
+    createIpcMainTransport(ipcMain, win.webContents, isAppUrl),
+    backend.dispatcher,
+    backend.events,
+  );
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(APP_INDEX_URL);
+  return win;
+}
