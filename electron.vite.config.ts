@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY_META } from './src/main/app/csp';
+import { CONTENT_SECURITY_POLICY_META } from './src/main/server/csp';
 
 /**
  * Write the CSP into the built index.html, so the page is covered under app:// and under plain

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
-import { CONTENT_SECURITY_POLICY } from './csp';
-import { contentTypeFor, resolveStaticFile } from './static-files';
+import { CONTENT_SECURITY_POLICY } from '../server/csp';
+import { contentTypeFor, resolveStaticFile } from '../server/static-files';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tessera';

@@ -1,11 +1,12 @@
 import fsp from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { serveTransport } from '../rpc/dispatcher';
 import { createWsTransport } from './ws-transport';
+import { CONTENT_SECURITY_POLICY } from './csp';
+import { contentTypeFor, resolveStaticFile } from './static-files';
 import type { BackendLink } from './backend-link';
 
 /**
@@ -25,23 +26,6 @@ export interface FrontServerOptions {
 }
 
 export const SESSION_COOKIE = 'tessera_session';
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -138,20 +122,16 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
       res.writeHead(404, base).end();
       return;
     }
-    const root = path.resolve(options.staticDir);
-    const wanted = path.resolve(root, '.' + decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
-    if (wanted !== root && !wanted.startsWith(root + path.sep)) {
-      res.writeHead(403, base).end();
-      return;
-    }
+    const file = await resolveStaticFile(options.staticDir, url.pathname);
     let body: Buffer;
     try {
-      body = await fsp.readFile(wanted);
+      if (file === null) throw new Error('not servable');
+      body = await fsp.readFile(file);
     } catch {
       res.writeHead(404, base).end();
       return;
     }
-    res.writeHead(200, { ...base, 'Content-Type': MIME[path.extname(wanted)] ?? 'application/octet-stream' });
+    res.writeHead(200, { ...base, 'Content-Type': contentTypeFor(file) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
