@@ -1,5 +1,6 @@
 import { TesseraError } from '../../shared/errors';
-import { detectAccelerator } from './accelerator';
+import { detectAccelerator, type AcceleratorChoice } from './accelerator';
+import { probeKvm } from './kvm-probe';
 import { findOvmf, findQemu, qemuVersion } from './qemu-binary';
 
 export interface HostOptions {
@@ -12,7 +13,8 @@ export interface HostOptions {
 }
 
 export interface HostService {
-  accelerator(): { accelerator: 'kvm' | 'tcg'; reason: string };
+  /** Decided once per backend: an override, or KVM when QEMU can really use it, else TCG. */
+  accelerator(): Promise<AcceleratorChoice>;
   qemuBinary(): string;
   ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
   info(): Promise<{
@@ -24,13 +26,25 @@ export interface HostService {
 
 export function createHostService(options: HostOptions): HostService {
   const env = options.env ?? process.env;
-  let accel: { accelerator: 'kvm' | 'tcg'; reason: string } | undefined;
+  let accel: Promise<AcceleratorChoice> | undefined;
   const versions = new Map<string, Promise<string>>();
   const service: HostService = {
     accelerator() {
-      accel ??= options.accelerator
-        ? { accelerator: options.accelerator, reason: 'chosen by the backend options' }
-        : detectAccelerator({ env, devKvmPath: options.devKvmPath ?? '/dev/kvm' });
+      accel ??= (async (): Promise<AcceleratorChoice> => {
+        if (options.accelerator) return { accelerator: options.accelerator, reason: 'chosen by the backend options' };
+        const choice = detectAccelerator({ env, devKvmPath: options.devKvmPath ?? '/dev/kvm' });
+        if (choice.accelerator !== 'kvm' || env.TESSERA_ACCEL) return choice;
+        let qemu: string;
+        try {
+          qemu = service.qemuBinary();
+        } catch {
+          return choice; // without QEMU nothing starts anyway; the start says why
+        }
+        const probe = await probeKvm(qemu);
+        return probe.ok
+          ? choice
+          : { accelerator: 'tcg', reason: `KVM is present but QEMU cannot use it (${probe.reason}); guests run in software` };
+      })();
       return accel;
     },
     qemuBinary() {
@@ -40,7 +54,7 @@ export function createHostService(options: HostOptions): HostService {
       return findOvmf();
     },
     async info() {
-      const { accelerator, reason } = service.accelerator();
+      const { accelerator, reason } = await service.accelerator();
       try {
         const path = service.qemuBinary();
         let version = versions.get(path);

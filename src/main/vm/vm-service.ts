@@ -16,7 +16,7 @@ import type { VmStore } from './vm-store';
 
 /** What the VM service needs from the host; the host domain provides it, tests fake it. */
 export interface VmHost {
-  accelerator(): { accelerator: 'kvm' | 'tcg'; reason: string };
+  accelerator(): Promise<{ accelerator: 'kvm' | 'tcg'; reason: string }>;
   /** Throws QEMU_MISSING with the package to install. */
   qemuBinary(): string;
   ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
@@ -155,7 +155,7 @@ export class VmService {
     } catch {
       // `vm args` stays useful on a machine without QEMU: it shows what would run.
     }
-    return [binary, ...buildQemuArgs(spec, this.qemuHost(spec))];
+    return [binary, ...buildQemuArgs(spec, await this.qemuHost(spec))];
   }
 
   async start(id: string): Promise<VmInfo> {
@@ -182,7 +182,7 @@ export class VmService {
         `VM '${id}' asks for ${spec.memoryMiB} MiB but this host has only ${Math.floor(os.totalmem() / 1048576)} MiB`,
       );
     }
-    const host = this.qemuHost(spec);
+    const host = await this.qemuHost(spec);
     if (spec.firmware === 'uefi') await this.prepareUefiVars(host);
     const argv = buildQemuArgs(spec, host);
     await this.rotateSerialLog(id);
@@ -418,9 +418,9 @@ export class VmService {
     }
   }
 
-  private qemuHost(spec: VmSpec): QemuHost {
+  private async qemuHost(spec: VmSpec): Promise<QemuHost> {
     return {
-      accelerator: this.host.accelerator().accelerator,
+      accelerator: (await this.host.accelerator()).accelerator,
       runtime: vmRuntimeFiles(this.paths.runtimeDir, spec.name),
       data: vmDataFiles(this.paths.dataDir, spec.name),
       firmware: spec.firmware === 'uefi' ? this.host.ovmf() : null,
