@@ -3,7 +3,21 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'crypto', 'stream', 'events', 'url', 'util'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'crypto',
+  'stream',
+  'events',
+  'url',
+  'util',
+];
 const restrict = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
 });
@@ -22,24 +36,39 @@ export default tseslint.config(
   },
   {
     files: ['src/shared/**/*.ts'],
-    rules: restrict([...nodeBuiltins, 'electron', 'react', '**/main/**', '**/renderer/**', '**/helper/**', '**/preload/**'], 'shared/ imports zod only: no node, DOM or electron'),
+    rules: restrict(
+      [...nodeBuiltins, 'electron', 'react', '**/main/**', '**/renderer/**', '**/helper/**', '**/preload/**'],
+      'shared/ imports zod only: no node, DOM or electron',
+    ),
   },
   {
     files: ['src/main/**/*.ts'],
     ignores: ['src/main/app/**'],
-    rules: restrict(['electron', '**/renderer/**', '**/preload/**', '**/main/app/**'], 'only src/main/app may import electron; the backend never does'),
+    rules: restrict(
+      ['electron', '**/renderer/**', '**/preload/**', '**/main/app/**'],
+      'only src/main/app may import electron; the backend never does',
+    ),
   },
   {
     files: ['src/preload/**/*.ts'],
-    rules: restrict([...nodeBuiltins, '**/main/**', '**/renderer/**', '**/helper/**'], 'preload uses only the contract names and electron'),
+    rules: restrict(
+      [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/helper/**'],
+      'preload uses only the contract names and electron',
+    ),
   },
   {
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: restrict([...nodeBuiltins, 'electron', '**/main/**', '**/helper/**', '**/preload/**'], 'the renderer sees only shared/ and the DOM'),
+    rules: restrict(
+      [...nodeBuiltins, 'electron', '**/main/**', '**/helper/**', '**/preload/**'],
+      'the renderer sees only shared/ and the DOM',
+    ),
   },
   {
     files: ['src/helper/**/*.ts'],
-    rules: restrict(['electron', '**/main/**', '**/renderer/**', '**/preload/**'], 'the helper imports only shared/ and node'),
+    rules: restrict(
+      ['electron', '**/main/**', '**/renderer/**', '**/preload/**'],
+      'the helper imports only shared/ and node',
+    ),
   },
 );

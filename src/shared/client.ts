@@ -1,4 +1,12 @@
-import { calls, events, type CallInput, type CallName, type CallOutput, type EventName, type EventPayload } from './contract';
+import {
+  calls,
+  events,
+  type CallInput,
+  type CallName,
+  type CallOutput,
+  type EventName,
+  type EventPayload,
+} from './contract';
 import { TesseraError } from './errors';
 import { WireMessage, type Transport } from './wire';
 
@@ -14,7 +22,10 @@ export interface Client {
  */
 export function createClient(transport: Transport): Client {
   let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: CallName }>();
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; method: CallName }
+  >();
   const listeners = new Map<string, Set<(payload: never) => void>>();
 
   const failAll = (error: TesseraError) => {
@@ -33,7 +44,8 @@ export function createClient(transport: Transport): Client {
       if (message.result.ok) {
         const out = calls[p.method].output.safeParse(message.result.value);
         if (out.success) p.resolve(out.data);
-        else p.reject(new TesseraError('INTERNAL', `the backend answered ${p.method} with an unexpected shape`));
+        else
+          p.reject(new TesseraError('INTERNAL', `the backend answered ${p.method} with an unexpected shape`));
       } else {
         const { code, message: text, details } = message.result.error;
         p.reject(new TesseraError(code, text, details));
@@ -46,7 +58,9 @@ export function createClient(transport: Transport): Client {
       for (const handler of set) (handler as (p: unknown) => void)(payload.data);
     }
   });
-  transport.onClose?.(() => failAll(new TesseraError('UNAVAILABLE', 'the connection to the Tessera backend closed')));
+  transport.onClose?.(() =>
+    failAll(new TesseraError('UNAVAILABLE', 'the connection to the Tessera backend closed')),
+  );
 
   return {
     call(method, params) {

@@ -61,7 +61,11 @@ export const calls = {
   ),
   'vm.waitSerial': call(
     "Resolve when TEXT appears on the VM's serial console during its current run.",
-    z.object({ id: VmName, text: z.string().min(1), timeoutSeconds: z.number().positive().max(3600).default(60) }),
+    z.object({
+      id: VmName,
+      text: z.string().min(1),
+      timeoutSeconds: z.number().positive().max(3600).default(60),
+    }),
     z.object({ elapsedMs: z.number() }),
   ),
   'console.open': call(

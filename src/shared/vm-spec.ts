@@ -3,12 +3,10 @@ import { z } from 'zod';
 /** A VM's name is also its id and the name of its definition file, so it must be a safe file name. */
 export const VM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
 
-export const VmName = z
-  .string()
-  .regex(VM_NAME_PATTERN, {
-    error:
-      'a VM name is 1 to 48 letters, digits, ".", "_" or "-", starting with a letter or digit, because it names the definition file',
-  });
+export const VmName = z.string().regex(VM_NAME_PATTERN, {
+  error:
+    'a VM name is 1 to 48 letters, digits, ".", "_" or "-", starting with a letter or digit, because it names the definition file',
+});
 
 export const VM_LIMITS = {
   cpusMin: 1,

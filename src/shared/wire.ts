@@ -11,7 +11,10 @@ export const CallMessage = z.object({
 export const ResultMessage = z.object({
   type: z.literal('result'),
   id: z.int().nonnegative(),
-  result: z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: ErrorBody })]),
+  result: z.union([
+    z.object({ ok: z.literal(true), value: z.unknown() }),
+    z.object({ ok: z.literal(false), error: ErrorBody }),
+  ]),
 });
 export const EventMessage = z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() });
 export const WireMessage = z.discriminatedUnion('type', [CallMessage, ResultMessage, EventMessage]);

@@ -19,7 +19,19 @@ beforeAll(async () => {
   guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome();
   const created = await runCli(
-    ['vm', 'create', 'tiny', '--memory', '256', '--kernel', guest.kernel, '--initrd', guest.initrd, '--append', guest.append],
+    [
+      'vm',
+      'create',
+      'tiny',
+      '--memory',
+      '256',
+      '--kernel',
+      guest.kernel,
+      '--initrd',
+      guest.initrd,
+      '--append',
+      guest.append,
+    ],
     home.env,
   );
   expect(created.stderr).toBe('');
@@ -30,7 +42,9 @@ beforeAll(async () => {
 
 afterEach(async (context) => {
   if (context.task.result?.state === 'fail') {
-    await browser.page.screenshot({ path: path.join(SCREENSHOT_DIR, `${context.task.name.replace(/\W+/g, '-')}.png`) });
+    await browser.page.screenshot({
+      path: path.join(SCREENSHOT_DIR, `${context.task.name.replace(/\W+/g, '-')}.png`),
+    });
   }
 });
 
@@ -52,7 +66,9 @@ describe('tessera serve in Chromium', () => {
   it('starts the VM from the page and sees it run, as the CLI does', async () => {
     await ui.start('tiny');
     await ui.waitForState('tiny', 'running');
-    const listed = JSON.parse((await runCli(['vm', 'list', '--json'], home.env)).stdout) as { vms: { id: string; state: string }[] };
+    const listed = JSON.parse((await runCli(['vm', 'list', '--json'], home.env)).stdout) as {
+      vms: { id: string; state: string }[];
+    };
     expect(listed.vms).toEqual([expect.objectContaining({ id: 'tiny', state: 'running' })]);
     await browser.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'vm-list-running.png') });
   });
@@ -65,10 +81,14 @@ describe('tessera serve in Chromium', () => {
 
   it('stops the VM from the page', async () => {
     // A guest still booting has no acpid yet and would ignore the power button until the timeout.
-    await waitForTextInFile(path.join(home.paths.runtimeDir, 'tiny', 'serial.log'), GUEST_READY_MARKER, { timeoutMs: 30_000 });
+    await waitForTextInFile(path.join(home.paths.runtimeDir, 'tiny', 'serial.log'), GUEST_READY_MARKER, {
+      timeoutMs: 30_000,
+    });
     await ui.stop('tiny');
     await ui.waitForState('tiny', 'stopped');
-    const listed = JSON.parse((await runCli(['vm', 'list', '--json'], home.env)).stdout) as { vms: { id: string; state: string }[] };
+    const listed = JSON.parse((await runCli(['vm', 'list', '--json'], home.env)).stdout) as {
+      vms: { id: string; state: string }[];
+    };
     expect(listed.vms.find((v) => v.id === 'tiny')?.state).toBe('stopped');
   });
 

@@ -41,7 +41,10 @@ afterAll(async () => {
 /** Every refused input must leave the set of definitions exactly as it was. */
 async function expectRefused(input: Parameters<Client['call']>[1] & object, code: string, message: RegExp) {
   const before = fs.readdirSync(path.join(home.paths.configDir, 'vms')).sort();
-  await expect(client.call('vm.create', input as never)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+  await expect(client.call('vm.create', input as never)).rejects.toMatchObject({
+    code,
+    message: expect.stringMatching(message),
+  });
   expect(fs.readdirSync(path.join(home.paths.configDir, 'vms')).sort()).toEqual(before);
 }
 
@@ -50,20 +53,35 @@ describe('bad input gets a clear message and changes nothing', () => {
     await expectRefused({ name: 'keeper' }, 'CONFLICT', /a VM named 'keeper' already exists/);
   });
 
-  it.each(['../escape', 'has space', 'a/b', '.hidden', '', 'x'.repeat(49)])('a name that cannot be a file name: %j', async (name) => {
-    await expectRefused({ name }, 'BAD_INPUT', /name: a VM name is 1 to 48 letters/);
-  });
+  it.each(['../escape', 'has space', 'a/b', '.hidden', '', 'x'.repeat(49)])(
+    'a name that cannot be a file name: %j',
+    async (name) => {
+      await expectRefused({ name }, 'BAD_INPUT', /name: a VM name is 1 to 48 letters/);
+    },
+  );
 
   it('memory and vCPUs out of range', async () => {
-    await expectRefused({ name: 'small', memoryMiB: 16 }, 'BAD_INPUT', /memoryMiB: memory must be at least 64 MiB/);
+    await expectRefused(
+      { name: 'small', memoryMiB: 16 },
+      'BAD_INPUT',
+      /memoryMiB: memory must be at least 64 MiB/,
+    );
     await expectRefused({ name: 'many', cpus: 1000 }, 'BAD_INPUT', /cpus: at most 64 vCPUs/);
     await expectRefused({ name: 'half', cpus: 1.5 }, 'BAD_INPUT', /cpus: vCPUs must be a whole number/);
   });
 
   it('a disk or ISO that does not exist', async () => {
     const missing = path.join(home.root, 'nope.qcow2');
-    await expectRefused({ name: 'nodisk', disks: [{ path: missing }] }, 'BAD_INPUT', new RegExp(`${missing}.*does not exist`));
-    await expectRefused({ name: 'noiso', cdrom: path.join(home.root, 'nope.iso') }, 'BAD_INPUT', /nope\.iso.*does not exist/);
+    await expectRefused(
+      { name: 'nodisk', disks: [{ path: missing }] },
+      'BAD_INPUT',
+      new RegExp(`${missing}.*does not exist`),
+    );
+    await expectRefused(
+      { name: 'noiso', cdrom: path.join(home.root, 'nope.iso') },
+      'BAD_INPUT',
+      /nope\.iso.*does not exist/,
+    );
   });
 
   it('a distribution kernel without the initrd it needs', async () => {
@@ -125,8 +143,14 @@ describe('bad input gets a clear message and changes nothing', () => {
   });
 
   it('unknown calls and malformed parameters are BAD_INPUT, not crashes', async () => {
-    expect(await backend.dispatcher.dispatch('vm.explode', {})).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
-    expect(await backend.dispatcher.dispatch('vm.start', { id: 42 })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await backend.dispatcher.dispatch('vm.explode', {})).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT' },
+    });
+    expect(await backend.dispatcher.dispatch('vm.start', { id: 42 })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT' },
+    });
     expect(await backend.dispatcher.dispatch('vm.get', { id: 'nobody' })).toMatchObject({
       ok: false,
       error: { code: 'NOT_FOUND', message: "no VM named 'nobody'" },

@@ -30,7 +30,21 @@ const isAlive = async (pid: number) => !(await isGone(pid));
 describe('the CLI, one backend per user, and VMs that outlive it', () => {
   it('creates, lists and prints the argv without any backend running', async () => {
     const created = await runCli(
-      ['vm', 'create', 'cli', '--memory', '256', '--kernel', guest.kernel, '--initrd', guest.initrd, '--append', guest.append, '--forward', '42122:22'],
+      [
+        'vm',
+        'create',
+        'cli',
+        '--memory',
+        '256',
+        '--kernel',
+        guest.kernel,
+        '--initrd',
+        guest.initrd,
+        '--append',
+        guest.append,
+        '--forward',
+        '42122:22',
+      ],
       home.env,
     );
     expect(created).toMatchObject({ code: 0, stderr: '' });
@@ -60,22 +74,33 @@ describe('the CLI, one backend per user, and VMs that outlive it', () => {
     const host = JSON.parse((await runCli(['host', '--json'], home.env)).stdout) as { backendPid: number };
     expect(host.backendPid).toBe(serve.child.pid);
 
-    const started = await runCli(['vm', 'start', 'cli', '--wait-serial', GUEST_READY_MARKER, '--timeout', '60'], home.env);
+    const started = await runCli(
+      ['vm', 'start', 'cli', '--wait-serial', GUEST_READY_MARKER, '--timeout', '60'],
+      home.env,
+    );
     expect(started).toMatchObject({ code: 0, stderr: '' });
-    const running = JSON.parse((await runCli(['vm', 'show', 'cli', '--json'], home.env)).stdout) as { pid: number; state: string };
+    const running = JSON.parse((await runCli(['vm', 'show', 'cli', '--json'], home.env)).stdout) as {
+      pid: number;
+      state: string;
+    };
     expect(running.state).toBe('running');
 
     await stopProcess(serve.child, 'SIGKILL');
     expect(await isAlive(running.pid)).toBe(true);
 
     // No backend now: the CLI runs one in-process, which re-attaches to the running QEMU.
-    const after = JSON.parse((await runCli(['vm', 'show', 'cli', '--json'], home.env)).stdout) as { pid: number; state: string };
+    const after = JSON.parse((await runCli(['vm', 'show', 'cli', '--json'], home.env)).stdout) as {
+      pid: number;
+      state: string;
+    };
     expect(after).toMatchObject({ state: 'running', pid: running.pid });
 
     // A new backend takes over the stale control socket and the VM.
     const second = await startServe(home.env);
     children.push(second.child);
-    const viaSecond = JSON.parse((await runCli(['host', '--json'], home.env)).stdout) as { backendPid: number };
+    const viaSecond = JSON.parse((await runCli(['host', '--json'], home.env)).stdout) as {
+      backendPid: number;
+    };
     expect(viaSecond.backendPid).toBe(second.child.pid);
 
     const echo = await runCli(['vm', 'serial', 'cli'], home.env, 'echo "he""llo from serial"\n');

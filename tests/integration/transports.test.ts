@@ -24,7 +24,10 @@ const LAUNCH = 'launch-token-for-tests-0123456789';
 beforeAll(async () => {
   home = makeTempHome();
   backend = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true });
-  front = createFrontServer({ link: localLink(backend), access: { kind: 'loopback', launchToken: LAUNCH, port: () => port } });
+  front = createFrontServer({
+    link: localLink(backend),
+    access: { kind: 'loopback', launchToken: LAUNCH, port: () => port },
+  });
   await new Promise<void>((r) => front.server.listen(0, '127.0.0.1', r));
   port = (front.server.address() as AddressInfo).port;
 });
@@ -78,7 +81,8 @@ const transports: Record<string, () => Promise<Transport>> = {
     const rendererSide = new EventEmitter();
     const contents = Object.assign(new EventEmitter(), {
       id: 7,
-      send: (channel: string, message: unknown) => queueMicrotask(() => rendererSide.emit(channel, structuredClone(message))),
+      send: (channel: string, message: unknown) =>
+        queueMicrotask(() => rendererSide.emit(channel, structuredClone(message))),
       isDestroyed: () => false,
     });
     const main = createIpcMainTransport(ipcMain, contents, (url) => url.startsWith('app://tessera/'));
@@ -105,7 +109,11 @@ describe.each(Object.entries(transports))('the contract over %s', (name, open) =
 
   it('answers calls with validated values', async () => {
     const info = await client.call('host.info', {});
-    expect(info).toMatchObject({ accelerator: 'tcg', configDir: home.paths.configDir, backendPid: process.pid });
+    expect(info).toMatchObject({
+      accelerator: 'tcg',
+      configDir: home.paths.configDir,
+      backendPid: process.pid,
+    });
   });
 
   it('delivers events and the results of calls', async () => {
@@ -119,8 +127,13 @@ describe.each(Object.entries(transports))('the contract over %s', (name, open) =
   });
 
   it('rethrows errors with their code', async () => {
-    await expect(client.call('vm.get', { id: 'ghost' })).rejects.toMatchObject({ name: 'TesseraError', code: 'NOT_FOUND' });
-    await expect(client.call('vm.create', { name: 'x', memoryMiB: 1 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(client.call('vm.get', { id: 'ghost' })).rejects.toMatchObject({
+      name: 'TesseraError',
+      code: 'NOT_FOUND',
+    });
+    await expect(client.call('vm.create', { name: 'x', memoryMiB: 1 })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
   });
 });
 
@@ -134,26 +147,41 @@ describe('the loopback server lets in only its own page', () => {
   it('refuses requests without the session cookie, from another Origin, or for another Host', async () => {
     expect((await get('/')).statusCode).toBe(403);
     await expect(openWs('/rpc', { Origin: `http://127.0.0.1:${port}` })).rejects.toThrow('HTTP 403');
-    await expect(openWs('/rpc', { Cookie: await session(), Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openWs('/rpc', { Cookie: await session(), Origin: 'http://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    );
     await expect(openWs('/rpc', { Cookie: await session() })).rejects.toThrow('HTTP 403');
-    expect((await get('/', { Cookie: await session(), Host: `attacker.example:${port}` })).statusCode).toBe(403);
+    expect((await get('/', { Cookie: await session(), Host: `attacker.example:${port}` })).statusCode).toBe(
+      403,
+    );
     expect((await get('/', { Cookie: `${SESSION_COOKIE}=forged` })).statusCode).toBe(403);
   });
 
   it('a console token that is wrong gets a 403 and nothing else', async () => {
     await expect(
-      openWs('/console/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { Cookie: await session(), Origin: `http://127.0.0.1:${port}` }),
+      openWs('/console/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', {
+        Cookie: await session(),
+        Origin: `http://127.0.0.1:${port}`,
+      }),
     ).rejects.toThrow('HTTP 403');
   });
 
   it('IPC from another window or origin is ignored', async () => {
     const ipcMain = new EventEmitter();
-    const contents = Object.assign(new EventEmitter(), { id: 1, send: () => undefined, isDestroyed: () => false });
+    const contents = Object.assign(new EventEmitter(), {
+      id: 1,
+      send: () => undefined,
+      isDestroyed: () => false,
+    });
     const main = createIpcMainTransport(ipcMain, contents, (url) => url.startsWith('app://tessera/'));
     const seen: unknown[] = [];
     main.onMessage((m) => seen.push(m));
     ipcMain.emit(IPC_CHANNEL, { sender: { id: 2 }, senderFrame: { url: 'app://tessera/' } }, 'other window');
-    ipcMain.emit(IPC_CHANNEL, { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } }, 'other origin');
+    ipcMain.emit(
+      IPC_CHANNEL,
+      { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } },
+      'other origin',
+    );
     ipcMain.emit(IPC_CHANNEL, { sender: { id: 1 }, senderFrame: { url: 'app://tessera/index.html' } }, 'ok');
     expect(seen).toEqual(['ok']);
   });

@@ -87,7 +87,10 @@ describe('a VM from definition to power-off, on real QEMU', () => {
     const before = fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length;
     await client.call('vm.reset', { id: 'resetme' });
     const deadline = Date.now() + 30_000;
-    while (fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length === before && Date.now() < deadline) {
+    while (
+      fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length === before &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length).toBe(before + 1);
@@ -117,7 +120,12 @@ describe('a VM from definition to power-off, on real QEMU', () => {
 
   it('a guest that ignores ACPI is forced off after the timeout', async () => {
     // Without the initrd's acpid the power button does nothing.
-    await client.call('vm.create', tiny('stubborn', { kernel: { path: guest.kernel, initrd: guest.initrd, append: `${guest.append} init=/bin/sh` } }));
+    await client.call(
+      'vm.create',
+      tiny('stubborn', {
+        kernel: { path: guest.kernel, initrd: guest.initrd, append: `${guest.append} init=/bin/sh` },
+      }),
+    );
     await client.call('vm.start', { id: 'stubborn' });
     const stopped = await client.call('vm.stop', { id: 'stubborn', timeoutSeconds: 1 });
     expect(stopped.state).toBe('stopped');

@@ -13,18 +13,29 @@ export interface CliResult {
 /** Run the built CLI (`npm run build` makes out/cli) as a user would. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [TESSERA_BIN, ...args], { env, timeout: 90_000 }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [TESSERA_BIN, ...args],
+      { env, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
     else child.stdin?.end();
   });
 }
 
 /** `tessera serve` in the background; resolves with the launch URL it prints. */
-export async function startServe(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [TESSERA_BIN, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServe(
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [TESSERA_BIN, 'serve', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tessera serve printed no URL: ${output}`)), 20_000);

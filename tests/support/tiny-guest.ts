@@ -27,7 +27,12 @@ exec setsid cttyhack sh
 
 function findKernel(): { kernel: string; modules: string } {
   const boot = '/boot';
-  const names = fs.existsSync(boot) ? fs.readdirSync(boot).filter((n) => n.startsWith('vmlinuz-')).sort() : [];
+  const names = fs.existsSync(boot)
+    ? fs
+        .readdirSync(boot)
+        .filter((n) => n.startsWith('vmlinuz-'))
+        .sort()
+    : [];
   const preferred = names.find((n) => n.endsWith('-cloud-amd64')) ?? names.at(-1);
   if (!preferred) {
     throw new Error('no kernel in /boot: install the Debian package linux-image-cloud-amd64 (see .ci/run)');
@@ -57,7 +62,11 @@ export function buildTinyGuest(dir: string): TinyGuest {
   entries.push({ name: 'bin/busybox', mode: 0o100755, data: fs.readFileSync(busybox) });
   entries.push({ name: 'init', mode: 0o100755, data: Buffer.from(INIT) });
   // busybox acpid runs /etc/acpi/PWRF/00000080 for the power button (its default action table).
-  entries.push({ name: 'etc/acpi/PWRF/00000080', mode: 0o100755, data: Buffer.from('#!/bin/sh\npoweroff -f\n') });
+  entries.push({
+    name: 'etc/acpi/PWRF/00000080',
+    mode: 0o100755,
+    data: Buffer.from('#!/bin/sh\npoweroff -f\n'),
+  });
   for (const [name, rel] of [
     ['lib/evdev.ko', 'kernel/drivers/input/evdev.ko'],
     ['lib/button.ko', 'kernel/drivers/acpi/button.ko'],

@@ -45,7 +45,16 @@ function summary(vm: VmInfo) {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function describe(vm: VmInfo): string {
@@ -57,11 +66,14 @@ function describe(vm: VmInfo): string {
     ...s.disks.map((d) => `  disk ${d.path} (${d.format}${d.readOnly ? ', read-only' : ''})`),
     ...(s.cdrom ? [`  cdrom ${s.cdrom}`] : []),
     ...(s.kernel
-      ? [`  kernel ${s.kernel.path}${s.kernel.initrd ? ` initrd ${s.kernel.initrd}` : ''}${s.kernel.append ? ` append "${s.kernel.append}"` : ''}`]
+      ? [
+          `  kernel ${s.kernel.path}${s.kernel.initrd ? ` initrd ${s.kernel.initrd}` : ''}${s.kernel.append ? ` append "${s.kernel.append}"` : ''}`,
+        ]
       : []),
     `  network ${s.network.mode}${s.network.forwards.map((f) => ` ${f.protocol}:${f.hostAddress}:${f.hostPort}->${f.guestPort}`).join('')}`,
   ];
-  if (vm.lastError) lines.push(`  last error: ${vm.lastError.message}`, ...vm.lastError.logTail.map((l) => `    | ${l}`));
+  if (vm.lastError)
+    lines.push(`  last error: ${vm.lastError.message}`, ...vm.lastError.logTail.map((l) => `    | ${l}`));
   return lines.join('\n') + '\n';
 }
 
@@ -71,7 +83,10 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
   switch (sub) {
     case 'create': {
       const { values, positionals } = parseCreateOptions(rest);
-      const vm = await client.call('vm.create', createInputFromOptions(requireName(positionals, 'create'), values));
+      const vm = await client.call(
+        'vm.create',
+        createInputFromOptions(requireName(positionals, 'create'), values),
+      );
       print(values.json === true, summary(vm), () => `created VM '${vm.id}'\n`);
       return 0;
     }
@@ -90,7 +105,11 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       return 0;
     }
     case 'show': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      });
       const vm = await client.call('vm.get', { id: requireName(positionals, 'show') });
       print(values.json === true, summary(vm), () => describe(vm));
       return 0;
@@ -99,7 +118,11 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { 'wait-serial': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
+        options: {
+          'wait-serial': { type: 'string' },
+          timeout: { type: 'string' },
+          json: { type: 'boolean' },
+        },
       });
       const id = requireName(positionals, 'start');
       const timeoutSeconds = values.timeout === undefined ? 60 : Number(values.timeout);
@@ -128,7 +151,11 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
     case 'reset':
     case 'pause':
     case 'resume': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      });
       const id = requireName(positionals, sub);
       const vm = await client.call(`vm.${sub}`, { id });
       print(values.json === true, summary(vm), () => `VM '${id}' is ${vm.state}\n`);
@@ -142,13 +169,21 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       return 0;
     }
     case 'args': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      });
       const { argv } = await client.call('vm.args', { id: requireName(positionals, 'args') });
       print(values.json === true, argv, () => argv.join('\n') + '\n');
       return 0;
     }
     case 'log': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { lines: { type: 'string' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { lines: { type: 'string' } },
+      });
       const { lines } = await client.call('vm.log', {
         id: requireName(positionals, 'log'),
         ...(values.lines !== undefined ? { lines: Number(values.lines) } : {}),
@@ -177,15 +212,18 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
 async function hostCommand(session: CliSession, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
   const info = await session.client.call('host.info', {});
-  print(values.json === true, info, () =>
-    [
-      `accelerator: ${info.accelerator} (${info.acceleratorReason})`,
-      'error' in info.qemu ? `qemu: ${info.qemu.error}` : `qemu: ${info.qemu.path} (${info.qemu.version})`,
-      `config: ${info.configDir}`,
-      `runtime: ${info.runtimeDir}`,
-      `data: ${info.dataDir}`,
-      `backend pid: ${info.backendPid}`,
-    ].join('\n') + '\n',
+  print(
+    values.json === true,
+    info,
+    () =>
+      [
+        `accelerator: ${info.accelerator} (${info.acceleratorReason})`,
+        'error' in info.qemu ? `qemu: ${info.qemu.error}` : `qemu: ${info.qemu.path} (${info.qemu.version})`,
+        `config: ${info.configDir}`,
+        `runtime: ${info.runtimeDir}`,
+        `data: ${info.dataDir}`,
+        `backend pid: ${info.backendPid}`,
+      ].join('\n') + '\n',
   );
   return 0;
 }
@@ -198,7 +236,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (command === 'serve') return await runServe(rest);
-    if (command !== 'vm' && command !== 'host') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+    if (command !== 'vm' && command !== 'host')
+      throw new UsageError(`unknown command '${command}'\n${USAGE}`);
     const session = await openCliSession();
     try {
       return command === 'vm' ? await vmCommand(session, rest) : await hostCommand(session, rest);
@@ -211,7 +250,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const message =
-      error instanceof TesseraError || (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      error instanceof TesseraError ||
+      (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
         ? error.message
         : error instanceof Error
           ? error.message

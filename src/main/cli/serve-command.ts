@@ -12,7 +12,8 @@ import { UsageError } from './parse-options';
 export async function runServe(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected 0 to 65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${values.port}: expected 0 to 65535`);
   const link = await openBackendLink();
   const launchToken = randomBytes(24).toString('base64url');
   let boundPort = port;
@@ -24,7 +25,11 @@ export async function runServe(args: string[]): Promise<number> {
   const { server } = front;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${port} on 127.0.0.1 is in use: pick another with --port`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new UsageError(`port ${port} on 127.0.0.1 is in use: pick another with --port`)
+          : error,
+      ),
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });

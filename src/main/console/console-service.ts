@@ -34,7 +34,10 @@ export class ConsoleService {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     if (kind === 'vnc' && vm.spec.display !== 'vnc') {
-      throw new TesseraError('INVALID_STATE', `VM '${id}' has no VNC display (display is '${vm.spec.display}')`);
+      throw new TesseraError(
+        'INVALID_STATE',
+        `VM '${id}' has no VNC display (display is '${vm.spec.display}')`,
+      );
     }
     this.sweep();
     const files = vmRuntimeFiles(this.paths.runtimeDir, id);

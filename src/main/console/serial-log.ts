@@ -54,10 +54,16 @@ export async function waitForTextInFile(
       if (await readNew()) return { elapsedMs: Date.now() - started };
       const left = options.timeoutMs - (Date.now() - started);
       if (left <= 0) {
-        throw new TesseraError('TIMEOUT', `"${text}" did not appear on the serial console within ${options.timeoutMs / 1000} s`);
+        throw new TesseraError(
+          'TIMEOUT',
+          `"${text}" did not appear on the serial console within ${options.timeoutMs / 1000} s`,
+        );
       }
       if (options.isAlive && !options.isAlive()) {
-        throw new TesseraError('INVALID_STATE', `the VM stopped before "${text}" appeared on its serial console`);
+        throw new TesseraError(
+          'INVALID_STATE',
+          `the VM stopped before "${text}" appeared on its serial console`,
+        );
       }
       // inotify wakes us at once; the short poll covers file systems where it does not.
       await new Promise<void>((resolve) => {

@@ -31,7 +31,8 @@ export function createHostService(options: HostOptions): HostService {
   const service: HostService = {
     accelerator() {
       accel ??= (async (): Promise<AcceleratorChoice> => {
-        if (options.accelerator) return { accelerator: options.accelerator, reason: 'chosen by the backend options' };
+        if (options.accelerator)
+          return { accelerator: options.accelerator, reason: 'chosen by the backend options' };
         const choice = detectAccelerator({ env, devKvmPath: options.devKvmPath ?? '/dev/kvm' });
         if (choice.accelerator !== 'kvm' || env.TESSERA_ACCEL) return choice;
         let qemu: string;
@@ -43,12 +44,16 @@ export function createHostService(options: HostOptions): HostService {
         const probe = await probeKvm(qemu);
         return probe.ok
           ? choice
-          : { accelerator: 'tcg', reason: `KVM is present but QEMU cannot use it (${probe.reason}); guests run in software` };
+          : {
+              accelerator: 'tcg',
+              reason: `KVM is present but QEMU cannot use it (${probe.reason}); guests run in software`,
+            };
       })();
       return accel;
     },
     qemuBinary() {
-      return findQemu(options.qemuBinary === undefined ? { env } : { env, override: options.qemuBinary }).path;
+      return findQemu(options.qemuBinary === undefined ? { env } : { env, override: options.qemuBinary })
+        .path;
     },
     ovmf() {
       return findOvmf();
@@ -61,7 +66,8 @@ export function createHostService(options: HostOptions): HostService {
         if (!version) versions.set(path, (version = qemuVersion(path)));
         return { accelerator, acceleratorReason: reason, qemu: { path, version: await version } };
       } catch (error) {
-        const message = error instanceof TesseraError || error instanceof Error ? error.message : String(error);
+        const message =
+          error instanceof TesseraError || error instanceof Error ? error.message : String(error);
         return { accelerator, acceleratorReason: reason, qemu: { error: message } };
       }
     },

@@ -18,14 +18,23 @@ describe('probeKvm', () => {
 
   it("reports QEMU's last complaint when KVM setup aborts", async () => {
     const qemu = fakeQemu('echo "qemu-system-x86_64: failed to set MSR 0x10a to 0x0" >&2; kill -ABRT $$');
-    expect(await probeKvm(qemu)).toEqual({ ok: false, reason: 'qemu-system-x86_64: failed to set MSR 0x10a to 0x0' });
+    expect(await probeKvm(qemu)).toEqual({
+      ok: false,
+      reason: 'qemu-system-x86_64: failed to set MSR 0x10a to 0x0',
+    });
   });
 
   it('gives up on a QEMU that hangs', async () => {
-    expect(await probeKvm(fakeQemu('exec sleep 30'), 200)).toEqual({ ok: false, reason: 'QEMU was killed by SIGKILL' });
+    expect(await probeKvm(fakeQemu('exec sleep 30'), 200)).toEqual({
+      ok: false,
+      reason: 'QEMU was killed by SIGKILL',
+    });
   });
 
   it('reports a binary that cannot run', async () => {
-    expect(await probeKvm('/nonexistent/qemu')).toMatchObject({ ok: false, reason: expect.stringContaining('ENOENT') });
+    expect(await probeKvm('/nonexistent/qemu')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('ENOENT'),
+    });
   });
 });

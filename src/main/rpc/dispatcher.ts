@@ -47,7 +47,10 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         if (options.validateOutputs) {
           const out = calls[method].output.safeParse(value);
           if (!out.success) {
-            throw new TesseraError('INTERNAL', `${method} returned a value outside the contract: ${describeZodError(out.error)}`);
+            throw new TesseraError(
+              'INTERNAL',
+              `${method} returned a value outside the contract: ${describeZodError(out.error)}`,
+            );
           }
         }
         return { ok: true, value };

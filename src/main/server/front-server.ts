@@ -138,13 +138,17 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://front');
     const refuse = (status: number) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
     };
     if (!hostAllowed(req) || !hasSession(req) || !originAllowed(req)) return refuse(403);
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     if (url.pathname === '/rpc') {
-      wss.handleUpgrade(req, socket, head, (ws) => serveTransport(createWsTransport(ws), link.dispatcher, link.events));
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        serveTransport(createWsTransport(ws), link.dispatcher, link.events),
+      );
       return;
     }
     const match = /^\/console\/([A-Za-z0-9_-]{16,128})$/.exec(url.pathname);

@@ -6,13 +6,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export async function isQemuFor(pid: number, pidFilePath: string): Promise<boolean> {
   try {
     process.kill(pid, 0);
-  } catch (error) {
+  } catch {
     // EPERM means it exists but is someone else's: not ours to attach to.
     return false;
   }
   try {
     const cmdline = await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.split("\0").includes(pidFilePath);
+    return cmdline.split('\0').includes(pidFilePath);
   } catch {
     return false;
   }

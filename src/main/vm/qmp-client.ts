@@ -115,7 +115,11 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     this.pending.delete(id);
     if ('error' in message) {
       const error = message.error as { class?: string; desc?: string };
-      pending.reject(new TesseraError('QEMU_FAILED', `QEMU refused: ${error.desc ?? 'unknown error'}`, { class: error.class }));
+      pending.reject(
+        new TesseraError('QEMU_FAILED', `QEMU refused: ${error.desc ?? 'unknown error'}`, {
+          class: error.class,
+        }),
+      );
     } else {
       pending.resolve(message.return);
     }
@@ -124,7 +128,8 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.pending.values()) p.reject(new TesseraError('UNAVAILABLE', 'QEMU closed the QMP connection'));
+    for (const p of this.pending.values())
+      p.reject(new TesseraError('UNAVAILABLE', 'QEMU closed the QMP connection'));
     this.pending.clear();
     this.emit('close');
   }

@@ -53,7 +53,9 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     await fsp.mkdir(this.files.dir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.files.dir, 0o700);
     await Promise.all(
-      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) => fsp.rm(f, { force: true })),
+      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) =>
+        fsp.rm(f, { force: true }),
+      ),
     );
     await fsp.appendFile(
       this.files.log,
@@ -85,11 +87,16 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
       }
     }
     if (this.state === 'starting' || this.state === 'crashed' || this.state === 'stopped') {
-      const end = await Promise.race([this.whenEnded(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 0))]);
+      const end = await Promise.race([
+        this.whenEnded(),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
+      ]);
       if (end) {
         // QEMU's own complaint is the last line it printed, e.g. "Could not open 'x.qcow2'".
         const reason = end.logTail.filter((l) => l.trim() && !l.startsWith('--- ')).at(-1);
-        throw new TesseraError('QEMU_FAILED', `QEMU failed to start: ${reason ?? end.message}`, { logTail: end.logTail });
+        throw new TesseraError('QEMU_FAILED', `QEMU failed to start: ${reason ?? end.message}`, {
+          logTail: end.logTail,
+        });
       }
     }
   }
@@ -148,7 +155,11 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   private async finish(clean: boolean, guestInitiated: boolean, message: string): Promise<void> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
     if (this.state === 'stopped' || this.state === 'crashed') return;
-    await Promise.all([this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) => fsp.rm(f, { force: true })));
+    await Promise.all(
+      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) =>
+        fsp.rm(f, { force: true }),
+      ),
+    );
     this.setState(clean ? 'stopped' : 'crashed');
     const end: RunEnd = { clean, guestInitiated, requested: this.stopRequested, message, logTail };
     this.markEnded?.(end);
@@ -164,7 +175,10 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
 
   private requireQmp(): QmpClient {
     if (!this.qmp || this.qmp.isClosed) {
-      throw new TesseraError('INVALID_STATE', `VM '${this.id}' is not answering on QMP (state ${this.state})`);
+      throw new TesseraError(
+        'INVALID_STATE',
+        `VM '${this.id}' is not answering on QMP (state ${this.state})`,
+      );
     }
     return this.qmp;
   }
@@ -198,7 +212,10 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     } catch {
       // Already gone or not answering.
     }
-    const end = await Promise.race([this.whenEnded(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000).unref())]);
+    const end = await Promise.race([
+      this.whenEnded(),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000).unref()),
+    ]);
     if (end) return end;
     if (this.pid !== undefined) {
       try {

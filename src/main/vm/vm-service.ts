@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
-import type { InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmSpec, VmState } from '../../shared/vm-spec';
+import type {
+  InvalidDefinition,
+  VmConfig,
+  VmCreateInput,
+  VmInfo,
+  VmSpec,
+  VmState,
+} from '../../shared/vm-spec';
 import type { EventBus } from '../rpc/dispatcher';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { waitForTextInFile } from '../console/serial-log';
@@ -124,7 +131,12 @@ export class VmService {
     return this.locked(id, async () => {
       const current = await this.store.get(id);
       this.requireStopped(id, 'change its settings');
-      const spec: VmSpec = { ...config, name: current.name, uuid: current.uuid, createdAt: current.createdAt };
+      const spec: VmSpec = {
+        ...config,
+        name: current.name,
+        uuid: current.uuid,
+        createdAt: current.createdAt,
+      };
       await this.validate(spec);
       await this.store.save(spec);
       const vm = this.info(spec);
@@ -287,9 +299,13 @@ export class VmService {
 
   async screenshot(id: string): Promise<{ pngBase64: string; width: number; height: number }> {
     const spec = await this.store.get(id);
-    if (spec.vga === 'none') throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
+    if (spec.vga === 'none')
+      throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
     const runner = this.requireRunner(id);
-    const file = path.join(vmRuntimeFiles(this.paths.runtimeDir, id).dir, `screen-${randomBytes(6).toString('hex')}.png`);
+    const file = path.join(
+      vmRuntimeFiles(this.paths.runtimeDir, id).dir,
+      `screen-${randomBytes(6).toString('hex')}.png`,
+    );
     try {
       await runner.command('screendump', { filename: file, format: 'png' });
       const png = await fsp.readFile(file);
@@ -407,7 +423,9 @@ export class VmService {
       const free = await new Promise<boolean>((resolve) => {
         const server = net.createServer();
         server.once('error', () => resolve(false));
-        server.listen({ host: f.hostAddress, port: f.hostPort, exclusive: true }, () => server.close(() => resolve(true)));
+        server.listen({ host: f.hostAddress, port: f.hostPort, exclusive: true }, () =>
+          server.close(() => resolve(true)),
+        );
       });
       if (!free) {
         throw new TesseraError(
@@ -429,7 +447,10 @@ export class VmService {
 
   private async prepareUefiVars(host: QemuHost): Promise<void> {
     if (!host.firmware) {
-      throw new TesseraError('BAD_INPUT', 'UEFI firmware (OVMF) is not installed: install the Debian package ovmf');
+      throw new TesseraError(
+        'BAD_INPUT',
+        'UEFI firmware (OVMF) is not installed: install the Debian package ovmf',
+      );
     }
     await fsp.mkdir(host.data.dir, { recursive: true, mode: 0o700 });
     try {
@@ -454,7 +475,9 @@ export class VmService {
     await fsp.copyFile(files.serialLog, path.join(data.runLogs, `${stamp}-serial.log`));
     await fsp.truncate(files.serialLog, 0);
     const saved = (await fsp.readdir(data.runLogs)).sort();
-    await Promise.all(saved.slice(0, -MAX_SAVED_RUNS).map((f) => fsp.rm(path.join(data.runLogs, f), { force: true })));
+    await Promise.all(
+      saved.slice(0, -MAX_SAVED_RUNS).map((f) => fsp.rm(path.join(data.runLogs, f), { force: true })),
+    );
   }
 
   private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {

@@ -83,7 +83,10 @@ export class VmStore {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { invalid: { file, reason: `cannot read it (${code ?? String(error)})` }, missing: code === 'ENOENT' };
+      return {
+        invalid: { file, reason: `cannot read it (${code ?? String(error)})` },
+        missing: code === 'ENOENT',
+      };
     }
     let json: unknown;
     try {
@@ -95,7 +98,12 @@ export class VmStore {
     if (!parsed.success) return { invalid: { file, reason: describeZodError(parsed.error) } };
     const expected = path.basename(file, '.json');
     if (parsed.data.name !== expected) {
-      return { invalid: { file, reason: `its name '${parsed.data.name}' does not match the file name '${expected}.json'` } };
+      return {
+        invalid: {
+          file,
+          reason: `its name '${parsed.data.name}' does not match the file name '${expected}.json'`,
+        },
+      };
     }
     return { spec: parsed.data };
   }
