@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // machine, so they run one file at a time.
 export default defineConfig({
   test: {
+    reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       {
         test: {
