@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VmCreateInput } from '../../shared/vm-spec';
+import {
+  UsageError,
+  createInputFromOptions,
+  parseCreateOptions,
+  parseForward,
+  requireName,
+} from './parse-options';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** What `tessera vm create NAME ARGS...` would build. */
+function create(args: string[], name = 'alpha') {
+  return createInputFromOptions(name, parseCreateOptions(args).values);
+}
+
+function file(name: string, content: Buffer | string): string {
+  const full = path.join(dir, name);
+  fs.writeFileSync(full, content);
+  return full;
+}
+
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]); // "QFI\xfb"
+
+describe('parseForward', () => {
+  it('reads HOSTPORT:GUESTPORT as TCP on loopback', () => {
+    expect(parseForward('2222:22')).toEqual({
+      protocol: 'tcp',
+      hostAddress: '127.0.0.1',
+      hostPort: 2222,
+      guestPort: 22,
+    });
+  });
+
+  it('reads a protocol prefix', () => {
+    expect(parseForward('udp:5353:53')).toEqual({
+      protocol: 'udp',
+      hostAddress: '127.0.0.1',
+      hostPort: 5353,
+      guestPort: 53,
+    });
+    expect(parseForward('tcp:8080:80')).toMatchObject({ protocol: 'tcp', hostPort: 8080, guestPort: 80 });
+  });
+
+  it('reads a host address', () => {
+    expect(parseForward('0.0.0.0:8080:80')).toEqual({
+      protocol: 'tcp',
+      hostAddress: '0.0.0.0',
+      hostPort: 8080,
+      guestPort: 80,
+    });
+    expect(parseForward('udp:0.0.0.0:5353:53')).toEqual({
+      protocol: 'udp',
+      hostAddress: '0.0.0.0',
+      hostPort: 5353,
+      guestPort: 53,
+    });
+  });
+
+  it.each(['22', '', 'a:b', '2222:', ':22', '2222:22x', 'udp:53', '1:2:3:4', 'tcp:0.0.0.0:1:2:3', '-1:22'])(
+    'rejects %j with a usage message',
+    (text) => {
+      expect(() => parseForward(text)).toThrow(UsageError);
+      expect(() => parseForward(text)).toThrow(
+        `--forward ${text}: expected HOSTPORT:GUESTPORT, e.g. 2222:22 or udp:5353:53`,
+      );
+    },
+  );
+});
+
+describe('createInputFromOptions', () => {
+  it('gives just the name when no option is set', () => {
+    expect(create([])).toEqual({ name: 'alpha' });
+  });
+
+  it('parses numbers', () => {
+    expect(create(['--cpus', '4', '--memory', '2048'])).toEqual({ name: 'alpha', cpus: 4, memoryMiB: 2048 });
+  });
+
+  it.each([
+    [['--memory', 'lots'], '--memory lots: expected a whole number'],
+    [['--memory', '1.5'], '--memory 1.5: expected a whole number'],
+    [['--memory', '2G'], '--memory 2G: expected a whole number'],
+    [['--cpus', ''], '--cpus : expected a whole number'],
+    [['--cpus', 'two'], '--cpus two: expected a whole number'],
+  ])('rejects %j', (args, message) => {
+    expect(() => create(args)).toThrow(UsageError);
+    expect(() => create(args)).toThrow(message);
+  });
+
+  it('makes every path absolute', () => {
+    const relative = (p: string) => path.relative(process.cwd(), p);
+    const cdrom = path.join(dir, 'alpine.iso');
+    const kernel = path.join(dir, 'vmlinuz');
+    const initrd = path.join(dir, 'initramfs');
+    const input = create([
+      '--cdrom',
+      relative(cdrom),
+      '--kernel',
+      relative(kernel),
+      '--initrd',
+      relative(initrd),
+      '--append',
+      'console=ttyS0 quiet',
+    ]);
+    expect(input).toEqual({
+      name: 'alpha',
+      cdrom,
+      kernel: { path: kernel, initrd, append: 'console=ttyS0 quiet' },
+    });
+    expect(path.isAbsolute(relative(cdrom))).toBe(false);
+  });
+
+  it('detects qcow2 by its magic bytes and uses anything else as raw', () => {
+    const qcow2 = file('disk.qcow2', Buffer.concat([QCOW2_MAGIC, Buffer.alloc(508)]));
+    const namedQcow2ButRaw = file('fake.qcow2', Buffer.alloc(512));
+    const raw = file('disk.img', Buffer.concat([Buffer.from('QFI\0'), Buffer.alloc(508)]));
+    const tiny = file('tiny.img', 'QF');
+    const missing = path.join(dir, 'missing.qcow2');
+    const input = create(
+      ['--disk', path.relative(process.cwd(), qcow2), '--disk', namedQcow2ButRaw, '--disk', raw],
+      'disks',
+    );
+    expect(input.disks).toEqual([
+      { path: qcow2, format: 'qcow2' },
+      { path: namedQcow2ButRaw, format: 'raw' },
+      { path: raw, format: 'raw' },
+    ]);
+    expect(create(['--disk', tiny, '--disk', missing]).disks).toEqual([
+      { path: tiny, format: 'raw' },
+      { path: missing, format: 'raw' },
+    ]);
+  });
+
+  it('refuses --initrd or --append without --kernel', () => {
+    expect(() => create(['--initrd', '/boot/initrd'])).toThrow(UsageError);
+    expect(() => create(['--initrd', '/boot/initrd'])).toThrow(
+      '--initrd needs --kernel: an initrd is only used with direct kernel boot',
+    );
+    expect(() => create(['--append', 'quiet'])).toThrow(
+      '--append needs --kernel: kernel arguments are only used with direct kernel boot',
+    );
+  });
+
+  it('builds the network from --forward and --network', () => {
+    expect(create(['--forward', '2222:22', '--forward', 'udp:5353:53'])).toEqual({
+      name: 'alpha',
+      network: {
+        mode: 'user',
+        forwards: [
+          { protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 2222, guestPort: 22 },
+          { protocol: 'udp', hostAddress: '127.0.0.1', hostPort: 5353, guestPort: 53 },
+        ],
+      },
+    });
+    expect(create(['--network', 'none'])).toEqual({ name: 'alpha', network: { mode: 'none', forwards: [] } });
+    expect(() => create(['--forward', 'ssh'])).toThrow(UsageError);
+  });
+
+  it('passes enum values through for the contract to check', () => {
+    const input = create([
+      '--firmware',
+      'uefi',
+      '--vga',
+      'virtio',
+      '--display',
+      'none',
+      '--restart',
+      'on-crash',
+    ]);
+    expect(input).toEqual({
+      name: 'alpha',
+      firmware: 'uefi',
+      vga: 'virtio',
+      display: 'none',
+      restartPolicy: 'on-crash',
+    });
+    expect(VmCreateInput.safeParse(create(['--firmware', 'coreboot'])).success).toBe(false);
+  });
+
+  it('builds an input the contract accepts', () => {
+    const disk = file('root.qcow2', Buffer.concat([QCOW2_MAGIC, Buffer.alloc(60)]));
+    const input = create([
+      '--cpus',
+      '2',
+      '--memory',
+      '512',
+      '--disk',
+      disk,
+      '--kernel',
+      '/boot/vmlinuz',
+      '--append',
+      'console=ttyS0',
+      '--forward',
+      '0.0.0.0:8080:80',
+    ]);
+    expect(VmCreateInput.parse(input)).toMatchObject({
+      name: 'alpha',
+      cpus: 2,
+      memoryMiB: 512,
+      disks: [{ path: disk, format: 'qcow2', readOnly: false }],
+      network: { mode: 'user', forwards: [{ hostAddress: '0.0.0.0', hostPort: 8080, guestPort: 80 }] },
+    });
+  });
+});
+
+describe('requireName', () => {
+  it('returns the first positional or throws usage', () => {
+    expect(requireName(['alpha', 'extra'], 'create')).toBe('alpha');
+    expect(() => requireName([], 'start')).toThrow(new UsageError('usage: tessera vm start NAME'));
+  });
+});
