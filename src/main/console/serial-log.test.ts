@@ -133,4 +133,12 @@ describe('waitForTextInFile', () => {
       waitForTextInFile(file, 'login:', { timeoutMs: LONG, fromOffset, isAlive }),
     ).resolves.toBeDefined();
   });
+
+  it('does not join the end of a truncated log to the start of the new one', async () => {
+    // The old run ends with "log"; the new run's log starts with "in:". Neither holds "login:".
+    fs.writeFileSync(file, 'first run\nlog');
+    const isAlive = onFirstMiss(() => fs.writeFileSync(file, 'in:'));
+    const error = await rejection(waitForTextInFile(file, 'login:', { timeoutMs: 300, isAlive }));
+    expect(error.code).toBe('TIMEOUT');
+  });
 });

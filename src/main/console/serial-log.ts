@@ -28,7 +28,11 @@ export async function waitForTextInFile(
     }
     try {
       const { size } = await handle.stat();
-      if (size < offset) offset = 0; // a new run truncated the log
+      if (size < offset) {
+        // A new run truncated the log: what we kept of the old one must not join the new text.
+        offset = 0;
+        carry = Buffer.alloc(0);
+      }
       while (offset < size) {
         const chunk = Buffer.alloc(Math.min(size - offset, 1 << 20));
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);

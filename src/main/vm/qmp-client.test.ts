@@ -292,6 +292,26 @@ describe('QmpClient', () => {
     await conn.closed;
   });
 
+  it('times out with TIMEOUT when the server greets but never answers qmp_capabilities', async () => {
+    const clientPromise = QmpClient.connect(socketPath, 200);
+    const conn = await firstConnection();
+    await conn.line(GREETING);
+    expect((await conn.next()).execute).toBe('qmp_capabilities');
+    // A hung QEMU: no answer. connect() must still give up within its timeout.
+    const error = await rejection(clientPromise);
+    expect(error.code).toBe('TIMEOUT');
+    await conn.closed;
+  }, 5_000);
+
+  it('fails with UNAVAILABLE when the server hangs up before greeting', async () => {
+    const clientPromise = QmpClient.connect(socketPath, 30_000);
+    const conn = await firstConnection();
+    conn.socket.destroy();
+    // A closed socket can never greet: connect() should fail at once, not after the timeout.
+    const error = await rejection(clientPromise);
+    expect(error.code).toBe('UNAVAILABLE');
+  }, 5_000);
+
   it('rejects connect when nothing listens at the path', async () => {
     await expect(QmpClient.connect(path.join(dir, 'absent.sock'), 1000)).rejects.toThrow(/ENOENT/);
   });

@@ -23,8 +23,8 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   private readonly pending = new Map<string, Pending>();
   private closed = false;
   private greeted = false;
-  private onGreeting: (() => void) | undefined;
-  private readonly greeting = new Promise<void>((resolve) => (this.onGreeting = resolve));
+  private onGreeting: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private readonly greeting = new Promise<void>((resolve, reject) => (this.onGreeting = { resolve, reject }));
 
   private constructor(private readonly socket: net.Socket) {
     super();
@@ -45,18 +45,23 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     });
     const client = new QmpClient(socket);
     let timer: NodeJS.Timeout | undefined;
+    const handshake = (async () => {
+      await client.greeting;
+      await client.execute('qmp_capabilities');
+    })();
     try {
+      // One deadline for greeting and negotiation: a QEMU stuck in either must not hang us.
       await Promise.race([
-        client.greeting,
+        handshake,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new TesseraError('TIMEOUT', `QMP at ${path} did not greet within ${timeoutMs} ms`)),
+            () => reject(new TesseraError('TIMEOUT', `QMP at ${path} did not answer within ${timeoutMs} ms`)),
             timeoutMs,
           );
         }),
       ]);
-      await client.execute('qmp_capabilities');
     } catch (error) {
+      handshake.catch(() => undefined);
       client.close();
       throw error;
     } finally {
@@ -102,7 +107,7 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     }
     if (!this.greeted && 'QMP' in message) {
       this.greeted = true;
-      this.onGreeting?.();
+      this.onGreeting?.resolve();
       return;
     }
     if (typeof message.event === 'string') {
@@ -128,6 +133,9 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.onGreeting?.reject(
+      new TesseraError('UNAVAILABLE', 'QEMU closed the QMP connection before greeting'),
+    );
     for (const p of this.pending.values())
       p.reject(new TesseraError('UNAVAILABLE', 'QEMU closed the QMP connection'));
     this.pending.clear();
