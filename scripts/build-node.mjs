@@ -19,7 +19,13 @@ await build({
   ...options,
   entryPoints: { 'cli/index': 'src/main/cli/index.ts' },
   external: ['node-pty', 'bufferutil', 'utf-8-validate'],
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 });
-// A separate build so a broken benchmark can never keep the CLI from being built.
-await build({ ...options, packages: 'external', entryPoints: { 'bench/run': 'bench/run.ts' } });
+// Developer tools in a separate build, so a broken benchmark can never keep the CLI from being built.
+await build({
+  ...options,
+  packages: 'external',
+  entryPoints: { 'bench/run': 'bench/run.ts', 'tools/tiny-guest': 'scripts/tiny-guest.ts' },
+});
