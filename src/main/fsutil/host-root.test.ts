@@ -150,6 +150,7 @@ describe('HostRoot', () => {
       kind: 'error',
       path: '/sys/control',
       reason: 'cannot read /sys/control (EIO)',
+      errno: 'EIO',
     });
   });
 

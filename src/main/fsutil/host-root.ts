@@ -54,7 +54,9 @@ function failureFromErrno<T>(error: unknown, hostPath: string): HostRead<T> {
   if (code === 'EACCES' || code === 'EPERM') {
     return fail('denied', hostPath, `permission denied reading ${hostPath} (root can read it)`);
   }
-  return fail('error', hostPath, `cannot read ${hostPath} (${code})`);
+  // Sysfs and debugfs answer some reads with an errno that carries meaning (EIO from a write-only
+  // attribute, ENODEV from guc_info without GuC), so the code travels with the failure.
+  return { ok: false, kind: 'error', path: hostPath, reason: `cannot read ${hostPath} (${code})`, errno: code };
 }
 
 export function createHostRoot(dir: string, hostFs: HostFs = fs): HostRoot {
