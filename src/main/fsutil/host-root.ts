@@ -5,7 +5,8 @@ import path from 'node:path';
 export type ReadFailureKind = 'missing' | 'denied' | 'escapes' | 'dangling' | 'loop' | 'error';
 
 export type HostRead<T> =
-  { ok: true; value: T } | { ok: false; kind: ReadFailureKind; path: string; reason: string };
+  | { ok: true; value: T }
+  | { ok: false; kind: ReadFailureKind; path: string; reason: string; errno?: string };
 
 /** The parts of node:fs a HostRoot uses; tests swap in failures (root passes every permission check). */
 export type HostFs = Pick<
