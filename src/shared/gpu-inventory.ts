@@ -148,11 +148,24 @@ export const MdevInstance = z.object({
   usedBy: z.string().nullable(),
 });
 
+/** What the reference's platform table (§E, §D) says about this GPU's device id. */
+export const PlatformSupport = z.object({
+  discrete: z.boolean(),
+  /** Drivers that can run it as an SR-IOV PF: the i915-sriov-dkms module, Intel's i915 backports, upstream xe. */
+  sriovDrivers: z.array(z.enum(['i915-sriov-dkms', 'i915-backports', 'xe'])),
+  gvt: z.boolean(),
+  /** The usual `sriov_totalvfs` with a driver that allows all (§E), null where unconfirmed. */
+  typicalVfs: z.int().nullable(),
+});
+export type PlatformSupport = z.infer<typeof PlatformSupport>;
+
 export const Gpu = PciFunction.extend({
   /** `Alder Lake-P`, or `Intel GPU 8086:xxxx` when the id is not in Tessera's table. */
   name: z.string(),
   /** Platform code from the reference's table (§E): `ADL-P`, `ATS-M150`, `BMG`, … */
   platform: z.string().nullable(),
+  /** Null when the device id is not in Tessera's table. */
+  support: PlatformSupport.nullable(),
   sriov: SriovState.nullable(),
   sriovInterface: SriovInterface,
   /** Whether the driver's module has a `max_vfs` parameter: only SR-IOV-capable i915/xe builds do (§B.5, §C.1). */

@@ -53,8 +53,10 @@ export const HostFacts = z.object({
   /** Loaded modules from /proc/modules; null when unreadable (a kernel without modules has no such file). */
   modules: z.array(z.string()).nullable(),
   iommu: z.object({ units: z.array(z.string()), groups: z.int() }).nullable(),
+  /** Whether the vfio-pci driver is registered (/sys/bus/pci/drivers/vfio-pci). */
   vfioDriver: z.boolean(),
-  devVfio: z.array(z.string()).nullable(),
+  /** Nodes in /dev/vfio and whether this user may open them read-write (§A.6). */
+  devVfio: z.array(z.object({ node: z.string(), readWrite: z.boolean() })),
   hugepages: z.array(HugepagePool).nullable(),
   accelerator: z.object({ accelerator: z.enum(['kvm', 'tcg']), reason: z.string() }),
   qemu: z.union([z.object({ path: z.string(), version: z.string() }), z.object({ error: z.string() })]),

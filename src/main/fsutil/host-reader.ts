@@ -45,7 +45,10 @@ export function createHostReader(root: HostRoot): HostReader {
   };
   const unexpected = (hostPath: string, content: string, expected: string): null => {
     const shown = content.length > 40 ? `${content.slice(0, 40)}…` : content;
-    report({ path: hostPath, reason: `unexpected content ${JSON.stringify(shown)} in ${hostPath}: expected ${expected}` });
+    report({
+      path: hostPath,
+      reason: `unexpected content ${JSON.stringify(shown)} in ${hostPath}: expected ${expected}`,
+    });
     return null;
   };
   const text = (hostPath: string, options: { required?: boolean } = {}) => {

@@ -5,8 +5,7 @@ import path from 'node:path';
 export type ReadFailureKind = 'missing' | 'denied' | 'escapes' | 'dangling' | 'loop' | 'error';
 
 export type HostRead<T> =
-  | { ok: true; value: T }
-  | { ok: false; kind: ReadFailureKind; path: string; reason: string; errno?: string };
+  { ok: true; value: T } | { ok: false; kind: ReadFailureKind; path: string; reason: string; errno?: string };
 
 /** The parts of node:fs a HostRoot uses; tests swap in failures (root passes every permission check). */
 export type HostFs = Pick<
@@ -57,7 +56,13 @@ function failureFromErrno<T>(error: unknown, hostPath: string): HostRead<T> {
   }
   // Sysfs and debugfs answer some reads with an errno that carries meaning (EIO from a write-only
   // attribute, ENODEV from guc_info without GuC), so the code travels with the failure.
-  return { ok: false, kind: 'error', path: hostPath, reason: `cannot read ${hostPath} (${code})`, errno: code };
+  return {
+    ok: false,
+    kind: 'error',
+    path: hostPath,
+    reason: `cannot read ${hostPath} (${code})`,
+    errno: code,
+  };
 }
 
 export function createHostRoot(dir: string, hostFs: HostFs = fs): HostRoot {

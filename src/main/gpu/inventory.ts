@@ -10,7 +10,7 @@ import type {
 import { createHostReader, type HostReader } from '../fsutil/host-reader';
 import type { HostRoot } from '../fsutil/host-root';
 import { readMdev } from './mdev';
-import { findPlatform } from './platforms';
+import { findPlatform, platformSupport } from './platforms';
 import { findSriovInterface, readProvisioning } from './provisioning';
 import { readUcInfo } from './uc-info';
 
@@ -100,6 +100,7 @@ function readGpu(reader: HostReader, fn: PciFunction, dir: string): Gpu {
     ...fn,
     name: platform?.name ?? `Intel GPU ${INTEL_VENDOR_ID}:${fn.deviceId}`,
     platform: platform?.code ?? null,
+    support: platform ? platformSupport(platform, fn.deviceId) : null,
     sriov,
     sriovInterface: iface.kind,
     // §B.5/§C.1: `max_vfs` exists only in SR-IOV-capable builds; the file is 0400 but its presence shows.

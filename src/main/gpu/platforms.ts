@@ -1,3 +1,5 @@
+import type { PlatformSupport } from '../../shared/gpu-inventory';
+
 /**
  * Intel GPU platforms by PCI device id and which drivers can run them as an SR-IOV PF: reference §E
  * (ids from include/drm/intel/pciids.h, support per driver, typical `sriov_totalvfs`). Comet Lake,
@@ -6,7 +8,7 @@
  */
 
 /** Drivers that can make VFs (§E columns): the strongtz DKMS i915, Intel's backports i915, upstream xe. */
-export type SriovDriver = 'i915-sriov-dkms' | 'i915-backports' | 'xe';
+export type SriovDriver = PlatformSupport['sriovDrivers'][number];
 
 export interface Platform {
   code: string;
@@ -169,6 +171,11 @@ export function findPlatform(deviceId: string): Platform | undefined {
   return PLATFORMS.find((p) => p.ids.includes(id));
 }
 
-export function typicalVfs(platform: Platform, deviceId: string): number | null {
-  return platform.typicalVfsById?.[deviceId.toLowerCase()] ?? platform.typicalVfs;
+export function platformSupport(platform: Platform, deviceId: string): PlatformSupport {
+  return {
+    discrete: platform.discrete,
+    sriovDrivers: [...platform.sriovDrivers],
+    gvt: platform.gvt,
+    typicalVfs: platform.typicalVfsById?.[deviceId.toLowerCase()] ?? platform.typicalVfs,
+  };
 }
