@@ -8,6 +8,12 @@ import { readGpuInventory } from './inventory';
 import { buildHostTree } from './simulation/host-tree-builder';
 import { findSimulatedHost } from './simulation/simulated-hosts';
 
+/** The value, failing the test when it is missing. */
+function must<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('expected a value');
+  return value;
+}
+
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-inv-'));
@@ -30,7 +36,7 @@ describe('readGpuInventory on the simulated hosts', () => {
     expect(unreadable).toEqual([]);
     expect(otherDisplays).toEqual([]);
     expect(gpus).toHaveLength(1);
-    const gpu = gpus[0]!;
+    const gpu = must(gpus[0]);
     expect(gpu).toMatchObject({
       address: '0000:00:02.0',
       vendorId: '8086',
@@ -68,7 +74,7 @@ describe('readGpuInventory on the simulated hosts', () => {
       [1, '0000:00:02.1', 'vfio-pci', 'vfio-pci', 17, null, null],
       [2, '0000:00:02.2', 'i915', null, 18, 'card1', null],
     ]);
-    const provisioning = gpu.provisioning!;
+    const provisioning = must(gpu.provisioning);
     expect(provisioning).toMatchObject({ mode: 'SR-IOV PF', autoProvisioning: true, gts: ['gt0'] });
     expect(provisioning.slots.map((s) => s.function)).toEqual([
       'pf',
@@ -80,26 +86,26 @@ describe('readGpuInventory on the simulated hosts', () => {
       'vf6',
       'vf7',
     ]);
-    expect(provisioning.slots[0]!.values['gt0']).toEqual({
+    expect(must(provisioning.slots[0]).values['gt0']).toEqual({
       exec_quantum_ms: 0,
       preempt_timeout_us: 0,
       ggtt_spare: 268435456,
       contexts_spare: 1024,
       doorbells_spare: 32,
     });
-    expect(provisioning.slots[0]!.values['gt0/available']).toMatchObject({
+    expect(must(provisioning.slots[0]).values['gt0/available']).toMatchObject({
       ggtt_free: 0,
       doorbells_max_quota: 224,
     });
-    expect(provisioning.slots[1]!.values['gt0']).toMatchObject({
+    expect(must(provisioning.slots[1]).values['gt0']).toMatchObject({
       ggtt_quota: 1879048192,
       doorbells_quota: 112,
     });
-    expect(provisioning.slots[7]!.values['gt0']).toMatchObject({ ggtt_quota: 0 });
+    expect(must(provisioning.slots[7]).values['gt0']).toMatchObject({ ggtt_quota: 0 });
   });
 
   it('i915 with max_vfs=0: no VFs allowed, no provisioning directory, but the driver can do SR-IOV', () => {
-    const gpu = inventoryOf('adl-p-maxvfs0').gpus[0]!;
+    const gpu = must(inventoryOf('adl-p-maxvfs0').gpus[0]);
     expect(gpu.sriov).toMatchObject({ totalVfs: 0, numVfs: 0 });
     expect(gpu.sriovInterface).toBe('none');
     expect(gpu.provisioning).toBeNull();
@@ -109,7 +115,7 @@ describe('readGpuInventory on the simulated hosts', () => {
   it('Flex 170 on backports: iov link, single-tile gt, lmem, unbound VFs, a BMC VGA beside it', () => {
     const { gpus, otherDisplays, unreadable } = inventoryOf('flex170');
     expect(unreadable).toEqual([]);
-    const gpu = gpus[0]!;
+    const gpu = must(gpus[0]);
     expect(gpu).toMatchObject({
       address: '0000:4d:00.0',
       name: 'Data Center GPU Flex 170',
@@ -136,7 +142,7 @@ describe('readGpuInventory on the simulated hosts', () => {
   });
 
   it('Battlemage on xe: sriov_admin profiles, and GuC unknown because debugfs is not mounted', () => {
-    const gpu = inventoryOf('bmg').gpus[0]!;
+    const gpu = must(inventoryOf('bmg').gpus[0]);
     expect(gpu).toMatchObject({
       name: 'Battlemage',
       driver: 'xe',
@@ -160,7 +166,7 @@ describe('readGpuInventory on the simulated hosts', () => {
   });
 
   it('Comet Lake with GVT-g: types with resources and free instances, one instance, no SR-IOV', () => {
-    const gpu = inventoryOf('cml').gpus[0]!;
+    const gpu = must(inventoryOf('cml').gpus[0]);
     expect(gpu).toMatchObject({
       name: 'Comet Lake',
       sriov: null,
@@ -188,7 +194,7 @@ describe('readGpuInventory on the simulated hosts', () => {
   });
 
   it('IOMMU off: no groups anywhere', () => {
-    const gpu = inventoryOf('iommu-off').gpus[0]!;
+    const gpu = must(inventoryOf('iommu-off').gpus[0]);
     expect(gpu.iommuGroup).toBeNull();
     expect(gpu.sriov).toMatchObject({ totalVfs: 7, numVfs: 0 });
   });
@@ -207,7 +213,7 @@ describe('readGpuInventory on broken trees names what it could not read', () => 
     buildHostTree(findSimulatedHost('adl-p'), dir);
     fs.rmSync(path.join(dir, vf2), { recursive: true });
     const { gpus, unreadable } = readGpuInventory(createHostRoot(dir), host);
-    expect(gpus[0]!.vfs.map((v) => v.index)).toEqual([1]);
+    expect(must(gpus[0]).vfs.map((v) => v.index)).toEqual([1]);
     expect(unreadable).toContainEqual({
       path: '/sys/devices/pci0000:00/0000:00:02.0/virtfn1',
       reason: '/sys/devices/pci0000:00/0000:00:02.0/virtfn1 -> ../0000:00:02.2 points to nothing',
@@ -219,8 +225,8 @@ describe('readGpuInventory on broken trees names what it could not read', () => 
     fs.writeFileSync(path.join(dir, 'sys/devices/pci0000:00/0000:00:02.0/sriov_totalvfs'), 'seven\n');
     fs.writeFileSync(path.join(dir, vf2, 'class'), 'VGA\n');
     const { gpus, unreadable } = readGpuInventory(createHostRoot(dir), host);
-    expect(gpus[0]!.sriov).toBeNull();
-    expect(gpus[0]!.vfs.map((v) => v.index)).toEqual([1]);
+    expect(must(gpus[0]).sriov).toBeNull();
+    expect(must(gpus[0]).vfs.map((v) => v.index)).toEqual([1]);
     expect(unreadable).toEqual(
       expect.arrayContaining([
         {
@@ -243,7 +249,7 @@ describe('readGpuInventory on broken trees names what it could not read', () => 
     fs.rmSync(link);
     fs.symlinkSync('../../../../../../etc', link);
     const { gpus, unreadable } = readGpuInventory(createHostRoot(dir), host);
-    expect(gpus[0]!.vfs).toHaveLength(1);
+    expect(must(gpus[0]).vfs).toHaveLength(1);
     expect(unreadable[0]?.reason).toMatch(
       /virtfn1 -> \.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc leads outside the host root/,
     );
@@ -258,7 +264,7 @@ describe('readGpuInventory on broken trees names what it could not read', () => 
         return fs.readdirSync(p);
       }) as HostFs['readdirSync'],
     };
-    const gpu = inventoryOf('adl-p', denied).gpus[0]!;
+    const gpu = must(inventoryOf('adl-p', denied).gpus[0]);
     expect(gpu.guc).toEqual({
       state: 'unknown',
       reason: 'debugfs is readable by root only: run as root to see the GuC state',

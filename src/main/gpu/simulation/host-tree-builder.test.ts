@@ -7,6 +7,12 @@ import { addVf, buildHostTree, vfAddress } from './host-tree-builder';
 import { findSimulatedHost, ensureSimulatedHost, readSimulationMarker } from './simulated-hosts';
 import { kernfsLinkText } from './sysfs-writer';
 
+/** The value, failing the test when it is missing. */
+function must<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('expected a value');
+  return value;
+}
+
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-sim-'));
@@ -169,9 +175,9 @@ describe('buildHostTree', () => {
   it('builds every simulated host, each into its own fresh directory', () => {
     for (const host of SIMULATED_HOSTS) buildHostTree(host, path.join(dir, host.name));
     expect(fs.readdirSync(dir).sort()).toEqual(SIMULATED_HOSTS.map((h) => h.name).sort());
-    expect(() => buildHostTree(SIMULATED_HOSTS[0]!, path.join(dir, SIMULATED_HOSTS[0]!.name))).toThrow(
-      /not empty/,
-    );
+    expect(() =>
+      buildHostTree(must(SIMULATED_HOSTS[0]), path.join(dir, must(SIMULATED_HOSTS[0]).name)),
+    ).toThrow(/not empty/);
   });
 });
 

@@ -1,29 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckId, CheckStatus, DoctorCheck, HostFacts } from '../../../shared/host-report';
-import { createHostReader } from '../../fsutil/host-reader';
-import { createHostRoot, type HostFs } from '../../fsutil/host-root';
-import { readGpuInventory } from '../../gpu/inventory';
-import { buildHostTree } from '../../gpu/simulation/host-tree-builder';
-import { findSimulatedHost } from '../../gpu/simulation/simulated-hosts';
-import { readKernelFacts } from '../kernel-facts';
-import { runDoctor } from './doctor';
+import type { HostFs } from '../../fsutil/host-root';
+import { readSimulatedHost } from '../../../../tests/support/simulated-host';
 
-const dirs: string[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-/** This machine's side, all in order; tests replace parts to see those checks fail. */
-const MACHINE: Pick<HostFacts, 'accelerator' | 'qemu' | 'ovmf' | 'swtpm' | 'memlock'> = {
-  accelerator: { accelerator: 'kvm', reason: '/dev/kvm is usable' },
-  qemu: { path: '/usr/bin/qemu-system-x86_64', version: '7.2.22' },
-  ovmf: { ovmfCode: '/usr/share/OVMF/OVMF_CODE_4M.fd', ovmfVarsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.fd' },
-  swtpm: '/usr/bin/swtpm',
-  memlock: { softBytes: null, hardBytes: null, capIpcLock: false },
-};
 
 interface Run {
   checks: Record<CheckId, DoctorCheck>;
@@ -41,21 +25,11 @@ function doctor(
     largestGuestMiB?: number | null;
   } = {},
 ): Run {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-doctor-'));
-  dirs.push(dir);
-  buildHostTree(findSimulatedHost(name), dir);
-  options.change?.((hostPath) => path.join(dir, hostPath));
-  const root = createHostRoot(dir, options.hostFs);
-  const facts: HostFacts = { ...readKernelFacts(createHostReader(root)), ...MACHINE, ...options.machine };
-  const inventory = readGpuInventory(root, { root: dir, simulated: null });
-  const { checks, verdict } = runDoctor({
-    facts,
-    inventory,
-    largestGuestMiB: options.largestGuestMiB ?? null,
-  });
-  const byId = Object.fromEntries(checks.map((c) => [c.id, c])) as Record<CheckId, DoctorCheck>;
-  const statuses = Object.fromEntries(checks.map((c) => [c.id, c.status]));
-  return { checks: byId, statuses, verdict };
+  const { report, cleanup } = readSimulatedHost(name, options);
+  cleanups.push(cleanup);
+  const checks = Object.fromEntries(report.checks.map((c) => [c.id, c])) as Record<CheckId, DoctorCheck>;
+  const statuses = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+  return { checks, statuses, verdict: report.verdict };
 }
 
 const write = (file: string, content: string) => fs.writeFileSync(file, content);
@@ -207,6 +181,20 @@ describe('each check fails as it should', () => {
       },
     });
     expect(denied.checks.kvm).toMatchObject({ status: 'fail', commands: ['sudo usermod -aG kvm $USER'] });
+    const unusable = doctor('adl-p', {
+      machine: {
+        accelerator: {
+          accelerator: 'tcg',
+          reason: 'KVM is present but QEMU cannot use it (failed to set MSR 0x10a); guests run in software',
+        },
+      },
+    });
+    expect(unusable.checks.kvm).toMatchObject({
+      status: 'fail',
+      summary:
+        'Guests run in software (TCG): KVM is present but QEMU cannot use it (failed to set MSR 0x10a).',
+      commands: [],
+    });
     const forced = doctor('adl-p', {
       machine: { accelerator: { accelerator: 'tcg', reason: 'TESSERA_ACCEL=tcg' } },
     });

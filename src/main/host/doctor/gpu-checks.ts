@@ -44,7 +44,7 @@ function driverAdvice(gpu: Gpu): string {
     'i915-backports': "Intel's i915 backports (intel-gpu-i915-backports)",
     xe: `xe with xe.force_probe=${gpu.deviceId} on a kernel whose xe supports SR-IOV here`,
   } as const;
-  if (drivers.length === 0) return `No driver known to Tessera can make VFs on ${gpu.name} (reference §E).`;
+  if (drivers.length === 0) return `No driver known to Tessera can make VFs on ${gpu.name}.`;
   return `Install ${drivers.map((d) => words[d]).join(', or ')}.`;
 }
 
@@ -182,7 +182,7 @@ export function sriovCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck {
   if (gpu.sriov === null) {
     return check({
       status: mode === 'unknown' ? 'unknown' : 'fail',
-      summary: `${gpu.address} shows no SR-IOV capability (no sriov_totalvfs, §A.1).`,
+      summary: `${gpu.address} shows no SR-IOV capability (no sriov_totalvfs).`,
       fix:
         mode === 'unknown'
           ? null
@@ -295,7 +295,7 @@ export function gvtCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck {
     return check({
       status: 'pass',
       applies: false,
-      summary: `Not needed: ${gpu.name} is split with SR-IOV; GVT-g ends with Comet Lake (§D).`,
+      summary: `Not needed: ${gpu.name} is split with SR-IOV; GVT-g ends with Comet Lake.`,
     });
   }
   if (gpu.mdevTypes.length > 0) {

@@ -24,13 +24,17 @@ export function kvmCheck(facts: HostFacts): DoctorCheck {
     });
   }
   const permission = reason.startsWith('no permission');
+  // The backend's probe found /dev/kvm usable but QEMU's vCPU setup failing (accelerator.ts, kvm-probe.ts).
+  const unusable = reason.includes('QEMU cannot use it');
   return makeCheck('kvm', 'KVM', 'this-machine', {
     status: 'fail',
-    summary: `Guests would run in software (TCG): ${reason}.`,
+    summary: `Guests run in software (TCG): ${reason.replace(/; guests run in software$/, '')}.`,
     fix: permission
       ? 'Add your user to the kvm group and log in again.'
-      : 'Enable Intel VT-x in the firmware setup (BIOS) and load kvm_intel.',
-    commands: permission ? ['sudo usermod -aG kvm $USER'] : ['sudo modprobe kvm_intel'],
+      : unusable
+        ? 'This machine is itself a VM whose hypervisor does not let KVM run guests: allow nested virtualization there.'
+        : 'Enable Intel VT-x in the firmware setup (BIOS) and load kvm_intel.',
+    commands: permission ? ['sudo usermod -aG kvm $USER'] : unusable ? [] : ['sudo modprobe kvm_intel'],
   });
 }
 
