@@ -107,7 +107,8 @@ describe('HostRoot', () => {
     expect(root.readText('/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs')).toMatchObject({
       ok: false,
       kind: 'missing',
-      reason: '/sys/devices/pci0000:00/0000:00:02.0/sriov_numvfs does not exist',
+      path: '/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs',
+      reason: '/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs does not exist',
     });
   });
 

@@ -103,7 +103,8 @@ export function createHostRoot(dir: string, hostFs: HostFs = fs): HostRoot {
         if ((code === 'ENOENT' || code === 'ENOTDIR') && fromLink && lastLink) {
           return fail('dangling', hostPath, `${lastLink.at} -> ${lastLink.target} points to nothing`);
         }
-        return failureFromErrno(error, current);
+        // A missing path is named as asked; a refused one by the directory that refused.
+        return failureFromErrno(error, code === 'ENOENT' || code === 'ENOTDIR' ? hostPath : current);
       }
       if (stat.isSymbolicLink() && (pending.length > 0 || followLast)) {
         if (++links > MAX_LINKS) return fail('loop', hostPath, `too many levels of links under ${hostPath}`);

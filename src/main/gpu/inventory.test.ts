@@ -278,7 +278,7 @@ describe('readGpuInventory on broken trees names what it could not read', () => 
       host,
       gpus: [],
       otherDisplays: [],
-      unreadable: [{ path: '/sys', reason: '/sys does not exist' }],
+      unreadable: [{ path: '/sys/bus/pci/devices', reason: '/sys/bus/pci/devices does not exist' }],
     });
   });
 });
