@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, stopProcess } from '../support/cli-process';
-import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer } from '../support/browser';
+import { launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
 import { REPO_ROOT, makeTempHome, type TempHome } from '../support/temp-home';
 import { HostGpuPages } from './host-gpu-pages';
 
@@ -26,13 +26,7 @@ beforeAll(async () => {
   await browser.page.goto(serve.url);
 });
 
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') {
-    await browser.page.screenshot({
-      path: path.join(SCREENSHOT_DIR, `${context.task.name.replace(/\W+/g, '-')}.png`),
-    });
-  }
-});
+afterEach((context) => screenshotOnFailure(browser.page, context.task));
 
 afterAll(async () => {
   await browser?.close();
@@ -60,7 +54,7 @@ describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
     expect(await ui.check('gvt').getByText('N/A').count()).toBe(1);
     await ui.copyButton('autoprobe', 0).click();
     await ui.copyButton('autoprobe', 0).filter({ hasText: 'Copied' }).waitFor();
-    expect(await browser.page.evaluate(() => navigator.clipboard.readText())).toBe(
+    expect(await browser.page.evaluate('navigator.clipboard.readText()')).toBe(
       'echo 0 | sudo tee /sys/bus/pci/devices/0000:00:02.0/sriov_drivers_autoprobe',
     );
     fs.mkdirSync(DOCS, { recursive: true });

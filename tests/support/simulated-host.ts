@@ -27,16 +27,16 @@ export interface SimulatedRun {
   cleanup(): void;
 }
 
+export interface SimulatedHostOptions {
+  /** Break the tree after it is built; `at` maps a host path into it. */
+  change?: (at: (hostPath: string) => string) => void;
+  machine?: Partial<HostFacts>;
+  hostFs?: HostFs;
+  largestGuestMiB?: number | null;
+}
+
 /** Build simulated host `name` in a temp dir, let `change` break it, and read it as the backend would. */
-export function readSimulatedHost(
-  name: string,
-  options: {
-    change?: (at: (hostPath: string) => string) => void;
-    machine?: Partial<HostFacts>;
-    hostFs?: HostFs;
-    largestGuestMiB?: number | null;
-  } = {},
-): SimulatedRun {
+export function readSimulatedHost(name: string, options: SimulatedHostOptions = {}): SimulatedRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-simhost-'));
   const host = findSimulatedHost(name);
   buildHostTree(host, dir);

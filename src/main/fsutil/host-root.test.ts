@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHostRoot, type HostFs } from './host-root';
+import { failingFs } from '../../../tests/support/failing-fs';
+import { createHostRoot } from './host-root';
 
 let dir: string;
 beforeEach(() => {
@@ -120,15 +121,7 @@ describe('HostRoot', () => {
 
   it('reports permission errors as denied, not as a crash', () => {
     file('/sys/kernel/debug/dri/0/gt0/uc/guc_info', 'GuC firmware: i915/adlp_guc_70.bin\n');
-    const denied = (p: fs.PathLike) => {
-      if (String(p).includes(`${path.sep}debug`))
-        throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
-    };
-    const guarded: HostFs = {
-      ...fs,
-      lstatSync: ((p: fs.PathLike) => (denied(p), fs.lstatSync(p))) as HostFs['lstatSync'],
-      readdirSync: ((p: fs.PathLike) => (denied(p), fs.readdirSync(p))) as HostFs['readdirSync'],
-    };
+    const guarded = failingFs([{ op: 'lstatSync', suffix: '/sys/kernel/debug', code: 'EACCES' }]);
     const root = createHostRoot(dir, guarded);
     expect(root.readText('/sys/kernel/debug/dri/0/gt0/uc/guc_info')).toEqual({
       ok: false,
@@ -140,12 +133,7 @@ describe('HostRoot', () => {
 
   it('maps a read error such as EIO to an error with its code', () => {
     file('/sys/control', '');
-    const failing: HostFs = {
-      ...fs,
-      readFileSync: (() => {
-        throw Object.assign(new Error('EIO'), { code: 'EIO' });
-      }) as HostFs['readFileSync'],
-    };
+    const failing = failingFs([{ op: 'readFileSync', suffix: '/sys/control', code: 'EIO' }]);
     expect(createHostRoot(dir, failing).readText('/sys/control')).toEqual({
       ok: false,
       kind: 'error',

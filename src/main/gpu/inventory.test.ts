@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GpuInventory } from '../../shared/gpu-inventory';
+import { failingFs } from '../../../tests/support/failing-fs';
 import { createHostRoot, type HostFs } from '../fsutil/host-root';
 import { readGpuInventory } from './inventory';
 import { buildHostTree } from './simulation/host-tree-builder';
@@ -256,14 +257,7 @@ describe('readGpuInventory on broken trees names what it could not read', () => 
   });
 
   it('debugfs without permission: GuC and HuC unknown with the reason, the rest read', () => {
-    const denied: HostFs = {
-      ...fs,
-      readdirSync: ((p: fs.PathLike) => {
-        if (String(p).endsWith('/sys/kernel/debug'))
-          throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
-        return fs.readdirSync(p);
-      }) as HostFs['readdirSync'],
-    };
+    const denied = failingFs([{ op: 'readdirSync', suffix: '/sys/kernel/debug', code: 'EACCES' }]);
     const gpu = must(inventoryOf('adl-p', denied).gpus[0]);
     expect(gpu.guc).toEqual({
       state: 'unknown',

@@ -33,7 +33,8 @@ const I915_VF_GT = [
   'contexts_quota',
   'doorbells_quota',
 ];
-const I915_VF_THRESHOLD = [
+/** Adverse-event thresholds under `vfN/<gt>/threshold/` (§B.3, `IOV_THRESHOLDS`). */
+export const I915_VF_THRESHOLD = [
   'cat_error_count',
   'engine_reset_count',
   'page_fault_count',

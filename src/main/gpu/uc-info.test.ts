@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHostReader } from '../fsutil/host-reader';
-import { createHostRoot, type HostFs } from '../fsutil/host-root';
+import { failingFs } from '../../../tests/support/failing-fs';
+import { createHostRoot } from '../fsutil/host-root';
 import { gucInfoText } from './simulation/uc-samples';
 import { parseUcInfo, readUcInfo } from './uc-info';
 
@@ -150,13 +151,7 @@ describe('readUcInfo', () => {
 
   it('takes ENODEV from guc_info as "GuC not supported" (intel_guc_debugfs.c)', () => {
     const dir = tree({ 'sys/kernel/debug/dri/0000:00:02.0/gt0/uc/guc_info': '' });
-    const enodev: HostFs = {
-      ...fs,
-      readFileSync: ((p: fs.PathOrFileDescriptor, o?: unknown) => {
-        if (String(p).endsWith('guc_info')) throw Object.assign(new Error('ENODEV'), { code: 'ENODEV' });
-        return fs.readFileSync(p, o as BufferEncoding);
-      }) as HostFs['readFileSync'],
-    };
+    const enodev = failingFs([{ op: 'readFileSync', suffix: 'guc_info', code: 'ENODEV' }]);
     const reader = createHostReader(createHostRoot(dir, enodev));
     expect(readUcInfo(reader, 'GuC', '0000:00:02.0', 'card0')).toMatchObject({
       state: 'known',

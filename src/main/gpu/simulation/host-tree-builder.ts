@@ -9,6 +9,7 @@ import type {
   SimValues,
   SimVf,
 } from './host-description';
+import { I915_VF_THRESHOLD } from '../provisioning';
 import { createSysfsWriter, type SysfsWriter } from './sysfs-writer';
 import { gucInfoText, hucInfoText } from './uc-samples';
 
@@ -23,15 +24,6 @@ export interface SimulatedTree {
 
 const PCI_DEVICES = '/sys/bus/pci/devices';
 const PCI_DRIVERS = '/sys/bus/pci/drivers';
-// Provisioning attributes of a VF slot, read 0 until provisioned (§B.3, thresholds in `threshold/`).
-const I915_VF_THRESHOLDS = [
-  'cat_error_count',
-  'engine_reset_count',
-  'page_fault_count',
-  'h2g_time_us',
-  'irq_time_us',
-  'doorbell_time_us',
-];
 
 const hex = (value: string, digits: number) => `0x${value.padStart(digits, '0')}\n`;
 
@@ -220,7 +212,7 @@ function writeI915Iov(w: SysfsWriter, gpu: SimGpu, pfAt: string): void {
         Object.entries(attributes).map(([k, v]) => [k, enabled.has(n) ? v : 0]),
       );
       w.file(`${slot}/${group}/state`, Buffer.alloc(4096), 0o600);
-      for (const t of I915_VF_THRESHOLDS) w.file(`${slot}/${group}/threshold/${t}`, '0\n');
+      for (const t of I915_VF_THRESHOLD) w.file(`${slot}/${group}/threshold/${t}`, '0\n');
     }
     writeValues(w, slot, values);
   }

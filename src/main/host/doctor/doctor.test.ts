@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckId, CheckStatus, DoctorCheck, HostFacts } from '../../../shared/host-report';
-import type { HostFs } from '../../fsutil/host-root';
-import { readSimulatedHost } from '../../../../tests/support/simulated-host';
+import type { CheckId, CheckStatus, DoctorCheck } from '../../../shared/host-report';
+import { failingFs } from '../../../../tests/support/failing-fs';
+import { readSimulatedHost, type SimulatedHostOptions } from '../../../../tests/support/simulated-host';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -16,15 +16,7 @@ interface Run {
 }
 
 /** Build a simulated host, let `change` break it, and run the doctor on it. */
-function doctor(
-  name: string,
-  options: {
-    change?: (at: (hostPath: string) => string) => void;
-    machine?: Partial<HostFacts>;
-    hostFs?: HostFs;
-    largestGuestMiB?: number | null;
-  } = {},
-): Run {
+function doctor(name: string, options: SimulatedHostOptions = {}): Run {
   const { report, cleanup } = readSimulatedHost(name, options);
   cleanups.push(cleanup);
   const checks = Object.fromEntries(report.checks.map((c) => [c.id, c])) as Record<CheckId, DoctorCheck>;
@@ -317,14 +309,7 @@ describe('each check fails as it should', () => {
     expect(doctor('adl-p', { change: (at) => write(at(guc), 'GuC disabled\n') }).checks.guc.status).toBe(
       'fail',
     );
-    const denied: HostFs = {
-      ...fs,
-      readdirSync: ((p: fs.PathLike) => {
-        if (String(p).endsWith('/sys/kernel/debug'))
-          throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
-        return fs.readdirSync(p);
-      }) as HostFs['readdirSync'],
-    };
+    const denied = failingFs([{ op: 'readdirSync', suffix: '/sys/kernel/debug', code: 'EACCES' }]);
     expect(doctor('adl-p', { hostFs: denied }).checks.guc).toMatchObject({
       status: 'unknown',
       summary:
@@ -378,13 +363,7 @@ describe('each check fails as it should', () => {
   });
 
   it('vfio-access: a group node the user cannot open, or one that is missing', () => {
-    const denied: HostFs = {
-      ...fs,
-      accessSync: ((p: fs.PathLike, mode?: number) => {
-        if (String(p).endsWith('/dev/vfio/17')) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
-        fs.accessSync(p, mode);
-      }) as HostFs['accessSync'],
-    };
+    const denied = failingFs([{ op: 'accessSync', suffix: '/dev/vfio/17', code: 'EACCES' }]);
     expect(doctor('adl-p', { hostFs: denied }).checks['vfio-access']).toMatchObject({
       status: 'warn',
       commands: ['sudo chown $USER /dev/vfio/17'],

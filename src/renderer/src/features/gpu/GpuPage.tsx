@@ -1,3 +1,5 @@
+import { PageHead } from '../../components/PageHead';
+import { UnreadableList } from '../../components/UnreadableList';
 import { useGpuStore } from '../../stores/gpu-store';
 import { FunctionDetails } from './FunctionDetails';
 import { GpuPicture } from './GpuPicture';
@@ -13,25 +15,16 @@ export function GpuPage() {
   const simulated = inventory?.host.simulated ?? null;
   return (
     <section aria-labelledby="gpu-title" className="gpu-page">
-      <div className="page-head">
-        <h2 id="gpu-title" className="section-title">
-          GPU
-        </h2>
-        <button
-          type="button"
-          className="button-quiet"
-          onClick={() => void refresh()}
-          disabled={loading}
-          data-testid="gpu-refresh"
-        >
-          {loading ? 'Reading…' : 'Read again'}
-        </button>
-      </div>
-      {error !== null && (
-        <p className="notice notice-error" role="alert" data-testid="gpu-error">
-          Could not read the GPU: {error}
-        </p>
-      )}
+      <PageHead
+        id="gpu"
+        title="GPU"
+        loading={loading}
+        idleLabel="Read again"
+        busyLabel="Reading…"
+        onRefresh={() => void refresh()}
+        error={error}
+        errorPrefix="Could not read the GPU"
+      />
       {inventory === null ? (
         <p className="muted">Reading the GPU…</p>
       ) : (
@@ -63,19 +56,7 @@ export function GpuPage() {
               </div>
             </article>
           ))}
-          {inventory.unreadable.length > 0 && (
-            <details className="unreadable" data-testid="gpu-unreadable">
-              <summary>
-                Could not read {inventory.unreadable.length}{' '}
-                {inventory.unreadable.length === 1 ? 'thing' : 'things'}
-              </summary>
-              <ul>
-                {inventory.unreadable.map((u) => (
-                  <li key={`${u.path}:${u.reason}`}>{u.reason}</li>
-                ))}
-              </ul>
-            </details>
-          )}
+          <UnreadableList items={inventory.unreadable} testId="gpu-unreadable" />
         </>
       )}
     </section>

@@ -1,3 +1,5 @@
+import { PageHead } from '../../components/PageHead';
+import { UnreadableList } from '../../components/UnreadableList';
 import { useHostStore } from '../../stores/host-store';
 import { CheckRow } from './CheckRow';
 import './host.css';
@@ -10,25 +12,16 @@ export function HostPage() {
   const refresh = useHostStore((s) => s.refresh);
   return (
     <section aria-labelledby="host-title" className="host-page">
-      <div className="page-head">
-        <h2 id="host-title" className="section-title">
-          Can this host split its GPU?
-        </h2>
-        <button
-          type="button"
-          className="button-quiet"
-          onClick={() => void refresh()}
-          disabled={loading}
-          data-testid="host-refresh"
-        >
-          {loading ? 'Checking…' : 'Check again'}
-        </button>
-      </div>
-      {error !== null && (
-        <p className="notice notice-error" role="alert" data-testid="host-error">
-          Could not run the checks: {error}
-        </p>
-      )}
+      <PageHead
+        id="host"
+        title="Can this host split its GPU?"
+        loading={loading}
+        idleLabel="Check again"
+        busyLabel="Checking…"
+        onRefresh={() => void refresh()}
+        error={error}
+        errorPrefix="Could not run the checks"
+      />
       {report === null ? (
         <p className="muted">Checking the host…</p>
       ) : (
@@ -47,19 +40,7 @@ export function HostPage() {
               <CheckRow key={check.id} check={check} simulated={report.host.simulated !== null} />
             ))}
           </ul>
-          {report.unreadable.length > 0 && (
-            <details className="unreadable" data-testid="host-unreadable">
-              <summary>
-                Could not read {report.unreadable.length}{' '}
-                {report.unreadable.length === 1 ? 'thing' : 'things'}
-              </summary>
-              <ul>
-                {report.unreadable.map((u) => (
-                  <li key={`${u.path}:${u.reason}`}>{u.reason}</li>
-                ))}
-              </ul>
-            </details>
-          )}
+          <UnreadableList items={report.unreadable} testId="host-unreadable" />
         </>
       )}
     </section>
