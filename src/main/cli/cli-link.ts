@@ -47,7 +47,8 @@ export async function openCliSession(options: CliSessionOptions = {}): Promise<C
   }
   if (link && asked !== undefined) {
     const info = await link.dispatcher.dispatch('host.info', {});
-    const running = info.ok ? (info.value as { host: { root: string } }).host.root : undefined;
+    // A backend from before host roots has no `host` in host.info: it reads `/`.
+    const running = info.ok ? ((info.value as { host?: { root: string } }).host?.root ?? '/') : undefined;
     if (running !== asked) {
       await link.close();
       link = undefined;
