@@ -1,11 +1,13 @@
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, type HostOptions, type HostService } from './host/host-service';
+import { chooseHostRoot, type HostRootOptions } from './host-root-option';
+import { createGpuService, type GpuService } from './gpu/gpu-service';
 import { VmStore } from './vm/vm-store';
 import { VmService } from './vm/vm-service';
 import { ConsoleService } from './console/console-service';
 
-export interface BackendOptions extends HostOptions {
+export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
   /** Check every handler's result against the contract (tests turn this on). */
   validateOutputs?: boolean;
@@ -19,6 +21,7 @@ export interface Backend {
   readonly events: EventBus;
   readonly vms: VmService;
   readonly host: HostService;
+  readonly gpu: GpuService;
   readonly consoles: ConsoleService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
@@ -29,13 +32,26 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const env = options.env ?? process.env;
   const paths: TesseraPaths = { ...defaultPaths(env), ...options.paths };
   const events = new EventBus();
-  const host = createHostService({ ...options, env });
+  const hostRoot = chooseHostRoot(options, env, paths.dataDir);
+  const host = createHostService({ ...options, env }, hostRoot);
+  const gpu = createGpuService(hostRoot.root, hostRoot.identity);
   const vms = new VmService(new VmStore(paths.configDir), paths, host, events);
   const consoles = new ConsoleService(paths, vms);
   if (!options.skipReattach) await vms.reattach();
 
   const handlers: Handlers = {
-    'host.info': async () => ({ ...(await host.info()), ...paths, backendPid: process.pid }),
+    'host.info': async () => ({
+      ...(await host.info()),
+      ...paths,
+      backendPid: process.pid,
+      host: host.identity(),
+    }),
+    'host.doctor': async () => {
+      const { vms: defined } = await vms.list();
+      const largest = Math.max(0, ...defined.map((v) => v.spec.memoryMiB));
+      return host.doctor(gpu.inventory(), largest > 0 ? largest : null);
+    },
+    'gpu.list': async () => gpu.inventory(),
     'vm.list': () => vms.list(),
     'vm.get': ({ id }) => vms.get(id),
     'vm.create': (input) => vms.create(input),
@@ -67,6 +83,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     events,
     vms,
     host,
+    gpu,
     consoles,
     async close() {
       consoles.close();

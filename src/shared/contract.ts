@@ -3,6 +3,8 @@
  * Types come from the schemas; nothing here is written twice.
  */
 import { z } from 'zod';
+import { GpuInventory, HostIdentity } from './gpu-inventory';
+import { DoctorReport } from './host-report';
 import { InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
 
 const VmRef = z.object({ id: VmName });
@@ -23,7 +25,19 @@ export const calls = {
       runtimeDir: z.string(),
       dataDir: z.string(),
       backendPid: z.int(),
+      /** The host whose GPU and kernel state the backend reads; `simulated` is set for a simulated one. */
+      host: HostIdentity,
     }),
+  ),
+  'host.doctor': call(
+    'Whether this host can split its Intel GPU across VMs: each check pass / warn / fail / unknown with the fix, and the facts read.',
+    z.object({}),
+    DoctorReport,
+  ),
+  'gpu.list': call(
+    'The GPU as the kernel shows it: physical functions, VFs, drivers, IOMMU groups, mdev types, GuC/HuC state.',
+    z.object({}),
+    GpuInventory,
   ),
   'vm.list': call(
     'Every VM definition with its live state, plus definition files that failed to load.',

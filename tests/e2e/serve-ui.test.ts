@@ -5,7 +5,7 @@ import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/t
 import { waitForTextInFile } from '../../src/main/console/serial-log';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
-import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer } from '../support/browser';
+import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
 import { VmListPage } from './vm-list-page';
 
 let home: TempHome;
@@ -40,13 +40,7 @@ beforeAll(async () => {
   ui = new VmListPage(browser.page);
 });
 
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') {
-    await browser.page.screenshot({
-      path: path.join(SCREENSHOT_DIR, `${context.task.name.replace(/\W+/g, '-')}.png`),
-    });
-  }
-});
+afterEach((context) => screenshotOnFailure(browser.page, context.task));
 
 afterAll(async () => {
   await browser?.close();

@@ -41,6 +41,15 @@ export async function launchBrowser(): Promise<{
 /** Screenshots worth keeping (failures, docs) go here; CI can collect the folder. */
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
 
+/** Keep a screenshot of the page, named for the test, when that test failed. */
+export async function screenshotOnFailure(
+  page: Page,
+  task: { name: string; result?: { state?: string } | undefined },
+): Promise<void> {
+  if (task.result?.state !== 'fail') return;
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${task.name.replace(/\W+/g, '-')}.png`) });
+}
+
 export function requireBuiltRenderer(): void {
   if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
     throw new Error('out/renderer is missing: run `npm run build` first (npm test does)');

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { TesseraError } from '../../shared/errors';
 import type { VmInfo } from '../../shared/vm-spec';
 import { openCliSession, type CliSession } from './cli-link';
+import { extractGlobalOptions } from './global-options';
+import { formatDoctor, formatGpuList, hostLine } from './host-format';
 import { createInputFromOptions, parseCreateOptions, requireName, UsageError } from './parse-options';
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
@@ -21,6 +23,11 @@ const USAGE = `usage: tessera <command>
   vm args NAME [--json]       vm log NAME [--lines N]
   vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
   host [--json]               serve [--port N]
+  doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
+  gpu list [--json]           PFs, VFs, drivers, IOMMU groups, vGPU types, GuC/HuC
+
+  Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
+  --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
 
 function print(json: boolean, value: unknown, text: () => string): void {
@@ -217,6 +224,7 @@ async function hostCommand(session: CliSession, args: string[]): Promise<number>
     info,
     () =>
       [
+        hostLine(info.host),
         `accelerator: ${info.accelerator} (${info.acceleratorReason})`,
         'error' in info.qemu ? `qemu: ${info.qemu.error}` : `qemu: ${info.qemu.path} (${info.qemu.version})`,
         `config: ${info.configDir}`,
@@ -228,19 +236,38 @@ async function hostCommand(session: CliSession, args: string[]): Promise<number>
   return 0;
 }
 
+async function doctorCommand(session: CliSession, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const report = await session.client.call('host.doctor', {});
+  print(values.json === true, report, () => formatDoctor(report));
+  return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
+}
+
+async function gpuCommand(session: CliSession, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'list') throw new UsageError(sub ? `unknown command 'gpu ${sub}'\n${USAGE}` : USAGE);
+  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+  const inventory = await session.client.call('gpu.list', {});
+  print(values.json === true, inventory, () => formatGpuList(inventory));
+  return 0;
+}
+
+const COMMANDS = { vm: vmCommand, host: hostCommand, doctor: doctorCommand, gpu: gpuCommand } as const;
+const READ_ONLY = new Set(['host', 'doctor', 'gpu']);
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
   try {
-    if (command === 'serve') return await runServe(rest);
-    if (command !== 'vm' && command !== 'host')
-      throw new UsageError(`unknown command '${command}'\n${USAGE}`);
-    const session = await openCliSession();
+    const { options, rest: args } = extractGlobalOptions(argv);
+    const [command, ...rest] = args;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'serve') return await runServe(rest, options);
+    if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+    const session = await openCliSession({ ...options, readOnly: READ_ONLY.has(command) });
     try {
-      return command === 'vm' ? await vmCommand(session, rest) : await hostCommand(session, rest);
+      return await COMMANDS[command as keyof typeof COMMANDS](session, rest);
     } finally {
       await session.close();
     }

@@ -1,7 +1,14 @@
 import { TesseraError } from '../../shared/errors';
+import type { GpuInventory, HostIdentity } from '../../shared/gpu-inventory';
+import type { DoctorReport, HostFacts } from '../../shared/host-report';
+import { createHostReader } from '../fsutil/host-reader';
+import type { HostRoot } from '../fsutil/host-root';
 import { detectAccelerator, type AcceleratorChoice } from './accelerator';
+import { runDoctor } from './doctor/doctor';
+import { readKernelFacts } from './kernel-facts';
 import { probeKvm } from './kvm-probe';
-import { findOvmf, findQemu, qemuVersion } from './qemu-binary';
+import { readMemlock } from './machine-facts';
+import { findOvmf, findQemu, qemuVersion, searchPath } from './qemu-binary';
 
 export interface HostOptions {
   env?: NodeJS.ProcessEnv;
@@ -12,7 +19,15 @@ export interface HostOptions {
   devKvmPath?: string;
 }
 
+/** The host whose kernel state Tessera reads: this machine (`/`) or a directory standing for one. */
+export interface HostRootChoice {
+  root: HostRoot;
+  identity: HostIdentity;
+}
+
 export interface HostService {
+  /** Which host the facts describe; a simulated one is labelled as such. */
+  identity(): HostIdentity;
   /** Decided once per backend: an override, or KVM when QEMU can really use it, else TCG. */
   accelerator(): Promise<AcceleratorChoice>;
   qemuBinary(): string;
@@ -22,13 +37,22 @@ export interface HostService {
     acceleratorReason: string;
     qemu: { path: string; version: string } | { error: string };
   }>;
+  /**
+   * Facts for the doctor. The split is deliberate: kernel state (PCI, IOMMU, modules, vfio nodes,
+   * hugepages) comes from the host root; what QEMU is and what it may do (binary, OVMF, swtpm,
+   * accelerator, this process's memlock limit) comes from this machine, because the QEMU that runs
+   * is this machine's even when the host is simulated.
+   */
+  facts(): Promise<{ facts: HostFacts; unreadable: DoctorReport['unreadable'] }>;
+  doctor(inventory: GpuInventory, largestGuestMiB: number | null): Promise<DoctorReport>;
 }
 
-export function createHostService(options: HostOptions): HostService {
+export function createHostService(options: HostOptions, host: HostRootChoice): HostService {
   const env = options.env ?? process.env;
   let accel: Promise<AcceleratorChoice> | undefined;
   const versions = new Map<string, Promise<string>>();
   const service: HostService = {
+    identity: () => host.identity,
     accelerator() {
       accel ??= (async (): Promise<AcceleratorChoice> => {
         if (options.accelerator)
@@ -70,6 +94,28 @@ export function createHostService(options: HostOptions): HostService {
           error instanceof TesseraError || error instanceof Error ? error.message : String(error);
         return { accelerator, acceleratorReason: reason, qemu: { error: message } };
       }
+    },
+    async facts() {
+      const reader = createHostReader(host.root);
+      const info = await service.info();
+      const facts: HostFacts = {
+        ...readKernelFacts(reader),
+        accelerator: { accelerator: info.accelerator, reason: info.acceleratorReason },
+        qemu: info.qemu,
+        ovmf: service.ovmf(),
+        swtpm: searchPath('swtpm', env) ?? null,
+        memlock: readMemlock(),
+      };
+      return { facts, unreadable: reader.unreadable };
+    },
+    async doctor(inventory, largestGuestMiB) {
+      const { facts, unreadable } = await service.facts();
+      return {
+        host: host.identity,
+        ...runDoctor({ facts, inventory, largestGuestMiB }),
+        facts,
+        unreadable: [...unreadable, ...inventory.unreadable],
+      };
     },
   };
   return service;

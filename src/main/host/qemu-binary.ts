@@ -41,7 +41,7 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function searchPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+export function searchPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   // Empty PATH entries mean the current directory; a VM runner should not pick up ./qemu-*.
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!path.isAbsolute(dir)) continue;

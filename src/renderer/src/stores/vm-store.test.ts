@@ -71,6 +71,7 @@ const host = {
   runtimeDir: '/r',
   dataDir: '/d',
   backendPid: 1,
+  host: { root: '/', simulated: null },
 };
 
 describe('vm store', () => {

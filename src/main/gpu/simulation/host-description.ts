@@ -1,0 +1,102 @@
+/**
+ * A compact description of a host for the simulation: enough to build a faithful sysfs/procfs/
+ * debugfs tree (reference §G) and nothing the tree itself could not say.
+ */
+import type { UcSample } from './uc-samples';
+
+export interface SimDrm {
+  /** `cardN`; the render node is `renderD(128 + N)` unless given. */
+  card: number;
+  render?: number;
+}
+
+export interface SimPciDevice {
+  address: string;
+  /** The chain below /sys/devices: `pci0000:00`, or bridges for a card behind a switch. */
+  parent: string;
+  vendor: string;
+  device: string;
+  classCode: string;
+  revision: string;
+  subsystem: readonly [vendor: string, device: string];
+  driver: string | null;
+  iommuGroup: number | null;
+  numaNode: number;
+  drm?: SimDrm;
+}
+
+export type SimDriver = 'vfio-pci' | 'i915' | 'xe';
+
+export interface SimVf {
+  /** 1-based VF number (`virtfn0` is VF1). */
+  index: number;
+  driver: SimDriver | null;
+  iommuGroup: number | null;
+  drm?: SimDrm;
+}
+
+/** Provisioning files by group directory (`gt0`, `gt0/available`, `profile`) and attribute name. */
+export type SimValues = Record<string, Record<string, number | string>>;
+
+export type SimIov =
+  | {
+      kind: 'i915';
+      /** §B.1: strongtz `prelim_iov`; backports/lts `prelim_iov` plus an `iov` link; old strongtz `iov`. */
+      layout: 'prelim_iov' | 'prelim_iov+iov' | 'iov';
+      /** Values in `pf/` by group, e.g. `{ gt0: {...}, 'gt0/available': {...} }`. */
+      pf: SimValues;
+      /** Values in `vfN/` of enabled VFs (auto-provisioned fair share, §B.4); other slots read 0. */
+      enabledVf: SimValues;
+    }
+  | {
+      kind: 'xe';
+      /** `pf/profile/…` and `vfN/profile/…` of §C.2. */
+      pfProfile: Record<string, number | string>;
+      vfProfile: Record<string, number | string>;
+      /** Discrete cards have `vram_quota` for VFs (§C.2); `vfProfile` gives its value for enabled VFs. */
+      discrete: boolean;
+    };
+
+export interface SimMdevType {
+  /** `GVTg_V5_4`; the directory is `<driver>-<sysfsName>` (§D.1). */
+  sysfsName: string;
+  lowGmMiB: number;
+  highGmMiB: number;
+  fence: number;
+  resolution: string;
+  weight: number;
+  available: number;
+}
+
+export interface SimMdevInstance {
+  uuid: string;
+  type: string;
+  iommuGroup: number;
+}
+
+export interface SimGpu extends SimPciDevice {
+  sriov?: { totalVfs: number; autoprobe: boolean; vfDevice: string; offset: number; stride: number };
+  iov?: SimIov;
+  vfs: SimVf[];
+  guc?: UcSample;
+  huc?: UcSample;
+  gvt?: { types: SimMdevType[]; instances: SimMdevInstance[] };
+}
+
+export interface SimulatedHostDescription {
+  name: string;
+  /** Shorter names accepted by `--simulate` (`adl-p`). */
+  aliases: string[];
+  title: string;
+  cmdline: string;
+  /** Loaded modules, as /proc/modules lists them. */
+  modules: string[];
+  /** /sys/module/<module>/parameters/<name>: only SR-IOV-capable builds have `max_vfs` (§B.5, §C.1). */
+  moduleParameters: Record<string, Record<string, string>>;
+  iommu: boolean;
+  hugepages: { sizeKiB: number; total: number; free: number }[];
+  /** Whether debugfs is mounted with the DRM directories (§B.7). */
+  debugfs: boolean;
+  devices: SimPciDevice[];
+  gpus: SimGpu[];
+}

@@ -1,0 +1,199 @@
+import type { DoctorCheck, HostFacts } from '../../../shared/host-report';
+import { kernelParam } from '../kernel-facts';
+import { kernelParamFix, makeCheck } from './check';
+
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+function bytes(value: number): string {
+  return value >= GIB
+    ? `${(value / GIB).toFixed(value % GIB === 0 ? 0 : 1)} GiB`
+    : `${Math.round(value / MIB)} MiB`;
+}
+
+export function kvmCheck(facts: HostFacts): DoctorCheck {
+  const { accelerator, reason } = facts.accelerator;
+  if (accelerator === 'kvm') {
+    return makeCheck('kvm', 'KVM', 'this-machine', { status: 'pass', summary: `KVM is usable: ${reason}.` });
+  }
+  if (reason.startsWith('TESSERA_ACCEL=') || reason === 'chosen by the backend options') {
+    return makeCheck('kvm', 'KVM', 'this-machine', {
+      status: 'warn',
+      summary: `Guests run in software (TCG) because of ${reason}.`,
+      fix: 'Unset TESSERA_ACCEL to let Tessera use KVM where it works.',
+    });
+  }
+  const permission = reason.startsWith('no permission');
+  // The backend's probe found /dev/kvm usable but QEMU's vCPU setup failing (accelerator.ts, kvm-probe.ts).
+  const unusable = reason.includes('QEMU cannot use it');
+  return makeCheck('kvm', 'KVM', 'this-machine', {
+    status: 'fail',
+    summary: `Guests run in software (TCG): ${reason.replace(/; guests run in software$/, '')}.`,
+    fix: permission
+      ? 'Add your user to the kvm group and log in again.'
+      : unusable
+        ? 'This machine is itself a VM whose hypervisor does not let KVM run guests: allow nested virtualization there.'
+        : 'Enable Intel VT-x in the firmware setup (BIOS) and load kvm_intel.',
+    commands: permission ? ['sudo usermod -aG kvm $USER'] : unusable ? [] : ['sudo modprobe kvm_intel'],
+  });
+}
+
+export function iommuCheck(facts: HostFacts): DoctorCheck {
+  const check = (fields: Parameters<typeof makeCheck>[3]) => makeCheck('iommu', 'IOMMU', 'host-root', fields);
+  if (facts.iommu === null) return check({ status: 'unknown', summary: 'Could not read /sys/class/iommu.' });
+  const param = kernelParam(facts.cmdline, 'intel_iommu');
+  // §A.5: an IOMMU is on when /sys/class/iommu has units; §A.4: vfio-pci needs an IOMMU group.
+  if (facts.iommu.units.length > 0) {
+    return check({
+      status: 'pass',
+      summary: `The IOMMU is on (${facts.iommu.units.join(', ')}, ${facts.iommu.groups} groups).`,
+    });
+  }
+  if (param === 'off') {
+    return check({
+      status: 'fail',
+      summary:
+        'The IOMMU is off: the kernel command line says intel_iommu=off, and vfio-pci cannot take a device without it.',
+      ...kernelParamFix(facts.cmdline, ['intel_iommu=on']),
+    });
+  }
+  if (param === 'on') {
+    return check({
+      status: 'fail',
+      summary: 'The kernel asks for the IOMMU (intel_iommu=on) but found none: VT-d is off in the firmware.',
+      fix: 'Enable VT-d (Intel Virtualization Technology for Directed I/O) in the firmware setup (BIOS).',
+    });
+  }
+  const fix = kernelParamFix(facts.cmdline, ['intel_iommu=on']);
+  return check({
+    status: 'fail',
+    summary: 'The IOMMU is off, and vfio-pci cannot give a VF to a VM without it.',
+    fix: `Enable VT-d in the firmware setup (BIOS). ${fix.fix}`,
+    commands: fix.commands,
+  });
+}
+
+export function vfioCheck(facts: HostFacts): DoctorCheck {
+  const check = (fields: Parameters<typeof makeCheck>[3]) => makeCheck('vfio', 'VFIO', 'host-root', fields);
+  // §A.4/§A.6: the driver directory exists once vfio-pci is registered; /dev/vfio/vfio with vfio.
+  if (facts.vfioDriver) {
+    const container = facts.devVfio.some((n) => n.node === '/dev/vfio/vfio');
+    return check({
+      status: 'pass',
+      summary: `vfio-pci is loaded${container ? ' and /dev/vfio/vfio exists' : ''}.`,
+    });
+  }
+  return check({
+    status: 'fail',
+    summary: 'vfio-pci is not loaded, so no VF or vGPU can be handed to a VM.',
+    fix: 'Load vfio-pci now and at every boot.',
+    commands: ['sudo modprobe vfio-pci', 'echo vfio-pci | sudo tee /etc/modules-load.d/vfio-pci.conf'],
+  });
+}
+
+export function qemuCheck(facts: HostFacts): DoctorCheck {
+  const { qemu } = facts;
+  if ('error' in qemu) {
+    return makeCheck('qemu', 'QEMU', 'this-machine', {
+      status: 'fail',
+      summary: qemu.error,
+      fix: 'Install QEMU.',
+      commands: ['sudo apt install qemu-system-x86'],
+    });
+  }
+  return makeCheck('qemu', 'QEMU', 'this-machine', {
+    status: 'pass',
+    summary: `QEMU ${qemu.version} at ${qemu.path}.`,
+  });
+}
+
+export function ovmfCheck(facts: HostFacts): DoctorCheck {
+  if (facts.ovmf === null) {
+    return makeCheck('ovmf', 'UEFI firmware', 'this-machine', {
+      status: 'warn',
+      summary: 'OVMF (UEFI for guests) is missing: Windows guests and GPU passthrough need it.',
+      fix: 'Install OVMF.',
+      commands: ['sudo apt install ovmf'],
+    });
+  }
+  return makeCheck('ovmf', 'UEFI firmware', 'this-machine', {
+    status: 'pass',
+    summary: `OVMF at ${facts.ovmf.ovmfCode}.`,
+  });
+}
+
+export function swtpmCheck(facts: HostFacts): DoctorCheck {
+  if (facts.swtpm === null) {
+    return makeCheck('swtpm', 'TPM emulator', 'this-machine', {
+      status: 'warn',
+      summary: 'swtpm is missing: Windows 11 guests need a TPM.',
+      fix: 'Install swtpm.',
+      commands: ['sudo apt install swtpm'],
+    });
+  }
+  return makeCheck('swtpm', 'TPM emulator', 'this-machine', {
+    status: 'pass',
+    summary: `swtpm at ${facts.swtpm}.`,
+  });
+}
+
+export function hugepagesCheck(facts: HostFacts): DoctorCheck {
+  const check = (fields: Parameters<typeof makeCheck>[3]) =>
+    makeCheck('hugepages', 'Hugepages', 'host-root', fields);
+  if (facts.hugepages === null) {
+    return check({
+      status: 'warn',
+      summary: 'This kernel has no hugepage pools (/sys/kernel/mm/hugepages is missing).',
+    });
+  }
+  const reserved = facts.hugepages.filter((p) => p.total > 0);
+  if (reserved.length === 0) {
+    return check({
+      status: 'pass',
+      summary:
+        'No hugepages reserved. They are optional: a VM can ask for hugepage-backed RAM, reserved when it starts.',
+    });
+  }
+  return check({
+    status: 'pass',
+    summary: reserved
+      .map(
+        (p) =>
+          `${p.total} × ${bytes(p.sizeKiB * 1024)} reserved, ${p.free} free (${bytes(p.free * p.sizeKiB * 1024)})`,
+      )
+      .join('; '),
+  });
+}
+
+/**
+ * §F: vfio pins all guest RAM, so without CAP_IPC_LOCK the locked-memory limit must cover it; libvirt
+ * gives a VM with a VFIO device guest memory + 1 GiB.
+ */
+export function memlockCheck(facts: HostFacts, largestGuestMiB: number | null): DoctorCheck {
+  const check = (fields: Parameters<typeof makeCheck>[3]) =>
+    makeCheck('memlock', 'Locked memory', 'this-machine', fields);
+  const { memlock } = facts;
+  if (memlock === null) return check({ status: 'unknown', summary: 'Could not read this process’s limits.' });
+  if (memlock.capIpcLock) {
+    return check({ status: 'pass', summary: 'This process may lock any amount of memory (CAP_IPC_LOCK).' });
+  }
+  if (memlock.softBytes === null)
+    return check({ status: 'pass', summary: 'The locked-memory limit is unlimited.' });
+  const guestMiB = largestGuestMiB ?? 1024;
+  const need = guestMiB * MIB + GIB;
+  const which = largestGuestMiB === null ? 'a 1 GiB guest' : `the largest VM (${guestMiB} MiB)`;
+  if (memlock.softBytes >= need) {
+    return check({
+      status: 'pass',
+      summary: `The locked-memory limit (${bytes(memlock.softBytes)}) covers ${which}.`,
+    });
+  }
+  return check({
+    status: 'warn',
+    summary: `The locked-memory limit is ${bytes(memlock.softBytes)}; a VM with a VF pins all its RAM, so ${which} needs ${bytes(need)} (RAM + 1 GiB).`,
+    fix: 'Raise the limit for your user, then log in again.',
+    commands: [
+      `printf '%s\\n' "$USER soft memlock unlimited" "$USER hard memlock unlimited" | sudo tee /etc/security/limits.d/tessera-memlock.conf`,
+    ],
+  });
+}

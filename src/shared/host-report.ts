@@ -1,0 +1,80 @@
+/** What `tessera doctor` and the Host page show: host facts and the checks made from them. */
+import { z } from 'zod';
+import { HostIdentity, Unreadable } from './gpu-inventory';
+
+export const CHECK_IDS = [
+  'kvm',
+  'iommu',
+  'vfio',
+  'gpu',
+  'driver',
+  'sriov',
+  'guc',
+  'gvt',
+  'autoprobe',
+  'vfio-access',
+  'qemu',
+  'ovmf',
+  'swtpm',
+  'hugepages',
+  'memlock',
+] as const;
+export const CheckId = z.enum(CHECK_IDS);
+export type CheckId = z.infer<typeof CheckId>;
+
+export const CheckStatus = z.enum(['pass', 'warn', 'fail', 'unknown']);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+export const DoctorCheck = z.object({
+  id: CheckId,
+  /** A short label: `IOMMU`, `GuC firmware`. */
+  title: z.string(),
+  status: CheckStatus,
+  /** One sentence: what was found and why it matters. */
+  summary: z.string(),
+  /** What to change, in words (BIOS setting, package, kernel parameter); null when nothing is to be done. */
+  fix: z.string().nullable(),
+  /** Commands that make the fix, one per line, ready to copy. */
+  commands: z.array(z.string()),
+  /** False when the check does not concern this host's way of splitting its GPU (GVT-g on Alder Lake). */
+  applies: z.boolean(),
+  /** `host-root`: read from the (possibly simulated) host tree; `this-machine`: programs and limits of the machine Tessera runs on. */
+  source: z.enum(['host-root', 'this-machine']),
+  /** The GPU the check is about, when it is about one. */
+  device: z.string().nullable(),
+});
+export type DoctorCheck = z.infer<typeof DoctorCheck>;
+
+export const HugepagePool = z.object({ sizeKiB: z.int(), total: z.int(), free: z.int() });
+
+/** The facts the checks were made from; `null` means unreadable (see `unreadable`). */
+export const HostFacts = z.object({
+  cmdline: z.string().nullable(),
+  /** Loaded modules from /proc/modules; null when unreadable (a kernel without modules has no such file). */
+  modules: z.array(z.string()).nullable(),
+  iommu: z.object({ units: z.array(z.string()), groups: z.int() }).nullable(),
+  /** Whether the vfio-pci driver is registered (/sys/bus/pci/drivers/vfio-pci). */
+  vfioDriver: z.boolean(),
+  /** Nodes in /dev/vfio and whether this user may open them read-write (§A.6). */
+  devVfio: z.array(z.object({ node: z.string(), readWrite: z.boolean() })),
+  hugepages: z.array(HugepagePool).nullable(),
+  accelerator: z.object({ accelerator: z.enum(['kvm', 'tcg']), reason: z.string() }),
+  qemu: z.union([z.object({ path: z.string(), version: z.string() }), z.object({ error: z.string() })]),
+  ovmf: z.object({ ovmfCode: z.string(), ovmfVarsTemplate: z.string() }).nullable(),
+  swtpm: z.string().nullable(),
+  /** RLIMIT_MEMLOCK of the backend (inherited by QEMU); null = unlimited. */
+  memlock: z
+    .object({ softBytes: z.number().nullable(), hardBytes: z.number().nullable(), capIpcLock: z.boolean() })
+    .nullable(),
+});
+export type HostFacts = z.infer<typeof HostFacts>;
+
+export const DoctorReport = z.object({
+  host: HostIdentity,
+  /** The worst status among the checks that apply, and one sentence on what this host can do. */
+  verdict: z.object({ status: CheckStatus, summary: z.string() }),
+  checks: z.array(DoctorCheck),
+  facts: HostFacts,
+  unreadable: z.array(Unreadable),
+});
+export type DoctorReport = z.infer<typeof DoctorReport>;

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServe, stopProcess } from '../support/cli-process';
+import { launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
+import { REPO_ROOT, makeTempHome, type TempHome } from '../support/temp-home';
+import { HostGpuPages } from './host-gpu-pages';
+
+const DOCS = path.join(REPO_ROOT, 'docs');
+
+let home: TempHome;
+let serve: { child: ChildProcess; url: string };
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let ui: HostGpuPages;
+
+beforeAll(async () => {
+  requireBuiltRenderer();
+  home = makeTempHome('tessera-hostui-');
+  serve = await startServe(home.env, ['--simulate', 'adl-p']);
+  browser = await launchBrowser();
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: new URL(serve.url).origin,
+  });
+  ui = new HostGpuPages(browser.page);
+  await browser.page.goto(serve.url);
+});
+
+afterEach((context) => screenshotOnFailure(browser.page, context.task));
+
+afterAll(async () => {
+  await browser?.close();
+  if (serve) await stopProcess(serve.child);
+  home.cleanup();
+});
+
+describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
+  it('labels the simulated host on every page', async () => {
+    await ui.badge().waitFor();
+    expect(await ui.badge().textContent()).toBe('Simulated host: adl-p-i915-sriov');
+    await ui.openGpu();
+    expect(await ui.badge().isVisible()).toBe(true);
+    expect(await browser.page.locator('.tag-simulated').first().textContent()).toBe('simulated');
+  });
+
+  it('the Host page shows the checklist, the verdict, and fixes that copy', async () => {
+    await ui.openHost();
+    expect(await browser.page.getByTestId('doctor-verdict').textContent()).toBe(
+      'Ready: Alder Lake-P at 0000:00:02.0 can be split into 7 SR-IOV VFs.',
+    );
+    expect(await ui.checkStatus('sriov')).toBe('pass');
+    expect(await ui.checkStatus('guc')).toBe('pass');
+    expect(await ui.checkStatus('autoprobe')).toBe('warn');
+    expect(await ui.check('gvt').getByText('N/A').count()).toBe(1);
+    await ui.copyButton('autoprobe', 0).click();
+    await ui.copyButton('autoprobe', 0).filter({ hasText: 'Copied' }).waitFor();
+    expect(await browser.page.evaluate('navigator.clipboard.readText()')).toBe(
+      'echo 0 | sudo tee /sys/bus/pci/devices/0000:00:02.0/sriov_drivers_autoprobe',
+    );
+    fs.mkdirSync(DOCS, { recursive: true });
+    await browser.page.screenshot({ path: path.join(DOCS, 'host-page.png'), fullPage: true });
+  });
+
+  it('the GPU page draws PF → VFs, and the keyboard selects a function to show its details', async () => {
+    await ui.openGpu();
+    await ui.fn('0000:00:02.0').waitFor();
+    expect(await ui.details().locator('h3').textContent()).toBe('Alder Lake-P physical function');
+    expect(await ui.fn('0000:00:02.1').getAttribute('aria-label')).toBe('VF1 0000:00:02.1, vfio-pci, free');
+    expect(await browser.page.getByTestId('gpu-no-vm').isVisible()).toBe(true);
+
+    await ui.fn('0000:00:02.0').focus();
+    await browser.page.keyboard.press('Tab');
+    await browser.page.keyboard.press('Tab');
+    await browser.page.keyboard.press('Enter');
+    expect(await ui.fn('0000:00:02.2').getAttribute('aria-pressed')).toBe('true');
+    expect(await ui.details().locator('h3').textContent()).toBe('VF2 virtual function of 0000:00:02.0');
+    expect(await ui.details().textContent()).toContain('i915');
+
+    await ui.fn('0000:00:02.1').click();
+    expect(await ui.details().textContent()).toContain('1.75 GiB (1879048192)');
+    await browser.page.screenshot({ path: path.join(DOCS, 'gpu-page.png'), fullPage: true });
+  });
+
+  it('the VM list still works behind its tab', async () => {
+    await browser.page.getByTestId('nav-vms').click();
+    await browser.page.getByText('No VMs yet', { exact: false }).first().waitFor();
+  });
+});
