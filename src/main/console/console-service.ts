@@ -3,7 +3,7 @@ import { TesseraError } from '../../shared/errors';
 import { vmRuntimeFiles, type TesseraPaths } from '../paths';
 import type { VmService } from '../vm/vm-service';
 
-export type ConsoleKind = 'serial' | 'vnc';
+export type ConsoleKind = 'vnc' | 'spice' | 'serial' | 'monitor';
 
 interface Grant {
   id: string;
