@@ -20,6 +20,11 @@ export interface RunEnd {
 
 const LOG_TAIL_LINES = 20;
 
+/** What a run leaves behind that the next run must not mistake for its own. */
+function socketsAndPid(files: VmRuntimeFiles): string[] {
+  return [files.qmp, files.vnc, files.spice, files.serial, files.monitor, files.pid];
+}
+
 /**
  * One QEMU process of one VM: spawn or re-attach, QMP, and the state machine
  * stopped → starting → running ⇄ paused → stopping → stopped, or → crashed.
@@ -53,7 +58,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     await fsp.mkdir(this.files.dir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.files.dir, 0o700);
     await Promise.all(
-      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) =>
+      socketsAndPid(this.files).map((f) =>
         fsp.rm(f, { force: true }),
       ),
     );
@@ -156,7 +161,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
     if (this.state === 'stopped' || this.state === 'crashed') return;
     await Promise.all(
-      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) =>
+      socketsAndPid(this.files).map((f) =>
         fsp.rm(f, { force: true }),
       ),
     );
