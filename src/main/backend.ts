@@ -37,7 +37,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const events = new EventBus();
   const host = createHostService({ ...options, env });
   const vms = new VmService(new VmStore(paths.configDir), paths, host, events);
-  const consoles = new ConsoleService(paths, vms);
+  const consoles = new ConsoleService({ paths, vms, bus: events, env });
   if (!options.skipReattach) await vms.reattach();
 
   const handlers: Handlers = {
@@ -62,7 +62,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'vm.waitSerial': ({ id, text, timeoutSeconds }) => vms.waitSerial(id, text, timeoutSeconds),
     'console.open': ({ id, kind }) => consoles.open(id, kind),
     'vm.thumbnail': () => notYet('vm.thumbnail'),
-    'terminal.open': () => notYet('terminal.open'),
+    'terminal.open': (request) => consoles.openTerminal(request),
     'disk.create': () => notYet('disk.create'),
     'fs.stat': () => notYet('fs.stat'),
     'settings.get': () => notYet('settings.get'),

@@ -2,9 +2,10 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { serveTransport } from '../rpc/dispatcher';
 import { createWsTransport } from './ws-transport';
+import { bridgeConsole } from './console-bridge';
 import { CONTENT_SECURITY_POLICY } from './csp';
 import { contentTypeFor, resolveStaticFile } from './static-files';
 import type { BackendLink } from './backend-link';
@@ -152,10 +153,12 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
       return;
     }
     const match = /^\/console\/([A-Za-z0-9_-]{16,128})$/.exec(url.pathname);
-    if (!match?.[1]) return refuse(404);
-    void link.openConsole(match[1]).then((target) => {
-      if (!target) return refuse(403);
-      wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, target));
+    // A token that is wrong in any way, malformed included, gets the same bare 403.
+    if (!match?.[1]) return refuse(url.pathname.startsWith('/console/') ? 403 : 404);
+    void link.openConsole(match[1]).then((channel) => {
+      if (!channel) return refuse(403);
+      if (socket.destroyed) return channel.close();
+      wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, channel));
     });
   });
 
@@ -171,19 +174,4 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
       });
     },
   };
-}
-
-/** Bytes both ways between a WebSocket and a console's stream; either side closing ends both. */
-function bridge(ws: WebSocket, target: Duplex): void {
-  const stream = createWebSocketStream(ws);
-  stream.pipe(target);
-  target.pipe(stream);
-  const end = () => {
-    stream.destroy();
-    target.destroy();
-  };
-  stream.on('error', end);
-  target.on('error', end);
-  stream.on('close', end);
-  target.on('close', end);
 }
