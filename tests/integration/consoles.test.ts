@@ -13,6 +13,10 @@ import {
   type BackendLink,
 } from '../../src/main/server/backend-link';
 import { createFrontServer, type FrontServer } from '../../src/main/server/front-server';
+import { serveConsoleBase } from '../../src/main/app/console-base';
+import { APP_ORIGIN, isAppUrl } from '../../src/main/app/app-protocol';
+import type { IpcEventLike } from '../../src/main/rpc/ipc-transport';
+import { CONSOLE_BASE_CHANNEL } from '../../src/shared/desktop-bridge';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { openConsoleSocket, type ConsoleSocket } from '../support/console-socket';
@@ -218,6 +222,42 @@ describe('terminals', () => {
       code: 'INVALID_STATE',
       message: expect.stringContaining('add a forward such as 2222 → 22'),
     });
+  });
+});
+
+describe("the Electron window's console server", () => {
+  it('lets in console WebSockets from the app origin with a token, and nothing else', async () => {
+    const handlers = new Map<string, (event: IpcEventLike) => unknown>();
+    const ipc = {
+      handle: (channel: string, h: (event: IpcEventLike) => unknown) => void handlers.set(channel, h),
+      removeHandler: (channel: string) => void handlers.delete(channel),
+    };
+    const served = await serveConsoleBase(owner, ipc, { origin: APP_ORIGIN, isAppUrl });
+    try {
+      const ask = handlers.get(CONSOLE_BASE_CHANNEL);
+      if (!ask) throw new Error('no IPC handler');
+      const base = ask({ sender: { id: 1 }, senderFrame: { url: `${APP_ORIGIN}/index.html` } });
+      expect(base).toBe(served.base);
+      expect(() => ask({ sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } })).toThrow();
+
+      const open = async (origin: string, path?: string) => {
+        const grant = await client.call('console.open', { id: 'alpha', kind: 'vnc' });
+        return openConsoleSocket(`${served.base}${path ?? grant.path}`, { Origin: origin });
+      };
+      const vnc = await open(APP_ORIGIN);
+      expect((await vnc.read(12)).toString('latin1')).toBe('RFB 003.008\n');
+      vnc.ws.close();
+      await expect(open('http://127.0.0.1')).rejects.toThrow('HTTP 403');
+      await expect(open(APP_ORIGIN, '/rpc')).rejects.toThrow('HTTP 404');
+      const port = new URL(served.base).port;
+      const page = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http.get({ host: '127.0.0.1', port, path: '/' }, resolve).on('error', reject),
+      );
+      expect(page.statusCode).toBe(404);
+    } finally {
+      await served.close();
+    }
+    expect(handlers.size).toBe(0);
   });
 });
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { BrowserWindow, app, dialog, protocol, session } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
 import { openBackendLink } from '../server/backend-link';
-import { APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
+import { APP_ORIGIN, APP_SCHEME_PRIVILEGES, handleAppProtocol, isAppUrl } from './app-protocol';
+import { serveConsoleBase } from './console-base';
 import { denyPermissions, hardenApp } from './hardening';
 import { createMainWindow } from './window';
 
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  const consoles = await serveConsoleBase(link, ipcMain, { origin: APP_ORIGIN, isAppUrl });
+
   const openWindow = () => createMainWindow(link, preloadPath);
   openWindow();
 
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
     if (linkClosed) return;
     event.preventDefault();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, LINK_CLOSE_TIMEOUT_MS).unref());
-    void Promise.race([link.close(), timeout])
+    void Promise.race([consoles.close().then(() => link.close()), timeout])
       .catch((error: unknown) => console.error('closing the backend link failed:', error))
       .finally(() => {
         linkClosed = true;

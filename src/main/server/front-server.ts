@@ -16,8 +16,15 @@ import type { BackendLink } from './backend-link';
  * - loopback: `tessera serve` on 127.0.0.1; a one-time launch token buys a session cookie,
  *   and every request needs that cookie, a loopback Host (against DNS rebinding) and, for
  *   WebSockets, our own Origin (against cross-site WebSocket hijacking).
+ * - consoles: console bridges only, on 127.0.0.1, for the Electron window, whose app:// page has
+ *   no server of its own to open WebSockets on. No cookie can reach it (another site), so a
+ *   console token (handed out over IPC) and the app's Origin are what let a WebSocket in;
+ *   there is no RPC and no page here.
  */
-export type FrontAccess = { kind: 'unix' } | { kind: 'loopback'; launchToken: string; port: () => number };
+export type FrontAccess =
+  | { kind: 'unix' }
+  | { kind: 'loopback'; launchToken: string; port: () => number }
+  | { kind: 'consoles'; origin: string; port: () => number };
 
 export interface FrontServerOptions {
   link: BackendLink;
@@ -59,7 +66,7 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   });
 
   const allowedHosts = () => {
-    if (access.kind !== 'loopback') return [];
+    if (access.kind === 'unix') return [];
     const port = access.port();
     return [`127.0.0.1:${port}`, `localhost:${port}`];
   };
@@ -67,12 +74,14 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
     access.kind === 'unix' || allowedHosts().includes(req.headers.host ?? '');
   const hasSession = (req: http.IncomingMessage) => {
     if (access.kind === 'unix') return true;
+    if (access.kind === 'consoles') return false;
     const value = cookieValue(req.headers.cookie, SESSION_COOKIE);
     return value !== undefined && [...sessions].some((s) => sameSecret(s, value));
   };
   const originAllowed = (req: http.IncomingMessage) => {
     const origin = req.headers.origin;
     if (access.kind === 'unix') return origin === undefined;
+    if (access.kind === 'consoles') return origin === access.origin;
     return origin !== undefined && allowedHosts().some((h) => origin === `http://${h}`);
   };
 
@@ -93,6 +102,10 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
     };
     if (!hostAllowed(req)) {
       res.writeHead(403, base).end('Forbidden\n');
+      return;
+    }
+    if (access.kind === 'consoles') {
+      res.writeHead(404, base).end();
       return;
     }
     const token = url.searchParams.get('token');
@@ -143,10 +156,11 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
     };
-    if (!hostAllowed(req) || !hasSession(req) || !originAllowed(req)) return refuse(403);
+    const consolesOnly = access.kind === 'consoles';
+    if (!hostAllowed(req) || !(consolesOnly || hasSession(req)) || !originAllowed(req)) return refuse(403);
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    if (url.pathname === '/rpc') {
+    if (url.pathname === '/rpc' && !consolesOnly) {
       wss.handleUpgrade(req, socket, head, (ws) =>
         serveTransport(createWsTransport(ws), link.dispatcher, link.events),
       );
