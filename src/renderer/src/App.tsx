@@ -1,23 +1,41 @@
+import { lazy, Suspense } from 'react';
 import { BackendBanner } from './components/BackendBanner';
 import { Header } from './components/Header';
-import { InvalidDefinitions } from './features/gallery/InvalidDefinitions';
-import { VmList } from './features/gallery/VmList';
-import { useVmStore } from './stores/vm-store';
+import { Gallery } from './features/gallery/Gallery';
+import { VmEditor } from './features/vm-editor/VmEditor';
+import { useTheme } from './hooks/use-theme';
+import { useRoute } from './navigation/use-route';
+import { useSettingsStore, useVmStore } from './stores/context';
+
+// noVNC, spice-html5 and xterm.js are most of the bytes; the gallery must not wait for them.
+const ConsoleView = lazy(() =>
+  import('./features/console/ConsoleView').then((m) => ({ default: m.ConsoleView })),
+);
+const WallView = lazy(() => import('./features/wall/WallView').then((m) => ({ default: m.WallView })));
 
 export function App() {
+  const route = useRoute();
   const loadError = useVmStore((s) => s.loadError);
+  useTheme(useSettingsStore((s) => s.settings.appearance.theme));
+  const wide = route.view === 'console' || route.view === 'wall';
+
   return (
     <>
       <BackendBanner />
-      <Header />
-      <main className="page">
+      <Header route={route} />
+      <main className={wide ? 'page page-wide' : 'page'} id="main">
         {loadError !== null && (
           <p className="notice notice-error" role="alert" data-testid="load-error">
             Could not load the VM list: {loadError}
           </p>
         )}
-        <InvalidDefinitions />
-        <VmList />
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          {route.view === 'gallery' && <Gallery />}
+          {route.view === 'new' && <VmEditor key="new" id={null} />}
+          {route.view === 'edit' && <VmEditor key={route.id} id={route.id} />}
+          {route.view === 'console' && <ConsoleView key={route.id} id={route.id} tab={route.tab} />}
+          {route.view === 'wall' && <WallView />}
+        </Suspense>
       </main>
     </>
   );

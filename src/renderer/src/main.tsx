@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { createVmStore, VmStoreContext } from './stores/vm-store';
+import { createStores, StoresContext } from './stores/context';
 import { connect } from './transport/connect';
 import './styles.css';
 
@@ -9,12 +9,12 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
 // The connection and stores live outside React, so StrictMode's double effects cannot open two.
-const store = createVmStore(connect());
+const stores = createStores(connect());
 
 createRoot(root).render(
   <StrictMode>
-    <VmStoreContext.Provider value={store}>
+    <StoresContext.Provider value={stores}>
       <App />
-    </VmStoreContext.Provider>
+    </StoresContext.Provider>
   </StrictMode>,
 );

@@ -1,0 +1,49 @@
+import type { ReactNode } from 'react';
+
+/** The DOM id of a field's input, from its key (`disks.0.path` → `field-disks-0-path`). */
+export function fieldId(key: string): string {
+  return `field-${key.replace(/\./g, '-')}`;
+}
+
+/** Props every input of the form carries: its id, test id, error state and what describes it. */
+export function inputProps(key: string, error: string | undefined, hasHint = false) {
+  const id = fieldId(key);
+  const describedBy = [error !== undefined && `${id}-error`, hasHint && `${id}-hint`].filter(Boolean);
+  return {
+    id,
+    'data-field': key,
+    'data-testid': id,
+    'aria-invalid': error !== undefined,
+    ...(describedBy.length > 0 && { 'aria-describedby': describedBy.join(' ') }),
+  };
+}
+
+interface FieldProps {
+  fieldKey: string;
+  label: string;
+  error: string | undefined;
+  hint?: string;
+  children: ReactNode;
+  className?: string;
+}
+
+/** Label, input, hint and error in a fixed order, so errors always sit under what they are about. */
+export function Field({ fieldKey, label, error, hint, children, className }: FieldProps) {
+  const id = fieldId(fieldKey);
+  return (
+    <div className={`field ${className ?? ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint !== undefined && (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error !== undefined && (
+        <p className="field-error" id={`${id}-error`} data-testid={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { VM_NAME_PATTERN } from '../../../shared/vm-spec';
+
+export const CONSOLE_TABS = ['vnc', 'spice', 'serial', 'monitor', 'host', 'ssh'] as const;
+export type ConsoleTab = (typeof CONSOLE_TABS)[number];
+
+/** Where the user is. Lives in the URL's hash, so Back works and a reload stays put; never a secret in it. */
+export type Route =
+  | { view: 'gallery' }
+  | { view: 'new' }
+  | { view: 'edit'; id: string }
+  | { view: 'console'; id: string; tab: ConsoleTab | null }
+  | { view: 'wall' };
+
+function isTab(value: string | undefined): value is ConsoleTab {
+  return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
+}
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, id, action, tab] = parts;
+  if (first === 'new' && parts.length === 1) return { view: 'new' };
+  if (first === 'wall' && parts.length === 1) return { view: 'wall' };
+  if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
+    if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
+    if (action === 'console' && parts.length <= 4) {
+      return { view: 'console', id, tab: isTab(tab) ? tab : null };
+    }
+  }
+  return { view: 'gallery' };
+}
+
+export function formatRoute(route: Route): string {
+  switch (route.view) {
+    case 'gallery':
+      return '#/';
+    case 'new':
+      return '#/new';
+    case 'wall':
+      return '#/wall';
+    case 'edit':
+      return `#/vm/${encodeURIComponent(route.id)}/edit`;
+    case 'console':
+      return `#/vm/${encodeURIComponent(route.id)}/console${route.tab ? `/${route.tab}` : ''}`;
+  }
+}
