@@ -3,6 +3,7 @@ import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron
 import { openBackendLink } from '../server/backend-link';
 import { APP_ORIGIN, APP_SCHEME_PRIVILEGES, handleAppProtocol, isAppUrl } from './app-protocol';
 import { serveConsoleBase } from './console-base';
+import { handleFileDialogs } from './file-dialog';
 import { denyPermissions, hardenApp } from './hardening';
 import { createMainWindow } from './window';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   await app.whenReady();
   denyPermissions(session.defaultSession);
   handleAppProtocol(protocol, rendererDir);
+  handleFileDialogs(ipcMain, isAppUrl);
 
   let link: Awaited<ReturnType<typeof openBackendLink>>;
   try {

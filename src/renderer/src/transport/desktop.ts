@@ -1,12 +1,4 @@
-// Interim, until src/shared/desktop-bridge.ts lands (CONTRACT-CHANGES item 5): the same names.
-const DESKTOP_GLOBAL = 'tesseraDesktop';
-export interface ChooseFileRequest {
-  purpose: 'disk' | 'cdrom' | 'kernel' | 'initrd' | 'new-disk';
-}
-interface DesktopBridge {
-  consoleBase(): Promise<string>;
-  chooseFile(request: ChooseFileRequest): Promise<string | null>;
-}
+import { DESKTOP_GLOBAL, type DesktopBridge } from '../../../shared/desktop-bridge';
 
 /** The Electron preload's helpers, or undefined in a browser (which has neither dialogs nor app://). */
 export function desktopBridge(): DesktopBridge | undefined {

@@ -27,7 +27,10 @@ export function loadSpice(): Promise<typeof SpiceMain> {
 }
 
 /** spice-html5 only knows Ctrl+Alt+Del; any combination goes out as raw key messages on the inputs channel. */
-export async function sendSpiceKeys(connection: SpiceMain.SpiceMainConn, keys: readonly Key[]): Promise<void> {
+export async function sendSpiceKeys(
+  connection: SpiceMain.SpiceMainConn,
+  keys: readonly Key[],
+): Promise<void> {
   const [{ SpiceMsgcKeyDown, SpiceMiniData }, { Constants }] = await Promise.all([
     import('@spice-project/spice-html5/src/spicemsg.js'),
     import('@spice-project/spice-html5/src/enums.js'),

@@ -8,7 +8,10 @@ export function fieldId(key: string): string {
 /** Props every input of the form carries: its id, test id, error state and what describes it. */
 export function inputProps(key: string, error: string | undefined, hasHint = false) {
   const id = fieldId(key);
-  const describedBy = [error !== undefined && `${id}-error`, hasHint && `${id}-hint`].filter(Boolean);
+  const describedBy = [
+    error !== undefined && `${id}-error`,
+    hasHint && error === undefined && `${id}-hint`,
+  ].filter(Boolean);
   return {
     id,
     'data-field': key,
@@ -27,14 +30,14 @@ interface FieldProps {
   className?: string;
 }
 
-/** Label, input, hint and error in a fixed order, so errors always sit under what they are about. */
+/** Label, input, then the error (or, without one, the hint): an error always sits under what it is about. */
 export function Field({ fieldKey, label, error, hint, children, className }: FieldProps) {
   const id = fieldId(fieldKey);
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>
       {children}
-      {hint !== undefined && (
+      {hint !== undefined && error === undefined && (
         <p className="hint" id={`${id}-hint`}>
           {hint}
         </p>

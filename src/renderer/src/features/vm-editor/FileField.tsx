@@ -1,4 +1,5 @@
-import { desktopBridge, type ChooseFileRequest } from '../../transport/desktop';
+import type { ChooseFileRequest } from '../../../../shared/desktop-bridge';
+import { desktopBridge } from '../../transport/desktop';
 import { Field, fieldId, inputProps } from './Field';
 import { usePathCheck } from './use-path-check';
 
