@@ -1,10 +1,13 @@
-import { TesseraError } from '../shared/errors';
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, type HostOptions, type HostService } from './host/host-service';
 import { VmStore } from './vm/vm-store';
 import { VmService } from './vm/vm-service';
 import { ConsoleService } from './console/console-service';
+import { ThumbnailService } from './console/thumbnail-service';
+import { pathInfo } from './host/path-info';
+import { SettingsService } from './settings/settings-service';
+import { createDisk } from './vm/disk-create';
 
 export interface BackendOptions extends HostOptions {
   paths?: Partial<TesseraPaths>;
@@ -25,11 +28,6 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-// Temporary, so the contract type-checks while the handlers are built; removed before the issue closes.
-function notYet(method: string): Promise<never> {
-  return Promise.reject(new TesseraError('UNAVAILABLE', `${method} is not built yet`));
-}
-
 /** The composition root: every domain service built once, wired to one dispatcher. */
 export async function createBackend(options: BackendOptions = {}): Promise<Backend> {
   const env = options.env ?? process.env;
@@ -38,6 +36,8 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const host = createHostService({ ...options, env });
   const vms = new VmService(new VmStore(paths.configDir), paths, host, events);
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
+  const thumbnails = new ThumbnailService({ paths, vms, bus: events });
+  const settings = new SettingsService(paths.configDir, events);
   if (!options.skipReattach) await vms.reattach();
 
   const handlers: Handlers = {
@@ -61,12 +61,16 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'vm.log': async ({ id, lines }) => ({ lines: await vms.log(id, lines) }),
     'vm.waitSerial': ({ id, text, timeoutSeconds }) => vms.waitSerial(id, text, timeoutSeconds),
     'console.open': ({ id, kind }) => consoles.open(id, kind),
-    'vm.thumbnail': () => notYet('vm.thumbnail'),
+    'vm.thumbnail': ({ id, maxWidth }) => thumbnails.thumbnail(id, maxWidth),
     'terminal.open': (request) => consoles.openTerminal(request),
-    'disk.create': () => notYet('disk.create'),
-    'fs.stat': () => notYet('fs.stat'),
-    'settings.get': () => notYet('settings.get'),
-    'settings.update': () => notYet('settings.update'),
+    'disk.create': (request) =>
+      createDisk(request, {
+        qemuImg: host.qemuImg(),
+        onProgress: (percent) => events.emit('disk.progress', { path: request.path, percent }),
+      }),
+    'fs.stat': ({ path }) => pathInfo(path),
+    'settings.get': () => settings.get(),
+    'settings.update': (patch) => settings.update(patch),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -82,6 +86,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     consoles,
     async close() {
       consoles.close();
+      await thumbnails.close();
       vms.close();
     },
   };

@@ -17,6 +17,7 @@ import { serveConsoleBase } from '../../src/main/app/console-base';
 import { APP_ORIGIN, isAppUrl } from '../../src/main/app/app-protocol';
 import type { IpcEventLike } from '../../src/main/rpc/ipc-transport';
 import { CONSOLE_BASE_CHANNEL } from '../../src/shared/desktop-bridge';
+import { decodePng } from '../../src/main/console/png';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { openConsoleSocket, type ConsoleSocket } from '../support/console-socket';
@@ -222,6 +223,39 @@ describe('terminals', () => {
       code: 'INVALID_STATE',
       message: expect.stringContaining('add a forward such as 2222 → 22'),
     });
+  });
+});
+
+describe('thumbnails', () => {
+  it("show the booted guest's text, smaller, live", async () => {
+    const thumb = await client.call('vm.thumbnail', { id: 'alpha', maxWidth: 320 });
+    expect(thumb).toMatchObject({ width: 320, live: true });
+    if (thumb.pngBase64 === null) throw new Error('no picture');
+    const image = decodePng(Buffer.from(thumb.pngBase64, 'base64'));
+    expect(image.height).toBe(thumb.height);
+    // Text on a black console: more than one colour, and mostly background.
+    const colours = new Set<number>();
+    for (let i = 0; i < image.data.length; i += 3) {
+      colours.add(((image.data[i] ?? 0) << 16) | ((image.data[i + 1] ?? 0) << 8) | (image.data[i + 2] ?? 0));
+    }
+    expect(colours.size).toBeGreaterThan(1);
+  });
+
+  it("match QEMU's own screenshot pixel for pixel at full size", async () => {
+    // The thumbnail comes from QEMU's PPM dump through our encoder; the screenshot is QEMU's PNG
+    // (libpng, filters of its choosing) through our decoder. Paused, both see one frame.
+    await client.call('vm.pause', { id: 'alpha' });
+    try {
+      const thumb = await client.call('vm.thumbnail', { id: 'alpha', maxWidth: 1920 });
+      const shot = await client.call('vm.screenshot', { id: 'alpha' });
+      if (thumb.pngBase64 === null) throw new Error('no picture');
+      const ours = decodePng(Buffer.from(thumb.pngBase64, 'base64'));
+      const qemus = decodePng(Buffer.from(shot.pngBase64, 'base64'));
+      expect([ours.width, ours.height]).toEqual([shot.width, shot.height]);
+      expect(Buffer.from(ours.data).equals(Buffer.from(qemus.data))).toBe(true);
+    } finally {
+      await client.call('vm.resume', { id: 'alpha' });
+    }
   });
 });
 

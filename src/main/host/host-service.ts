@@ -1,7 +1,7 @@
 import { TesseraError } from '../../shared/errors';
 import { detectAccelerator, type AcceleratorChoice } from './accelerator';
 import { probeKvm } from './kvm-probe';
-import { findOvmf, findQemu, qemuVersion } from './qemu-binary';
+import { findOvmf, findQemu, findQemuImg, qemuVersion } from './qemu-binary';
 
 export interface HostOptions {
   env?: NodeJS.ProcessEnv;
@@ -16,6 +16,8 @@ export interface HostService {
   /** Decided once per backend: an override, or KVM when QEMU can really use it, else TCG. */
   accelerator(): Promise<AcceleratorChoice>;
   qemuBinary(): string;
+  /** Throws QEMU_MISSING with the package to install. */
+  qemuImg(): string;
   ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
   info(): Promise<{
     accelerator: 'kvm' | 'tcg';
@@ -54,6 +56,15 @@ export function createHostService(options: HostOptions): HostService {
     qemuBinary() {
       return findQemu(options.qemuBinary === undefined ? { env } : { env, override: options.qemuBinary })
         .path;
+    },
+    qemuImg() {
+      let qemu: string | undefined;
+      try {
+        qemu = service.qemuBinary();
+      } catch {
+        // No QEMU: qemu-img may still be on PATH, and creating a disk needs nothing else.
+      }
+      return findQemuImg(qemu, env);
     },
     ovmf() {
       return findOvmf();
