@@ -66,6 +66,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'disk.create': (request) =>
       createDisk(request, {
         qemuImg: host.qemuImg(),
+        ownDir: paths.dataDir,
         onProgress: (percent) => events.emit('disk.progress', { path: request.path, percent }),
       }),
     'fs.stat': ({ path }) => pathInfo(path),

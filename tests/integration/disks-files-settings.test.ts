@@ -90,6 +90,23 @@ describe('disk.create', () => {
     });
   });
 
+  it("makes missing folders inside Tessera's data dir, and only there", async () => {
+    const file = path.join(home.paths.dataDir, 'disks', 'editor-1.qcow2');
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
+    expect(await client.call('disk.create', { path: file, sizeGiB: 1 })).toMatchObject({ path: file });
+    expect((fs.statSync(path.dirname(file)).mode & 0o777).toString(8)).toBe('700');
+    const outside = path.join(home.root, 'elsewhere', 'x.qcow2');
+    await expect(client.call('disk.create', { path: outside, sizeGiB: 1 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    // A path that only looks like it is inside, by climbing out of it, is elsewhere.
+    const climbing = `${home.paths.dataDir}/../escaped/y.qcow2`;
+    await expect(client.call('disk.create', { path: climbing, sizeGiB: 1 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(fs.existsSync(path.join(path.dirname(home.paths.dataDir), 'escaped'))).toBe(false);
+  });
+
   it('refuses sizes outside the contract before anything runs', async () => {
     for (const sizeGiB of [0, -1, 65537]) {
       await expect(

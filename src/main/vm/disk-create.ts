@@ -30,8 +30,14 @@ export function qemuImgCreateArgs(request: DiskRequest, sizeBytes: number): stri
   return ['create', '-q', '-f', request.format, ...options, request.path, String(sizeBytes)];
 }
 
-async function checkFolder(file: string): Promise<void> {
+/**
+ * The folder must exist and be writable. Inside Tessera's own data dir (where the editor suggests
+ * new disks) missing folders are made; elsewhere a missing folder is more likely a typo.
+ */
+async function checkFolder(file: string, ownDir: string | undefined): Promise<void> {
   const folder = path.dirname(file);
+  const inOwnDir = ownDir !== undefined && !path.relative(ownDir, folder).startsWith('..');
+  if (inOwnDir) await fsp.mkdir(folder, { recursive: true, mode: 0o700 });
   let stat;
   try {
     stat = await fsp.stat(folder);
@@ -56,13 +62,18 @@ async function checkFolder(file: string): Promise<void> {
  */
 export async function createDisk(
   request: DiskRequest,
-  deps: { qemuImg: string; onProgress: (percent: number) => void },
+  deps: {
+    qemuImg: string;
+    onProgress: (percent: number) => void;
+    /** Tessera's data dir: folders inside it are made when missing. */
+    ownDir?: string;
+  },
 ): Promise<{ path: string; format: DiskRequest['format']; sizeBytes: number }> {
   if (!path.isAbsolute(request.path)) {
     throw new TesseraError('BAD_INPUT', `give the disk's full path, starting with / (got "${request.path}")`);
   }
   const file = path.normalize(request.path);
-  await checkFolder(file);
+  await checkFolder(file, deps.ownDir);
   const sizeBytes = diskSizeBytes(request.sizeGiB);
   try {
     await (await fsp.open(file, 'wx', 0o600)).close();
