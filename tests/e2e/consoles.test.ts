@@ -72,6 +72,15 @@ beforeAll(async () => {
     );
     expect(created.stderr).toBe('');
   }
+  const boot = ['--kernel', guest.kernel, '--initrd', guest.initrd, '--append', guest.append];
+  for (const [id, display] of [
+    ['tiny-spice', ['--display', 'spice']],
+    ['tiny-text', ['--vga', 'none']],
+  ] as const) {
+    expect(
+      (await runCli(['vm', 'create', id, '--memory', '192', ...display, ...boot], home.env)).stderr,
+    ).toBe('');
+  }
   serve = await startServe(home.env);
   origin = new URL(serve.url).origin;
   browser = await launchBrowser();
@@ -209,5 +218,32 @@ describe('consoles in Chromium against tessera serve', () => {
     await browser.page.keyboard.press('Alt+2');
     await expect(wall.tile(VMS[1]).getAttribute('aria-current')).resolves.toBe('true');
     await expect(wall.tile(VMS[0]).getAttribute('aria-current')).resolves.toBeNull();
+  });
+
+  it('shows a SPICE display through spice-html5 and keeps the token out of what it logs', async () => {
+    const logged: string[] = [];
+    browser.page.on('console', (message) => logged.push(message.text()));
+    await runCli(['vm', 'start', 'tiny-spice'], home.env);
+    await browser.page.goto(`${origin}/#/vm/tiny-spice/console`);
+    await expect(consoles.tab('spice').getAttribute('aria-selected')).resolves.toBe('true');
+    expect(await consoles.tab('vnc').count()).toBe(0);
+    await consoles.waitForScreen();
+    await vi.waitFor(async () => expect((await consoles.screenStats()).lit).toBeGreaterThan(100), {
+      timeout: 60_000,
+      interval: 1000,
+    });
+    expect(logged.some((line) => line.includes('/console/'))).toBe(true); // spice-html5 did log its URL…
+    expect(logged.filter((line) => /\/console\/[A-Za-z0-9_-]{16,}/.test(line))).toEqual([]); // …without the token
+  });
+
+  it('shows a VM without a graphical display its serial console, and says why', async () => {
+    await browser.page.goto(`${origin}/#/vm/tiny-text/console`);
+    await browser.page.getByTestId('console-no-graphics').waitFor();
+    await expect(browser.page.getByTestId('console-no-graphics').textContent()).resolves.toMatch(
+      /no graphics adapter/,
+    );
+    await expect(consoles.tab('serial').getAttribute('aria-selected')).resolves.toBe('true');
+    expect(await consoles.tab('vnc').count()).toBe(0);
+    expect(await consoles.tab('spice').count()).toBe(0);
   });
 });

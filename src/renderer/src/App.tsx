@@ -1,9 +1,11 @@
 import { lazy, Suspense } from 'react';
 import { BackendBanner } from './components/BackendBanner';
 import { Header } from './components/Header';
+import { ViewBoundary } from './components/ViewBoundary';
 import { Gallery } from './features/gallery/Gallery';
 import { VmEditor } from './features/vm-editor/VmEditor';
 import { useTheme } from './hooks/use-theme';
+import { formatRoute } from './navigation/route';
 import { useRoute } from './navigation/use-route';
 import { useSettingsStore, useVmStore } from './stores/context';
 
@@ -29,13 +31,16 @@ export function App() {
             Could not load the VM list: {loadError}
           </p>
         )}
-        <Suspense fallback={<p className="muted">Loading…</p>}>
-          {route.view === 'gallery' && <Gallery />}
-          {route.view === 'new' && <VmEditor key="new" id={null} />}
-          {route.view === 'edit' && <VmEditor key={route.id} id={route.id} />}
-          {route.view === 'console' && <ConsoleView key={route.id} id={route.id} tab={route.tab} />}
-          {route.view === 'wall' && <WallView />}
-        </Suspense>
+        {/* Keyed by the route, so leaving a broken view clears its error. */}
+        <ViewBoundary key={formatRoute(route)}>
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            {route.view === 'gallery' && <Gallery />}
+            {route.view === 'new' && <VmEditor key="new" id={null} />}
+            {route.view === 'edit' && <VmEditor key={route.id} id={route.id} />}
+            {route.view === 'console' && <ConsoleView key={route.id} id={route.id} tab={route.tab} />}
+            {route.view === 'wall' && <WallView />}
+          </Suspense>
+        </ViewBoundary>
       </main>
     </>
   );

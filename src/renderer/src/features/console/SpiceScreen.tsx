@@ -28,6 +28,11 @@ export function SpiceScreen({ vmId, active, inactive, onConnection, testId, labe
     callback.current = onConnection;
   });
 
+  // spice-html5 looks its canvases up by id while stopping, so it must stop while they are still
+  // in the document: a layout effect's cleanup runs before React removes the DOM, a passive one after.
+  const stopCurrent = useRef<(() => void) | null>(null);
+  useLayoutEffect(() => () => stopCurrent.current?.(), []);
+
   const status = useConsoleSession(active, async ({ opened, closed }) => {
     const [spice, url] = await Promise.all([loadSpice(), openConsole(vmId, 'spice')]);
     let stopped = false;
@@ -44,11 +49,15 @@ export function SpiceScreen({ vmId, active, inactive, onConnection, testId, labe
         if (!stopped) closed(redactConsoleUrls(error.message));
       },
     });
-    return () => {
+    const stop = () => {
+      if (stopped) return;
       stopped = true;
+      if (stopCurrent.current === stop) stopCurrent.current = null;
       callback.current?.(null);
       connection.stop();
     };
+    stopCurrent.current = stop;
+    return stop;
   });
 
   return (
