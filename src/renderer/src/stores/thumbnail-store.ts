@@ -1,4 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
+import type { CallOutput } from '../../../shared/contract';
 import type { Connection } from '../transport/connect';
 
 export interface Thumbnail {
@@ -20,6 +21,21 @@ export interface ThumbnailStoreState {
 /** Width asked of the backend: a card is at most ~22rem wide, and 2x for high-density screens. */
 export const THUMBNAIL_WIDTH = 480;
 
+/**
+ * The newest picture of a VM. A VM that just stopped may answer "no picture" while the backend
+ * is still saving its last frame; the frame this page already has is that last frame.
+ */
+export function merge(previous: Thumbnail | undefined, answer: CallOutput<'vm.thumbnail'>): Thumbnail {
+  if (answer.pngBase64 === null && previous?.src) return { ...previous, live: false };
+  return {
+    src: answer.pngBase64 === null ? null : `data:image/png;base64,${answer.pngBase64}`,
+    width: answer.width,
+    height: answer.height,
+    live: answer.live,
+    takenAt: answer.takenAt,
+  };
+}
+
 export function createThumbnailStore(connection: Connection): StoreApi<ThumbnailStoreState> {
   const inFlight = new Set<string>();
   const store = createStore<ThumbnailStoreState>()((set) => ({
@@ -29,14 +45,7 @@ export function createThumbnailStore(connection: Connection): StoreApi<Thumbnail
       inFlight.add(id);
       try {
         const t = await connection.call('vm.thumbnail', { id, maxWidth: THUMBNAIL_WIDTH });
-        const thumbnail: Thumbnail = {
-          src: t.pngBase64 === null ? null : `data:image/png;base64,${t.pngBase64}`,
-          width: t.width,
-          height: t.height,
-          live: t.live,
-          takenAt: t.takenAt,
-        };
-        set((s) => ({ thumbnails: { ...s.thumbnails, [id]: thumbnail } }));
+        set((s) => ({ thumbnails: { ...s.thumbnails, [id]: merge(s.thumbnails[id], t) } }));
       } catch {
         // A thumbnail is decoration: a VM stopping between poll and answer is normal, and the
         // card already shows the VM's state. The last frame stays until a call succeeds.

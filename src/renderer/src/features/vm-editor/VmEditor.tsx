@@ -139,7 +139,7 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
           </p>
         )}
 
-        <fieldset className="form-section">
+        <fieldset className="form-section" disabled={running || saving}>
           <legend>Basics</legend>
           <div className="form-grid">
             <Field
@@ -212,7 +212,7 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
           </div>
         </fieldset>
 
-        <fieldset className="form-section">
+        <fieldset className="form-section" disabled={running || saving}>
           <legend>Disks</legend>
           {form.disks.length === 0 && (
             <p className="muted">No disks. The VM boots from a CD-ROM or a kernel below.</p>
@@ -286,7 +286,7 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
           </div>
         </fieldset>
 
-        <fieldset className="form-section">
+        <fieldset className="form-section" disabled={running || saving}>
           <legend>Boot media</legend>
           <div className="form-grid">
             <FileField
@@ -329,7 +329,7 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
           </div>
         </fieldset>
 
-        <fieldset className="form-section">
+        <fieldset className="form-section" disabled={running || saving}>
           <legend>Graphics and display</legend>
           <div className="form-grid">
             <Field
@@ -362,7 +362,7 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
           </div>
         </fieldset>
 
-        <fieldset className="form-section">
+        <fieldset className="form-section" disabled={running || saving}>
           <legend>Network</legend>
           <div className="form-grid">
             <Field fieldKey="network.mode" label="Networking" error={errorOf('network.mode')}>
