@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { VmRuntimeFiles } from '../src/main/paths';
+import { qemuRunFiles, type VmRuntimeFiles } from '../src/main/paths';
 import { isGone } from '../src/main/vm/qemu-process';
 import { TESSERA_BIN } from '../tests/support/cli-process';
 
@@ -76,13 +76,8 @@ export async function waitGone(pid: number, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-/** The files a QEMU run leaves in its runtime dir; the next run must start without them. */
-export function runFiles(files: VmRuntimeFiles): string[] {
-  return [files.qmp, files.vnc, files.serial, files.pid];
-}
-
 export function leftovers(files: VmRuntimeFiles): string[] {
-  return runFiles(files).filter((f) => fs.existsSync(f));
+  return qemuRunFiles(files).filter((f) => fs.existsSync(f));
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { waitForTextInFile } from '../src/main/console/serial-log';
-import { vmRuntimeFiles } from '../src/main/paths';
+import { qemuRunFiles, vmRuntimeFiles } from '../src/main/paths';
 import { readPidFile, spawnDetachedQemu } from '../src/main/vm/qemu-process';
 import { killVms, makeTempHome } from '../tests/support/temp-home';
 import { GUEST_READY_MARKER, type TinyGuest } from '../tests/support/tiny-guest';
@@ -116,7 +116,7 @@ export async function benchStartToSerial(options: {
         await exited;
         direct = undefined;
         // QEMU cannot remove its sockets and pidfile after SIGKILL; the backend would on its side.
-        for (const f of [files.qmp, files.vnc, files.serial, files.pid]) fs.rmSync(f, { force: true });
+        for (const f of qemuRunFiles(files)) fs.rmSync(f, { force: true });
         await sleep(SETTLE_MS);
       }
     };

@@ -45,6 +45,11 @@ export function vmRuntimeFiles(runtimeDir: string, id: string) {
 }
 export type VmRuntimeFiles = ReturnType<typeof vmRuntimeFiles>;
 
+/** What a QEMU run leaves behind (sockets, pidfile) that the next run must not mistake for its own. */
+export function qemuRunFiles(files: VmRuntimeFiles): string[] {
+  return [files.qmp, files.vnc, files.spice, files.serial, files.monitor, files.pid];
+}
+
 export function vmDataFiles(dataDir: string, id: string) {
   const dir = path.join(dataDir, 'vms', id);
   return {

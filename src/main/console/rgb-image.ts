@@ -54,25 +54,29 @@ export function parsePpm(file: Buffer): RgbImage {
  * fall in it (a box filter: text stays legible as a texture instead of aliasing into noise).
  */
 export function scaleToWidth(image: RgbImage, maxWidth: number): RgbImage {
-  const { width: sw, height: sh, data } = image;
+  const { width: sw, height: sh } = image;
   if (sw <= maxWidth) return image;
+  // A plain Uint8Array view: element access on one array type stays monomorphic and fast.
+  const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   const dw = maxWidth;
   const dh = Math.max(1, Math.round((sh * dw) / sw));
   const xmap = new Uint32Array(sw);
   for (let x = 0; x < sw; x++) xmap[x] = Math.floor((x * dw) / sw) * 3;
+  // How many source columns fall in each output column (the same for every row).
+  const columns = new Uint32Array(dw);
+  for (let x = 0; x < sw; x++) {
+    const column = Math.floor((x * dw) / sw);
+    columns[column] = (columns[column] as number) + 1;
+  }
   const sums = new Uint32Array(dw * 3);
   const out = new Uint8Array(dw * dh * 3);
   let row = 0;
   let rowsIn = 0;
   const flush = () => {
-    // Every output column gets the same number of source columns per row, give or take one.
     const base = row * dw * 3;
-    for (let x = 0; x < dw; x++) {
-      const first = Math.ceil((x * sw) / dw);
-      const next = Math.ceil(((x + 1) * sw) / dw);
-      const count = (next - first) * rowsIn;
-      for (let c = 0; c < 3; c++) {
-        const k = x * 3 + c;
+    for (let x = 0, k = 0; x < dw; x++) {
+      const count = (columns[x] as number) * rowsIn;
+      for (let c = 0; c < 3; c++, k++) {
         out[base + k] = Math.round((sums[k] as number) / count);
         sums[k] = 0;
       }
@@ -85,8 +89,7 @@ export function scaleToWidth(image: RgbImage, maxWidth: number): RgbImage {
       flush();
       row = target;
     }
-    let s = y * sw * 3;
-    for (let x = 0; x < sw; x++, s += 3) {
+    for (let x = 0, s = y * sw * 3; x < sw; x++, s += 3) {
       const d = xmap[x] as number;
       sums[d] = (sums[d] as number) + (data[s] as number);
       sums[d + 1] = (sums[d + 1] as number) + (data[s + 1] as number);

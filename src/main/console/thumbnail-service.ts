@@ -11,7 +11,8 @@ import { parsePpm, scaleToWidth } from './rgb-image';
 export type Thumbnail = CallOutput<'vm.thumbnail'>;
 
 interface Frame {
-  png: Buffer;
+  /** Kept encoded: every poll of a paused VM sends the same string again. */
+  pngBase64: string;
   width: number;
   height: number;
 }
@@ -99,7 +100,11 @@ export class ThumbnailService {
   private async grab(id: string, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
     const at = this.now();
     const image = scaleToWidth(parsePpm(await this.options.vms.screendump(id, 'ppm')), maxWidth);
-    const frame: Frame = { png: encodePng(image), width: image.width, height: image.height };
+    const frame: Frame = {
+      pngBase64: encodePng(image).toString('base64'),
+      width: image.width,
+      height: image.height,
+    };
     const grab = into ?? { at, takenAt: new Date(at).toISOString(), frames: new Map<number, Frame>() };
     grab.frames.set(maxWidth, frame);
     this.grabs.set(id, grab);
@@ -113,7 +118,7 @@ export class ThumbnailService {
     const widest = [...grab.frames.values()].reduce((a, b) => (b.width > a.width ? b : a));
     const file = vmDataFiles(this.options.paths.dataDir, id).lastFrame;
     try {
-      await writeFileAtomic(file, widest.png);
+      await writeFileAtomic(file, Buffer.from(widest.pngBase64, 'base64'));
       const taken = new Date(grab.takenAt);
       await fsp.utimes(file, taken, taken);
     } catch {
@@ -153,7 +158,7 @@ export class ThumbnailService {
 
 function live(frame: Frame, takenAt: string): Thumbnail {
   return {
-    pngBase64: frame.png.toString('base64'),
+    pngBase64: frame.pngBase64,
     width: frame.width,
     height: frame.height,
     takenAt,

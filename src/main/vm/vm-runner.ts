@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { TesseraError } from '../../shared/errors';
 import type { VmState } from '../../shared/vm-spec';
-import type { VmRuntimeFiles } from '../paths';
+import { qemuRunFiles, type VmRuntimeFiles } from '../paths';
 import { QmpClient, type QmpEvent } from './qmp-client';
 import { isGone, spawnDetachedQemu, tailFile } from './qemu-process';
 
@@ -20,10 +20,6 @@ export interface RunEnd {
 
 const LOG_TAIL_LINES = 20;
 
-/** What a run leaves behind that the next run must not mistake for its own. */
-function socketsAndPid(files: VmRuntimeFiles): string[] {
-  return [files.qmp, files.vnc, files.spice, files.serial, files.monitor, files.pid];
-}
 
 /**
  * One QEMU process of one VM: spawn or re-attach, QMP, and the state machine
@@ -58,7 +54,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     await fsp.mkdir(this.files.dir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.files.dir, 0o700);
     await Promise.all(
-      socketsAndPid(this.files).map((f) =>
+      qemuRunFiles(this.files).map((f) =>
         fsp.rm(f, { force: true }),
       ),
     );
@@ -161,7 +157,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
     if (this.state === 'stopped' || this.state === 'crashed') return;
     await Promise.all(
-      socketsAndPid(this.files).map((f) =>
+      qemuRunFiles(this.files).map((f) =>
         fsp.rm(f, { force: true }),
       ),
     );
