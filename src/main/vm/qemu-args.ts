@@ -131,14 +131,20 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
     // An absolute pointer keeps the guest cursor under the client's; a PS/2 mouse drifts.
     args.push('-device', 'qemu-xhci,id=usb0', '-device', 'usb-tablet,id=tablet0,bus=usb0.0');
   }
-  if (spec.display === 'spice') {
-    // The SPICE agent's channel: a guest running spice-vdagent follows the client's window size
-    // and shares the clipboard.
+  if (spec.display !== 'none') {
+    // The agent's channel: a guest running spice-vdagent shares its clipboard with the console
+    // (noVNC's clipboard reaches it through QEMU's own vdagent; SPICE speaks to the agent
+    // itself) and, under SPICE, follows the client's window size. The pointer stays the
+    // tablet's, so the agent's mouse is off.
+    const agent =
+      spec.display === 'spice'
+        ? 'spicevmc,id=vdagent0,name=vdagent'
+        : 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off';
     args.push(
       '-device',
       'virtio-serial-pci,id=vserial0',
       '-chardev',
-      'spicevmc,id=vdagent0,name=vdagent',
+      agent,
       '-device',
       'virtserialport,id=vdagentport0,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0',
     );
