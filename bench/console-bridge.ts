@@ -1,21 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import WebSocket from 'ws';
-import { createClient, type Client } from '../src/shared/client';
 import { vmRuntimeFiles } from '../src/main/paths';
 import { waitForTextInFile } from '../src/main/console/serial-log';
-import { createWsTransport } from '../src/main/server/ws-transport';
 import { readPidFile, spawnDetachedQemu } from '../src/main/vm/qemu-process';
 import { startServe, stopProcess } from '../tests/support/cli-process';
-import { killVms, makeTempHome } from '../tests/support/temp-home';
-import { GUEST_READY_MARKER, type TinyGuest } from '../tests/support/tiny-guest';
-import { cli, onInterrupt, removeHome, sleep, waitGone } from './proc';
+import { makeTempHome } from '../tests/support/temp-home';
+import { GUEST_READY_MARKER, tinyGuestCreateOptions, type TinyGuest } from '../tests/support/tiny-guest';
+import { cli, guardHome, removeHome, sleep, waitGone } from './proc';
 import { rfbFullUpdate, rfbHandshake, rfbPing, unixLink, webSocketLink, type RfbSession } from './rfb-probe';
 import { round3 } from './stats';
+import { connectServe, type ServeClient } from './serve-client';
 
 const NAME = 'bench-vnc';
 const ROUNDS = 10;
@@ -144,31 +141,6 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** The serve front's session cookie, from its one-time launch URL. */
-function sessionCookie(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        res.resume();
-        const cookie = res.headers['set-cookie']?.[0]?.split(';')[0];
-        if (res.statusCode !== 302 || !cookie) reject(new Error(`launch URL answered ${res.statusCode}`));
-        else resolve(cookie);
-      })
-      .on('error', reject);
-  });
-}
-
-async function rpcClient(origin: string, cookie: string): Promise<{ client: Client; close(): void }> {
-  const ws = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, {
-    headers: { Cookie: cookie, Origin: origin },
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { client: createClient(createWsTransport(ws)), close: () => ws.close() };
-}
-
 /**
  * One VM, four ways to its VNC display: its unix socket directly (the floor), Tessera's bridge in
  * a `tessera serve` process (as a browser reaches it), websockify (Debian's package) on the same
@@ -186,35 +158,12 @@ export async function benchConsoleBridge(options: {
   const files = vmRuntimeFiles(home.paths.runtimeDir, NAME);
   let serve: ChildProcess | undefined;
   let websockify: ChildProcess | undefined;
-  const killAll = () => {
-    killVms(home.paths);
-    serve?.kill('SIGKILL');
-    websockify?.kill('SIGKILL');
-  };
-  const forget = onInterrupt(() => {
-    killAll();
-    removeHome(home.root);
-  });
+  const { killAll, forget } = guardHome(home, () => [serve, websockify]);
   const sessions: RfbSession[] = [];
   let replay: { stop(): Promise<void> } | undefined;
-  let rpc: { client: Client; close(): void } | undefined;
+  let rpc: ServeClient | undefined;
   try {
-    await cli(
-      [
-        'vm',
-        'create',
-        NAME,
-        '--memory',
-        '256',
-        '--kernel',
-        guest.kernel,
-        '--initrd',
-        guest.initrd,
-        '--append',
-        guest.append,
-      ],
-      home.env,
-    );
+    await cli(['vm', 'create', NAME, ...tinyGuestCreateOptions(guest, 256)], home.env);
     const [binary, ...argv] = JSON.parse(
       (await cli(['vm', 'args', NAME, '--json'], home.env)).stdout,
     ) as string[];
@@ -232,9 +181,8 @@ export async function benchConsoleBridge(options: {
 
     const served = await startServe(home.env);
     serve = served.child;
-    const origin = new URL(served.url).origin;
-    const cookie = await sessionCookie(served.url);
-    rpc = await rpcClient(origin, cookie);
+    rpc = await connectServe(served.url);
+    const { origin, cookie } = rpc;
     const vm = await rpc.client.call('vm.get', { id: NAME });
     if (vm.state !== 'running') throw new Error(`serve sees the VM as ${vm.state}`);
 

@@ -4,7 +4,7 @@ import { waitForTextInFile } from '../src/main/console/serial-log';
 import { qemuRunFiles, vmRuntimeFiles } from '../src/main/paths';
 import { readPidFile, spawnDetachedQemu } from '../src/main/vm/qemu-process';
 import { killVms, makeTempHome } from '../tests/support/temp-home';
-import { GUEST_READY_MARKER, type TinyGuest } from '../tests/support/tiny-guest';
+import { GUEST_READY_MARKER, tinyGuestCreateOptions, type TinyGuest } from '../tests/support/tiny-guest';
 import { cli, removeHome, ensureRuntimeClean, onInterrupt, sleep, waitGone } from './proc';
 import { interleave, type Comparison } from './stats';
 
@@ -52,22 +52,7 @@ export async function benchStartToSerial(options: {
     removeHome(home.root);
   });
   try {
-    await cli(
-      [
-        'vm',
-        'create',
-        NAME,
-        '--memory',
-        '256',
-        '--kernel',
-        guest.kernel,
-        '--initrd',
-        guest.initrd,
-        '--append',
-        guest.append,
-      ],
-      home.env,
-    );
+    await cli(['vm', 'create', NAME, ...tinyGuestCreateOptions(guest, 256)], home.env);
     const argv = JSON.parse((await cli(['vm', 'args', NAME, '--json'], home.env)).stdout) as string[];
     const [binary, ...qemuArgs] = argv;
     if (binary === undefined) throw new Error('`tessera vm args` printed an empty argv');

@@ -1,19 +1,16 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { createClient, type Client } from '../src/shared/client';
 import { decodePng, encodePng } from '../src/main/console/png';
 import { parsePpm, scaleToWidth } from '../src/main/console/rgb-image';
 import { vmRuntimeFiles } from '../src/main/paths';
-import { createWsTransport } from '../src/main/server/ws-transport';
 import { readPidFile } from '../src/main/vm/qemu-process';
 import { startServe, stopProcess } from '../tests/support/cli-process';
-import { killVms, makeTempHome } from '../tests/support/temp-home';
+import { makeTempHome } from '../tests/support/temp-home';
 import { GUEST_READY_MARKER, type TinyGuest } from '../tests/support/tiny-guest';
-import { onInterrupt, removeHome, sleep, waitGone } from './proc';
+import { guardHome, removeHome, sleep, waitGone } from './proc';
 import { round3 } from './stats';
+import { connectServe, type ServeClient } from './serve-client';
 
 export const THUMB_VMS = 16;
 const POLL_SECONDS = 30;
@@ -43,28 +40,6 @@ function cpuSeconds(pid: number, ticksPerSecond: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-async function connect(url: string): Promise<{ client: Client; close(): void }> {
-  const cookie = await new Promise<string>((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        res.resume();
-        const c = res.headers['set-cookie']?.[0]?.split(';')[0];
-        if (c) resolve(c);
-        else reject(new Error(`launch URL answered ${res.statusCode}`));
-      })
-      .on('error', reject);
-  });
-  const origin = new URL(url).origin;
-  const ws = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, {
-    headers: { Cookie: cookie, Origin: origin },
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { client: createClient(createWsTransport(ws)), close: () => ws.close() };
-}
-
 /**
  * `tessera serve` with THUMB_VMS tiny guests, polled as the gallery polls: every card's
  * thumbnail once a second. The figure is the serve process's own CPU time (QEMU's not counted)
@@ -79,21 +54,14 @@ export async function benchThumbnailCpu(options: {
   const home = makeTempHome('tessera-bench-thumb-');
   const names = Array.from({ length: THUMB_VMS }, (_, i) => `bench-thumb-${i + 1}`);
   let serve: ChildProcess | undefined;
-  let rpc: { client: Client; close(): void } | undefined;
-  const killAll = () => {
-    killVms(home.paths);
-    serve?.kill('SIGKILL');
-  };
-  const forget = onInterrupt(() => {
-    killAll();
-    removeHome(home.root);
-  });
+  let rpc: ServeClient | undefined;
+  const { killAll, forget } = guardHome(home, () => [serve]);
   try {
     const served = await startServe(home.env);
     serve = served.child;
     const pid = serve.pid;
     if (pid === undefined) throw new Error('tessera serve has no pid');
-    rpc = await connect(served.url);
+    rpc = await connectServe(served.url);
     const client = rpc.client;
     for (const name of names) {
       await client.call('vm.create', {
