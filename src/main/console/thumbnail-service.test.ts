@@ -166,6 +166,15 @@ describe('ThumbnailService', () => {
     await expect(service.thumbnail('v', 320)).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
 
+  it('shows the frame last seen while a VM shuts down and QEMU stops answering', async () => {
+    const { service, clock, setState, setFailing } = setup();
+    await service.thumbnail('v', 320);
+    clock.now += 5000;
+    setState('stopping');
+    setFailing(true);
+    expect(await service.thumbnail('v', 320)).toMatchObject({ live: false, width: 320 });
+  });
+
   it('keeps the frames of running VMs when the backend closes', async () => {
     const { service } = setup();
     await service.thumbnail('v', 320);

@@ -85,9 +85,13 @@ export class ThumbnailService {
     try {
       return await pending;
     } catch (error) {
-      // QEMU is still coming up: show the previous run's last frame until it answers.
-      if (vm.state === 'starting') return this.lastFrame(id, maxWidth);
-      throw error;
+      if (vm.state === 'running' || vm.state === 'paused') throw error;
+      // QEMU is coming up or going away: show the frame last seen (the previous run's while it
+      // starts) until it answers again.
+      const seen = this.grabs.get(id);
+      const frame = seen?.frames.get(maxWidth);
+      if (seen && frame) return { ...live(frame, seen.takenAt), live: false };
+      return this.lastFrame(id, maxWidth);
     }
   }
 
