@@ -20,7 +20,6 @@ export interface RunEnd {
 
 const LOG_TAIL_LINES = 20;
 
-
 /**
  * One QEMU process of one VM: spawn or re-attach, QMP, and the state machine
  * stopped → starting → running ⇄ paused → stopping → stopped, or → crashed.
@@ -53,11 +52,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   async start(binary: string, argv: string[], timeoutMs = 30_000): Promise<void> {
     await fsp.mkdir(this.files.dir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.files.dir, 0o700);
-    await Promise.all(
-      qemuRunFiles(this.files).map((f) =>
-        fsp.rm(f, { force: true }),
-      ),
-    );
+    await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     await fsp.appendFile(
       this.files.log,
       `--- ${new Date().toISOString()} tessera starts: ${[binary, ...argv].join(' ')}\n`,
@@ -156,11 +151,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   private async finish(clean: boolean, guestInitiated: boolean, message: string): Promise<void> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
     if (this.state === 'stopped' || this.state === 'crashed') return;
-    await Promise.all(
-      qemuRunFiles(this.files).map((f) =>
-        fsp.rm(f, { force: true }),
-      ),
-    );
+    await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     this.setState(clean ? 'stopped' : 'crashed');
     const end: RunEnd = { clean, guestInitiated, requested: this.stopRequested, message, logTail };
     this.markEnded?.(end);
