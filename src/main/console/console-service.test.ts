@@ -16,7 +16,8 @@ import {
 const paths: TesseraPaths = {
   configDir: '/nonexistent/config',
   runtimeDir: '/nonexistent/run/tessera',
-  dataDir: '/nonexistent/data',
+  // Written to (ssh's known_hosts folder), so a real temp dir.
+  dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-console-data-')),
 };
 
 function vm(
@@ -46,7 +47,10 @@ beforeAll(() => {
   fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bin-'));
   fs.writeFileSync(path.join(fakeBin, 'ssh'), '#!/bin/sh\n', { mode: 0o755 });
 });
-afterAll(() => fs.rmSync(fakeBin, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(fakeBin, { recursive: true, force: true });
+  fs.rmSync(paths.dataDir, { recursive: true, force: true });
+});
 
 /** A console service over fixed VMs and a clock the test moves by hand. */
 function setup(list: VmInfo[]) {
@@ -255,6 +259,7 @@ describe('ConsoleService', () => {
       `UserKnownHostsFile=${vmDataFiles(paths.dataDir, 'web').knownHosts}`,
     );
     expect(target.command.args.at(-1)).toBe('ada@127.0.0.1');
+    expect(fs.statSync(vmDataFiles(paths.dataDir, 'web').dir).isDirectory()).toBe(true);
   });
 
   it('says which package brings ssh when it is missing', async () => {

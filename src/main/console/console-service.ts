@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { TesseraError } from '../../shared/errors';
@@ -101,13 +102,16 @@ export class ConsoleService {
       return this.grant({ kind: 'terminal', command: hostShellCommand(this.env, home) });
     }
     const vm = await this.runningVm(request.id);
+    const { dir, knownHosts } = vmDataFiles(this.options.paths.dataDir, vm.id);
     const command = sshCommand(vm.spec, {
       user: request.user,
       ssh: findExecutable('ssh', this.env),
-      knownHosts: vmDataFiles(this.options.paths.dataDir, vm.id).knownHosts,
+      knownHosts,
       env: this.env,
       home,
     });
+    // ssh writes the file but makes no folders; without one it would not remember the key.
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     return this.grant({ kind: 'terminal', id: vm.id, command });
   }
 
