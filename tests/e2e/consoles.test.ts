@@ -1,30 +1,35 @@
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type Client } from '../../src/shared/client';
 import { createWsTransport } from '../../src/main/server/ws-transport';
 import { waitForTextInFile } from '../../src/main/console/serial-log';
-import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
-import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
-import { runCli, startServe, stopProcess } from '../support/cli-process';
+import { GUEST_READY_MARKER, buildTinyGuest } from '../support/tiny-guest';
+import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
+import { runCli } from '../support/cli-process';
 import { openConsoleSocket } from '../support/console-socket';
-import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer } from '../support/browser';
+import { requireBuiltRenderer } from '../support/browser';
 import { GalleryPage } from './gallery-page';
 import { ConsolePage } from './console-page';
 import { WallPage } from './wall-page';
+import {
+  closeUiSession,
+  createTinyVm,
+  openUiSession,
+  screenshotOnFailure,
+  type UiSession,
+} from './ui-session';
 
 const VMS = ['tiny-a', 'tiny-b', 'tiny-c', 'tiny-d'] as const;
 
-let home: TempHome;
-let guest: TinyGuest;
-let serve: { child: ChildProcess; url: string };
+let home: TempHome | undefined;
+let session: Partial<UiSession> = {};
 let origin: string;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let browser: UiSession['browser'];
 let gallery: GalleryPage;
 let consoles: ConsolePage;
 let wall: WallPage;
-let rpc: Client;
+let rpc: Client | undefined;
 
 /** What the page's own requests carry: the session cookie and our Origin. */
 async function pageHeaders(): Promise<Record<string, string>> {
@@ -44,71 +49,39 @@ async function upgradeStatus(urlPath: string): Promise<{ status: number; socket?
   });
 }
 
+/** The session and RPC client beforeAll opened; a test never runs without them. */
+function live(): { home: TempHome; rpc: Client } {
+  if (!home || !rpc) throw new Error('beforeAll did not finish');
+  return { home, rpc };
+}
+
 function serialLog(id: string): string {
-  return path.join(home.paths.runtimeDir, id, 'serial.log');
+  return path.join(live().home.paths.runtimeDir, id, 'serial.log');
 }
 
 beforeAll(async () => {
   requireBuiltRenderer();
-  guest = buildTinyGuest(TINY_GUEST_DIR);
+  const guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome();
-  for (const id of VMS) {
-    // The VM's name on its kernel command line lets a test tell whose console it reached.
-    const created = await runCli(
-      [
-        'vm',
-        'create',
-        id,
-        '--memory',
-        '192',
-        '--kernel',
-        guest.kernel,
-        '--initrd',
-        guest.initrd,
-        '--append',
-        `${guest.append} tessera.vm=${id}`,
-      ],
-      home.env,
-    );
-    expect(created.stderr).toBe('');
-  }
-  const boot = ['--kernel', guest.kernel, '--initrd', guest.initrd, '--append', guest.append];
-  for (const [id, display] of [
-    ['tiny-spice', ['--display', 'spice']],
-    ['tiny-text', ['--vga', 'none']],
-  ] as const) {
-    expect(
-      (await runCli(['vm', 'create', id, '--memory', '192', ...display, ...boot], home.env)).stderr,
-    ).toBe('');
-  }
-  serve = await startServe(home.env);
-  origin = new URL(serve.url).origin;
-  browser = await launchBrowser();
+  // The VM's name on its kernel command line lets a test tell whose console it reached.
+  for (const id of VMS) await createTinyVm(home, guest, id, { append: `${guest.append} tessera.vm=${id}` });
+  await createTinyVm(home, guest, 'tiny-spice', { extra: ['--display', 'spice'] });
+  await createTinyVm(home, guest, 'tiny-text', { extra: ['--vga', 'none'] });
+  session = await openUiSession(home);
+  ({ origin, browser } = session as UiSession);
   gallery = new GalleryPage(browser.page);
   consoles = new ConsolePage(browser.page);
   wall = new WallPage(browser.page);
-  await browser.page.goto(serve.url);
   const socket = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, { headers: await pageHeaders() });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   rpc = createClient(createWsTransport(socket));
 });
 
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') {
-    await browser.page.screenshot({
-      path: path.join(SCREENSHOT_DIR, `consoles-${context.task.name.replace(/\W+/g, '-')}.png`),
-    });
-  }
-});
+afterEach((context) => screenshotOnFailure(session, 'consoles', context.task));
 
 afterAll(async () => {
   rpc?.close();
-  await browser?.close();
-  if (serve) await stopProcess(serve.child);
-  if (home) {
-    killVms(home.paths);
-    home.cleanup();
-  }
+  await closeUiSession(session, home);
 });
 
 describe('consoles in Chromium against tessera serve', () => {
@@ -162,7 +135,7 @@ describe('consoles in Chromium against tessera serve', () => {
   });
 
   it('refuses a second use of a console token with 403', async () => {
-    const grant = await rpc.call('console.open', { id: 'tiny-a', kind: 'serial' });
+    const grant = await live().rpc.call('console.open', { id: 'tiny-a', kind: 'serial' });
     const first = await upgradeStatus(grant.path);
     expect(first.status).toBe(101);
     const second = await upgradeStatus(grant.path);
@@ -171,13 +144,13 @@ describe('consoles in Chromium against tessera serve', () => {
   });
 
   it("opens VM A's console with A's token and never VM B's", async () => {
-    await runCli(['vm', 'start', 'tiny-b'], home.env);
+    await runCli(['vm', 'start', 'tiny-b'], live().home.env);
     await waitForTextInFile(serialLog('tiny-b'), GUEST_READY_MARKER, { timeoutMs: 60_000 });
     for (const [mine, other] of [
       ['tiny-a', 'tiny-b'],
       ['tiny-b', 'tiny-a'],
     ] as const) {
-      const grant = await rpc.call('console.open', { id: mine, kind: 'serial' });
+      const grant = await live().rpc.call('console.open', { id: mine, kind: 'serial' });
       const socket = await openConsoleSocket(
         `${origin.replace('http', 'ws')}${grant.path}`,
         await pageHeaders(),
@@ -195,7 +168,7 @@ describe('consoles in Chromium against tessera serve', () => {
   it('shows "VM stopped" when the VM goes away and reconnects when it starts again', async () => {
     await consoles.tab('vnc').click();
     await consoles.waitForScreen();
-    await runCli(['vm', 'kill', 'tiny-a'], home.env);
+    await runCli(['vm', 'kill', 'tiny-a'], live().home.env);
     const stopped = browser.page.getByRole('tabpanel', { name: 'Screen' }).getByTestId('console-stopped');
     await stopped.waitFor({ timeout: 30_000 });
     await expect(stopped.textContent()).resolves.toMatch(/VM stopped/);
@@ -204,7 +177,7 @@ describe('consoles in Chromium against tessera serve', () => {
   });
 
   it('shows four running VMs on the wall at once, and Alt+2 gives the keyboard to the second', async () => {
-    await Promise.all(['tiny-c', 'tiny-d'].map((id) => runCli(['vm', 'start', id], home.env)));
+    await Promise.all(['tiny-c', 'tiny-d'].map((id) => runCli(['vm', 'start', id], live().home.env)));
     await browser.page.getByTestId('nav-wall').click();
     await wall.page.getByTestId('wall').waitFor();
     await vi.waitFor(async () => expect(await wall.tiles().count()).toBe(4), { timeout: 30_000 });
@@ -223,7 +196,7 @@ describe('consoles in Chromium against tessera serve', () => {
   it('shows a SPICE display through spice-html5 and keeps the token out of what it logs', async () => {
     const logged: string[] = [];
     browser.page.on('console', (message) => logged.push(message.text()));
-    await runCli(['vm', 'start', 'tiny-spice'], home.env);
+    await runCli(['vm', 'start', 'tiny-spice'], live().home.env);
     await browser.page.goto(`${origin}/#/vm/tiny-spice/console`);
     await expect(consoles.tab('spice').getAttribute('aria-selected')).resolves.toBe('true');
     expect(await consoles.tab('vnc').count()).toBe(0);

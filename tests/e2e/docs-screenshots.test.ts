@@ -1,15 +1,16 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GUEST_READY_MARKER, buildTinyGuest } from '../support/tiny-guest';
-import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
-import { runCli, startServe, stopProcess } from '../support/cli-process';
-import { launchBrowser, requireBuiltRenderer } from '../support/browser';
+import { REPO_ROOT, TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
+import { runCli } from '../support/cli-process';
+import { requireBuiltRenderer } from '../support/browser';
 import { waitForTextInFile } from '../../src/main/console/serial-log';
 import { ConsolePage } from './console-page';
 import { GalleryPage } from './gallery-page';
 import { WallPage } from './wall-page';
+import { closeUiSession, createTinyVm, openUiSession, type UiSession } from './ui-session';
 
 /**
  * The screenshots in docs/, taken from a real backend with tiny guests. Not part of the normal
@@ -19,11 +20,12 @@ import { WallPage } from './wall-page';
 const OUT = path.join(REPO_ROOT, 'docs', 'screenshots');
 const RUNNING = ['build-server', 'demo-booth', 'kiosk-1', 'kiosk-2'];
 
-let home: TempHome;
-let serve: { child: ChildProcess; url: string };
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let home: TempHome | undefined;
+let session: Partial<UiSession> = {};
+let browser: UiSession['browser'];
 
 async function cli(args: string[]): Promise<void> {
+  if (!home) throw new Error('no home yet');
   const result = await runCli(args, home.env);
   expect(result.stderr).toBe('');
 }
@@ -32,36 +34,22 @@ describe.runIf(process.env['TESSERA_DOCS_SCREENSHOTS'] === '1')('screenshots for
   beforeAll(async () => {
     requireBuiltRenderer();
     const guest = buildTinyGuest(TINY_GUEST_DIR);
-    home = makeTempHome();
-    const boot = ['--kernel', guest.kernel, '--initrd', guest.initrd, '--append', guest.append];
-    for (const id of RUNNING) await cli(['vm', 'create', id, '--memory', '192', ...boot]);
-    const disk = path.join(home.root, 'lab-archive.qcow2');
+    const created = makeTempHome();
+    home = created;
+    for (const id of RUNNING) await createTinyVm(created, guest, id);
+    const disk = path.join(created.root, 'lab-archive.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '8G']);
-    await cli([
-      'vm',
-      'create',
-      'lab-archive',
-      '--memory',
-      '2048',
-      '--cpus',
-      '2',
-      '--disk',
-      disk,
-      '--forward',
-      '2222:22',
-      ...boot,
-    ]);
-    await cli(['vm', 'create', 'serial-only', '--memory', '128', '--vga', 'none', ...boot]);
+    const lab = ['--cpus', '2', '--disk', disk, '--forward', '2222:22'];
+    await createTinyVm(created, guest, 'lab-archive', { memoryMiB: 2048, extra: lab });
+    await createTinyVm(created, guest, 'serial-only', { memoryMiB: 128, extra: ['--vga', 'none'] });
     // A VM that ran once keeps its last frame, shown greyed.
     await cli(['vm', 'start', 'lab-archive', '--wait-serial', GUEST_READY_MARKER]);
-    serve = await startServe(home.env);
-    browser = await launchBrowser();
+    session = await openUiSession(created);
+    browser = (session as UiSession).browser;
     await browser.page.setViewportSize({ width: 1440, height: 900 });
-    await browser.page.goto(serve.url);
-    await new GalleryPage(browser.page).card('lab-archive').waitFor();
+    const gallery = new GalleryPage(browser.page);
     await vi.waitFor(
-      async () =>
-        expect((await new GalleryPage(browser.page).thumbnailStats('lab-archive')).lit).toBeGreaterThan(50),
+      async () => expect((await gallery.thumbnailStats('lab-archive')).lit).toBeGreaterThan(50),
       {
         timeout: 30_000,
       },
@@ -69,21 +57,14 @@ describe.runIf(process.env['TESSERA_DOCS_SCREENSHOTS'] === '1')('screenshots for
     await cli(['vm', 'kill', 'lab-archive']);
     for (const id of RUNNING) await cli(['vm', 'start', id]);
     for (const id of RUNNING) {
-      await waitForTextInFile(path.join(home.paths.runtimeDir, id, 'serial.log'), GUEST_READY_MARKER, {
+      await waitForTextInFile(path.join(created.paths.runtimeDir, id, 'serial.log'), GUEST_READY_MARKER, {
         timeoutMs: 60_000,
       });
     }
     fs.mkdirSync(OUT, { recursive: true });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopProcess(serve.child);
-    if (home) {
-      killVms(home.paths);
-      home.cleanup();
-    }
-  });
+  afterAll(() => closeUiSession(session, home));
 
   for (const scheme of ['light', 'dark'] as const) {
     it(`takes every view in the ${scheme} theme`, async () => {
@@ -91,7 +72,7 @@ describe.runIf(process.env['TESSERA_DOCS_SCREENSHOTS'] === '1')('screenshots for
       const gallery = new GalleryPage(page);
       await page.emulateMedia({ colorScheme: scheme });
 
-      await page.goto(`${new URL(serve.url).origin}/#/`);
+      await page.goto(`${(session as UiSession).origin}/#/`);
       for (const id of RUNNING) {
         await vi.waitFor(async () => expect((await gallery.thumbnailStats(id)).lit).toBeGreaterThan(50), {
           timeout: 30_000,
@@ -99,14 +80,14 @@ describe.runIf(process.env['TESSERA_DOCS_SCREENSHOTS'] === '1')('screenshots for
       }
       await page.screenshot({ path: path.join(OUT, `gallery-${scheme}.png`) });
 
-      await page.goto(`${new URL(serve.url).origin}/#/vm/lab-archive/edit`);
+      await page.goto(`${(session as UiSession).origin}/#/vm/lab-archive/edit`);
       await page.getByTestId('field-disks-0-path-check').waitFor();
       await page.getByTestId('field-memoryMiB').fill('32');
       await page.getByTestId('field-cpus').click(); // leaving the field shows its error
       await page.screenshot({ path: path.join(OUT, `editor-${scheme}.png`) });
 
       const consoles = new ConsolePage(page);
-      await page.goto(`${new URL(serve.url).origin}/#/vm/kiosk-1/console`);
+      await page.goto(`${(session as UiSession).origin}/#/vm/kiosk-1/console`);
       await consoles.waitForScreen();
       await page.screenshot({ path: path.join(OUT, `console-${scheme}.png`) });
       await consoles.tab('serial').click();
@@ -116,7 +97,7 @@ describe.runIf(process.env['TESSERA_DOCS_SCREENSHOTS'] === '1')('screenshots for
       await page.screenshot({ path: path.join(OUT, `serial-${scheme}.png`) });
 
       const wall = new WallPage(page);
-      await page.goto(`${new URL(serve.url).origin}/#/wall`);
+      await page.goto(`${(session as UiSession).origin}/#/wall`);
       for (const id of RUNNING) await wall.waitForLive(id);
       await page.keyboard.press('Alt+3');
       await page.waitForTimeout(500);

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
-import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
-import { runCli, startServe, stopProcess } from '../support/cli-process';
-import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer } from '../support/browser';
+import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
+import { runCli } from '../support/cli-process';
+import { requireBuiltRenderer } from '../support/browser';
 import { EditorPage } from './editor-page';
 import { GalleryPage } from './gallery-page';
+import { closeUiSession, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
 
-let home: TempHome;
+let home: TempHome | undefined;
+let session: Partial<UiSession> = {};
 let guest: TinyGuest;
-let serve: { child: ChildProcess; url: string };
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let browser: UiSession['browser'];
 let gallery: GalleryPage;
 let editor: EditorPage;
 let disks: string;
@@ -23,29 +23,15 @@ beforeAll(async () => {
   home = makeTempHome();
   disks = path.join(home.root, 'disks');
   fs.mkdirSync(disks);
-  serve = await startServe(home.env);
-  browser = await launchBrowser();
+  session = await openUiSession(home);
+  browser = (session as UiSession).browser;
   gallery = new GalleryPage(browser.page);
   editor = new EditorPage(browser.page);
-  await browser.page.goto(serve.url);
 });
 
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') {
-    await browser.page.screenshot({
-      path: path.join(SCREENSHOT_DIR, `editor-${context.task.name.replace(/\W+/g, '-')}.png`),
-    });
-  }
-});
+afterEach((context) => screenshotOnFailure(session, 'editor', context.task));
 
-afterAll(async () => {
-  await browser?.close();
-  if (serve) await stopProcess(serve.child);
-  if (home) {
-    killVms(home.paths);
-    home.cleanup();
-  }
-});
+afterAll(() => closeUiSession(session, home));
 
 describe('the VM editor in Chromium', () => {
   it('leads from the empty gallery to the editor', async () => {
@@ -67,7 +53,7 @@ describe('the VM editor in Chromium', () => {
   it('checks typed paths on the host, and places the backend’s BAD_INPUT at its field', async () => {
     await editor.field('name').fill('web');
     await editor.field('memoryMiB').fill('192');
-    const missing = path.join(home.root, 'no-such-kernel');
+    const missing = path.join(disks, 'no-such-kernel');
     await editor.field('kernel.path').fill(missing);
     await expect(editor.pathCheck('kernel.path').textContent()).resolves.toMatch(/No such file/);
     // The schema cannot know the file is missing; the backend's preflight says so, at the kernel field.
@@ -90,7 +76,9 @@ describe('the VM editor in Chromium', () => {
     await editor.field('kernel.append').fill(guest.append);
     await editor.save();
     await gallery.card('web').waitFor();
-    const listed = JSON.parse((await runCli(['vm', 'list', '--json'], home.env)).stdout) as {
+    const listed = JSON.parse(
+      (await runCli(['vm', 'list', '--json'], (session as UiSession).home.env)).stdout,
+    ) as {
       vms: { id: string; spec: { memoryMiB: number; disks: { path: string }[] } }[];
     };
     expect(listed.vms).toEqual([

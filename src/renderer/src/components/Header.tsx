@@ -1,5 +1,6 @@
 import type { Settings } from '../../../shared/settings';
 import { formatRoute, type Route } from '../navigation/route';
+import { ChoiceSelect } from './ChoiceSelect';
 import { useSettingsStore, useVmStore } from '../stores/context';
 
 type Theme = Settings['appearance']['theme'];
@@ -73,21 +74,14 @@ export function Header({ route }: { route: Route }) {
         </dl>
       )}
       <div className="header-actions">
-        <label className="inline-field">
-          <span className="visually-hidden">Theme</span>
-          <select
-            value={theme}
-            data-testid="theme"
-            aria-label="Theme"
-            onChange={(e) => void updateSettings({ appearance: { theme: e.target.value as Theme } })}
-          >
-            {Object.entries(THEMES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceSelect
+          label="Theme"
+          hideLabel
+          value={theme}
+          choices={THEMES}
+          testId="theme"
+          onChange={(next) => void updateSettings({ appearance: { theme: next } })}
+        />
         <a className="button" href={formatRoute({ view: 'new' })} data-testid="new-vm">
           New VM
         </a>

@@ -2,31 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CallName } from '../../../shared/contract';
 import { createMemoryTransportPair } from '../../../shared/memory-transport';
 import type { VmInfo } from '../../../shared/vm-spec';
+import { vmInfo } from './vm-fixture';
 import { CallMessage, type Envelope, type Transport } from '../../../shared/wire';
 import { connectReconnecting } from '../transport/connect';
 import { createVmStore } from './vm-store';
-
-function vmInfo(id: string, state: VmInfo['state']): VmInfo {
-  return {
-    id,
-    state,
-    since: '2025-01-01T00:00:00.000Z',
-    restarts: 0,
-    spec: {
-      name: id,
-      uuid: '3f1c2a4e-8d7b-4c1a-9e2f-0a1b2c3d4e5f',
-      createdAt: '2025-01-01T00:00:00.000Z',
-      cpus: 1,
-      memoryMiB: 512,
-      firmware: 'bios',
-      disks: [],
-      network: { mode: 'user', forwards: [] },
-      vga: 'std',
-      display: 'vnc',
-      restartPolicy: 'never',
-    },
-  };
-}
 
 type Answer = Envelope<unknown>;
 const noHandler: Answer = { ok: false, error: { code: 'INTERNAL', message: 'no handler' } };

@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useState, type ComponentProps, type KeyboardEvent } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { VmActionButton } from '../../components/VmActionButton';
 import { formatRoute, type ConsoleTab } from '../../navigation/route';
@@ -11,6 +11,10 @@ import { SpicePane } from './SpicePane';
 import { StoppedNotice } from './StoppedNotice';
 import { TerminalScreen } from './TerminalScreen';
 import { VncPane } from './VncPane';
+
+type TerminalTab = Omit<ComponentProps<typeof TerminalScreen>, 'visible'>;
+const VM_CONSOLE = { sendsResize: false, replaysScrollback: true } as const;
+const PTY = { sendsResize: true, replaysScrollback: false } as const;
 
 /** One VM's consoles as tabs; each stays connected once opened, so switching tabs loses nothing. */
 export function ConsoleView({ id, tab }: { id: string; tab: ConsoleTab | null }) {
@@ -38,6 +42,42 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
   const live = hasLiveConsole(vm.state);
   const reason = noGraphicsReason(vm.spec);
   const inactive = <StoppedNotice vm={vm} />;
+  const name = vm.spec.name;
+  // Serial and monitor replay the run's recent output on connect; terminals are fresh ptys.
+  const terminals: Partial<Record<ConsoleTab, TerminalTab>> = {
+    serial: {
+      open: () => openConsole(vm.id, 'serial'),
+      ...VM_CONSOLE,
+      active: live,
+      inactive,
+      testId: 'serial-terminal',
+      label: `Serial console of ${name}`,
+    },
+    monitor: {
+      open: () => openConsole(vm.id, 'monitor'),
+      ...VM_CONSOLE,
+      active: live,
+      inactive,
+      testId: 'monitor-terminal',
+      label: `QEMU monitor of ${name}`,
+    },
+    ssh: {
+      open: () => openTerminal({ kind: 'ssh', id: vm.id }),
+      ...PTY,
+      active: live,
+      inactive,
+      testId: 'ssh-terminal',
+      label: `SSH into ${name}`,
+    },
+    host: {
+      open: () => openTerminal({ kind: 'host' }),
+      ...PTY,
+      active: true,
+      inactive: null,
+      testId: 'host-terminal',
+      label: 'Terminal on the host',
+    },
+  };
 
   const select = (next: ConsoleTab) => navigate({ view: 'console', id: vm.id, tab: next }, { replace: true });
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
@@ -107,53 +147,8 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
         >
           {visited.has(tab) && tab === 'vnc' && <VncPane vm={vm} visible={tab === current} />}
           {visited.has(tab) && tab === 'spice' && <SpicePane vm={vm} visible={tab === current} />}
-          {visited.has(tab) && tab === 'serial' && (
-            <TerminalScreen
-              active={live}
-              open={() => openConsole(vm.id, 'serial')}
-              sendsResize={false}
-              replaysScrollback
-              inactive={inactive}
-              visible={tab === current}
-              testId="serial-terminal"
-              label={`Serial console of ${vm.spec.name}`}
-            />
-          )}
-          {visited.has(tab) && tab === 'monitor' && (
-            <TerminalScreen
-              active={live}
-              open={() => openConsole(vm.id, 'monitor')}
-              sendsResize={false}
-              replaysScrollback
-              inactive={inactive}
-              visible={tab === current}
-              testId="monitor-terminal"
-              label={`QEMU monitor of ${vm.spec.name}`}
-            />
-          )}
-          {visited.has(tab) && tab === 'ssh' && (
-            <TerminalScreen
-              active={live}
-              open={() => openTerminal({ kind: 'ssh', id: vm.id })}
-              sendsResize
-              replaysScrollback={false}
-              inactive={inactive}
-              visible={tab === current}
-              testId="ssh-terminal"
-              label={`SSH into ${vm.spec.name}`}
-            />
-          )}
-          {visited.has(tab) && tab === 'host' && (
-            <TerminalScreen
-              active
-              open={() => openTerminal({ kind: 'host' })}
-              sendsResize
-              replaysScrollback={false}
-              inactive={null}
-              visible={tab === current}
-              testId="host-terminal"
-              label="Terminal on the host"
-            />
+          {visited.has(tab) && terminals[tab] && (
+            <TerminalScreen {...terminals[tab]} visible={tab === current} />
           )}
         </div>
       ))}

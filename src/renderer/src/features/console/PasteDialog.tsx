@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useModal } from '../../hooks/use-modal';
 
 interface PasteDialogProps {
   open: boolean;
@@ -11,14 +12,8 @@ interface PasteDialogProps {
 
 /** Text from the user's side into the guest: a browser page may not read the clipboard by itself. */
 export function PasteDialog({ open, onClose, onClipboard, onType }: PasteDialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal(open);
   const [text, setText] = useState('');
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
   const send = (how: (text: string) => void) => {
     how(text);
     setText('');

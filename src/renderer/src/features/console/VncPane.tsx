@@ -3,6 +3,7 @@ import { useCallback, useRef, useState } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { useSettingsStore } from '../../stores/context';
 import { hasLiveConsole } from '../gallery/vm-actions';
+import { ChoiceSelect } from '../../components/ChoiceSelect';
 import { GraphicsToolbar } from './GraphicsToolbar';
 import { pressSequence, textToKeys, KEYS, type KeyCombo } from './key-combos';
 import { PasteDialog } from './PasteDialog';
@@ -10,6 +11,8 @@ import { StoppedNotice } from './StoppedNotice';
 import { useFullscreen } from './use-fullscreen';
 import { useKeyboardGrab } from './use-keyboard-grab';
 import { VncScreen, type Scaling } from './VncScreen';
+
+const SCALING_LABELS: Record<Scaling, string> = { fit: 'Fit to window', native: '1:1 (scroll)' };
 
 function sendCombo(rfb: RFB, combo: KeyCombo) {
   for (const { key, down } of pressSequence(combo.keys)) rfb.sendKey(key.keysym, key.code, down);
@@ -61,19 +64,13 @@ export function VncPane({ vm, visible }: { vm: VmInfo; visible: boolean }) {
         >
           Paste…
         </button>
-        <label className="inline-field">
-          Scale
-          <select
-            value={consoleSettings.scaling}
-            data-testid="console-scaling"
-            onChange={(e) =>
-              void updateSettings({ console: { ...consoleSettings, scaling: e.target.value as Scaling } })
-            }
-          >
-            <option value="fit">Fit to window</option>
-            <option value="native">1:1 (scroll)</option>
-          </select>
-        </label>
+        <ChoiceSelect
+          label="Scale"
+          value={consoleSettings.scaling}
+          choices={SCALING_LABELS}
+          testId="console-scaling"
+          onChange={(scaling) => void updateSettings({ console: { ...consoleSettings, scaling } })}
+        />
       </GraphicsToolbar>
       <div ref={screen} className={grabbed ? 'screen-frame grabbed' : 'screen-frame'}>
         <VncScreen

@@ -1,4 +1,5 @@
 import { useDeferredValue, useState } from 'react';
+import { ChoiceSelect } from '../../components/ChoiceSelect';
 import { useSettingsStore, useVmStore } from '../../stores/context';
 import { arrangeVms, type SortBy } from './arrange';
 import { EmptyState } from './EmptyState';
@@ -39,22 +40,13 @@ export function Gallery() {
                   data-testid="vm-search"
                 />
               </label>
-              <label className="inline-field">
-                Sort
-                <select
-                  value={gallery.sortBy}
-                  data-testid="vm-sort"
-                  onChange={(e) =>
-                    void updateSettings({ gallery: { ...gallery, sortBy: e.target.value as SortBy } })
-                  }
-                >
-                  {Object.entries(SORT_LABELS).map(([value, label]) => (
-                    <option key={value} value={value}>
-                      {label}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <ChoiceSelect
+                label="Sort"
+                value={gallery.sortBy}
+                choices={SORT_LABELS}
+                testId="vm-sort"
+                onChange={(sortBy) => void updateSettings({ gallery: { ...gallery, sortBy } })}
+              />
               <label
                 className="inline-field"
                 title="Live thumbnails take a screenshot of each visible running VM every second"

@@ -1,35 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { VmInfo } from '../../../../shared/vm-spec';
+import { vmInfo } from '../../stores/vm-fixture';
 import { arrangeVms } from './arrange';
 import { formatBytes, formatGpu, formatMemory } from './format';
 
-function vm(name: string, state: VmInfo['state'], createdAt: string): VmInfo {
-  return {
-    id: name,
-    state,
-    since: createdAt,
-    restarts: 0,
-    spec: {
-      name,
-      uuid: '3f1c2a4e-8d7b-4c1a-9e2f-0a1b2c3d4e5f',
-      createdAt,
-      cpus: 1,
-      memoryMiB: 512,
-      firmware: 'bios',
-      disks: [],
-      network: { mode: 'user', forwards: [] },
-      vga: 'std',
-      display: 'vnc',
-      restartPolicy: 'never',
-    },
-  };
-}
-
 const vms = [
-  vm('web', 'stopped', '2025-01-03T00:00:00.000Z'),
-  vm('db', 'running', '2025-01-01T00:00:00.000Z'),
-  vm('kiosk-2', 'crashed', '2025-01-02T00:00:00.000Z'),
-  vm('kiosk-1', 'running', '2025-01-04T00:00:00.000Z'),
+  vmInfo('web', 'stopped', '2025-01-03T00:00:00.000Z'),
+  vmInfo('db', 'running', '2025-01-01T00:00:00.000Z'),
+  vmInfo('kiosk-2', 'crashed', '2025-01-02T00:00:00.000Z'),
+  vmInfo('kiosk-1', 'running', '2025-01-04T00:00:00.000Z'),
 ];
 const names = (list: VmInfo[]) => list.map((v) => v.id);
 

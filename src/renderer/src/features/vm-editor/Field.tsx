@@ -50,3 +50,41 @@ export function Field({ fieldKey, label, error, hint, children, className }: Fie
     </div>
   );
 }
+
+interface SelectFieldProps<T extends string> {
+  fieldKey: string;
+  label: string;
+  error: string | undefined;
+  hint?: string;
+  value: T;
+  /** Each choice with its words; in the order shown. */
+  choices: Record<T, string>;
+  onChange(value: T): void;
+}
+
+/** A field whose value is one of a fixed set (firmware, GPU, protocol…). */
+export function SelectField<T extends string>({
+  fieldKey,
+  label,
+  error,
+  hint,
+  value,
+  choices,
+  onChange,
+}: SelectFieldProps<T>) {
+  return (
+    <Field fieldKey={fieldKey} label={label} error={error} {...(hint !== undefined && { hint })}>
+      <select
+        value={value}
+        onChange={(e) => onChange(e.target.value as T)}
+        {...inputProps(fieldKey, error, hint !== undefined)}
+      >
+        {(Object.entries(choices) as [T, string][]).map(([choice, text]) => (
+          <option key={choice} value={choice}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}

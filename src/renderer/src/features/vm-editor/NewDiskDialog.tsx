@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useModal } from '../../hooks/use-modal';
 import type { DiskSpec } from '../../../../shared/vm-spec';
 import { useFilesStore } from '../../stores/context';
 import { desktopBridge } from '../../transport/desktop';
@@ -15,7 +16,6 @@ type Format = DiskSpec['format'];
 
 /** "Create a new disk": qemu-img on the host, with its progress, then the disk joins the form. */
 export function NewDiskDialog({ open, suggestedPath, onCreated, onClose }: NewDiskDialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
   const createDisk = useFilesStore((s) => s.createDisk);
   const [path, setPath] = useState(suggestedPath);
   const [sizeGiB, setSizeGiB] = useState('16');
@@ -25,16 +25,10 @@ export function NewDiskDialog({ open, suggestedPath, onCreated, onClose }: NewDi
   const percent = useFilesStore((s) => s.progress[path.trim()]);
   const desktop = desktopBridge();
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      setPath(suggestedPath);
-      setError(null);
-      dialog.showModal();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open, suggestedPath]);
+  const ref = useModal(open, () => {
+    setPath(suggestedPath);
+    setError(null);
+  });
 
   const submit = async () => {
     const size = Number(sizeGiB);

@@ -4,21 +4,34 @@ import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { formatRoute } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
 import { useVmStore } from '../../stores/context';
-import { Field, fieldId, inputProps } from './Field';
+import { Field, fieldId, inputProps, SelectField } from './Field';
 import { FileField } from './FileField';
 import {
   emptyForm,
   formFromSpec,
   issuesToErrors,
   validateForm,
-  type DiskRow,
   type FieldErrors,
-  type ForwardRow,
   type VmForm,
 } from './form-model';
+import { DisksSection } from './DisksSection';
+import { NetworkSection } from './NetworkSection';
 import { NewDiskDialog } from './NewDiskDialog';
 
 const MEMORY_PRESETS_MIB = [512, 1024, 2048, 4096, 8192];
+
+const FIRMWARE: Record<VmForm['firmware'], string> = { bios: 'BIOS (SeaBIOS)', uefi: 'UEFI (OVMF)' };
+const RESTART_POLICIES: Record<VmForm['restartPolicy'], string> = {
+  never: 'Leave it off',
+  'on-crash': 'Restart it if it crashed',
+  always: 'Always restart it (kiosk)',
+};
+const GPUS: Record<VmForm['vga'], string> = {
+  std: 'Virtual GPU: standard VGA',
+  virtio: 'Virtual GPU: virtio',
+  none: 'None (serial console only)',
+};
+const DISPLAYS: Record<VmForm['display'], string> = { vnc: 'VNC', spice: 'SPICE', none: 'None (no screen)' };
 
 /** Create a VM (id null) or edit a stopped one. */
 export function VmEditor({ id }: { id: string | null }) {
@@ -63,10 +76,6 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
     setServerErrors({}); // the server judged the old values
     setFormError(null);
   };
-  const changeDisk = (index: number, patch: Partial<DiskRow>) =>
-    change({ disks: form.disks.map((d, i) => (i === index ? { ...d, ...patch } : d)) });
-  const changeForward = (index: number, patch: Partial<ForwardRow>) =>
-    change({ forwards: form.forwards.map((f, i) => (i === index ? { ...f, ...patch } : f)) });
 
   // Focus the first field in error, in reading order, once the errors are on screen.
   const [focusErrors, setFocusErrors] = useState(0);
@@ -188,103 +197,32 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
                 ))}
               </datalist>
             </Field>
-            <Field fieldKey="firmware" label="Firmware" error={errorOf('firmware')}>
-              <select
-                value={form.firmware}
-                onChange={(e) => change({ firmware: e.target.value as VmForm['firmware'] })}
-                {...inputProps('firmware', errorOf('firmware'))}
-              >
-                <option value="bios">BIOS (SeaBIOS)</option>
-                <option value="uefi">UEFI (OVMF)</option>
-              </select>
-            </Field>
-            <Field fieldKey="restartPolicy" label="When the VM ends" error={errorOf('restartPolicy')}>
-              <select
-                value={form.restartPolicy}
-                onChange={(e) => change({ restartPolicy: e.target.value as VmForm['restartPolicy'] })}
-                {...inputProps('restartPolicy', errorOf('restartPolicy'))}
-              >
-                <option value="never">Leave it off</option>
-                <option value="on-crash">Restart it if it crashed</option>
-                <option value="always">Always restart it (kiosk)</option>
-              </select>
-            </Field>
+            <SelectField
+              fieldKey="firmware"
+              label="Firmware"
+              error={errorOf('firmware')}
+              value={form.firmware}
+              choices={FIRMWARE}
+              onChange={(firmware) => change({ firmware })}
+            />
+            <SelectField
+              fieldKey="restartPolicy"
+              label="When the VM ends"
+              error={errorOf('restartPolicy')}
+              value={form.restartPolicy}
+              choices={RESTART_POLICIES}
+              onChange={(restartPolicy) => change({ restartPolicy })}
+            />
           </div>
         </fieldset>
 
-        <fieldset className="form-section" disabled={running || saving}>
-          <legend>Disks</legend>
-          {form.disks.length === 0 && (
-            <p className="muted">No disks. The VM boots from a CD-ROM or a kernel below.</p>
-          )}
-          <ol className="rows">
-            {form.disks.map((disk, index) => (
-              <li className="row" key={index} data-testid={`disk-row-${index}`}>
-                <FileField
-                  fieldKey={`disks.${index}.path`}
-                  label={index === 0 ? 'Disk 1 (boots first)' : `Disk ${index + 1}`}
-                  value={disk.path}
-                  onChange={(path) => changeDisk(index, { path })}
-                  error={errorOf(`disks.${index}.path`)}
-                  purpose="disk"
-                  needsWrite={!disk.readOnly}
-                />
-                <Field
-                  fieldKey={`disks.${index}.format`}
-                  label="Format"
-                  error={errorOf(`disks.${index}.format`)}
-                >
-                  <select
-                    value={disk.format}
-                    onChange={(e) => changeDisk(index, { format: e.target.value as DiskRow['format'] })}
-                    {...inputProps(`disks.${index}.format`, errorOf(`disks.${index}.format`))}
-                  >
-                    <option value="qcow2">qcow2</option>
-                    <option value="raw">raw</option>
-                  </select>
-                </Field>
-                <label className="checkbox">
-                  <input
-                    type="checkbox"
-                    checked={disk.readOnly}
-                    onChange={(e) => changeDisk(index, { readOnly: e.target.checked })}
-                  />
-                  Read-only
-                </label>
-                <button
-                  type="button"
-                  className="button-ghost button-danger"
-                  aria-label={`Remove disk ${index + 1}`}
-                  onClick={() => change({ disks: form.disks.filter((_, i) => i !== index) })}
-                >
-                  Remove
-                </button>
-              </li>
-            ))}
-          </ol>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={form.disks.length >= VM_LIMITS.disksMax}
-              onClick={() =>
-                change({ disks: [...form.disks, { path: '', format: 'qcow2', readOnly: false }] })
-              }
-              data-testid="add-disk"
-            >
-              Add an existing disk
-            </button>
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={form.disks.length >= VM_LIMITS.disksMax}
-              onClick={() => setNewDiskOpen(true)}
-              data-testid="create-disk"
-            >
-              Create a new disk…
-            </button>
-          </div>
-        </fieldset>
+        <DisksSection
+          form={form}
+          errorOf={errorOf}
+          change={change}
+          disabled={running || saving}
+          onCreateDisk={() => setNewDiskOpen(true)}
+        />
 
         <fieldset className="form-section" disabled={running || saving}>
           <legend>Boot media</legend>
@@ -332,139 +270,27 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
         <fieldset className="form-section" disabled={running || saving}>
           <legend>Graphics and display</legend>
           <div className="form-grid">
-            <Field
+            <SelectField
               fieldKey="vga"
               label="GPU"
               error={errorOf('vga')}
               hint="Intel GPU functions come with the GPU view."
-            >
-              <select
-                value={form.vga}
-                onChange={(e) => change({ vga: e.target.value as VmForm['vga'] })}
-                {...inputProps('vga', errorOf('vga'), true)}
-              >
-                <option value="std">Virtual GPU: standard VGA</option>
-                <option value="virtio">Virtual GPU: virtio</option>
-                <option value="none">None (serial console only)</option>
-              </select>
-            </Field>
-            <Field fieldKey="display" label="Console protocol" error={errorOf('display')}>
-              <select
-                value={form.display}
-                onChange={(e) => change({ display: e.target.value as VmForm['display'] })}
-                {...inputProps('display', errorOf('display'))}
-              >
-                <option value="vnc">VNC</option>
-                <option value="spice">SPICE</option>
-                <option value="none">None (no screen)</option>
-              </select>
-            </Field>
+              value={form.vga}
+              choices={GPUS}
+              onChange={(vga) => change({ vga })}
+            />
+            <SelectField
+              fieldKey="display"
+              label="Console protocol"
+              error={errorOf('display')}
+              value={form.display}
+              choices={DISPLAYS}
+              onChange={(display) => change({ display })}
+            />
           </div>
         </fieldset>
 
-        <fieldset className="form-section" disabled={running || saving}>
-          <legend>Network</legend>
-          <div className="form-grid">
-            <Field fieldKey="network.mode" label="Networking" error={errorOf('network.mode')}>
-              <select
-                value={form.networkMode}
-                onChange={(e) => change({ networkMode: e.target.value as VmForm['networkMode'] })}
-                {...inputProps('network.mode', errorOf('network.mode'))}
-              >
-                <option value="user">User-mode NAT (outbound, plus forwarded ports)</option>
-                <option value="none">None</option>
-              </select>
-            </Field>
-          </div>
-          {form.networkMode === 'user' && (
-            <>
-              <ol className="rows">
-                {form.forwards.map((f, index) => {
-                  const key = (field: string) => `network.forwards.${index}.${field}`;
-                  return (
-                    <li className="row" key={index} data-testid={`forward-row-${index}`}>
-                      <Field fieldKey={key('protocol')} label="Protocol" error={errorOf(key('protocol'))}>
-                        <select
-                          value={f.protocol}
-                          onChange={(e) =>
-                            changeForward(index, { protocol: e.target.value as ForwardRow['protocol'] })
-                          }
-                          {...inputProps(key('protocol'), errorOf(key('protocol')))}
-                        >
-                          <option value="tcp">TCP</option>
-                          <option value="udp">UDP</option>
-                        </select>
-                      </Field>
-                      <Field
-                        fieldKey={key('hostAddress')}
-                        label="Listen on"
-                        error={errorOf(key('hostAddress'))}
-                      >
-                        <select
-                          value={f.hostAddress}
-                          onChange={(e) =>
-                            changeForward(index, { hostAddress: e.target.value as ForwardRow['hostAddress'] })
-                          }
-                          {...inputProps(key('hostAddress'), errorOf(key('hostAddress')))}
-                        >
-                          <option value="127.0.0.1">This host only</option>
-                          <option value="0.0.0.0">Every network</option>
-                        </select>
-                      </Field>
-                      <Field fieldKey={key('hostPort')} label="Host port" error={errorOf(key('hostPort'))}>
-                        <input
-                          type="number"
-                          min={1}
-                          max={65535}
-                          value={f.hostPort}
-                          onChange={(e) => changeForward(index, { hostPort: e.target.value })}
-                          {...inputProps(key('hostPort'), errorOf(key('hostPort')))}
-                        />
-                      </Field>
-                      <Field fieldKey={key('guestPort')} label="Guest port" error={errorOf(key('guestPort'))}>
-                        <input
-                          type="number"
-                          min={1}
-                          max={65535}
-                          value={f.guestPort}
-                          onChange={(e) => changeForward(index, { guestPort: e.target.value })}
-                          {...inputProps(key('guestPort'), errorOf(key('guestPort')))}
-                        />
-                      </Field>
-                      <button
-                        type="button"
-                        className="button-ghost button-danger"
-                        aria-label={`Remove forward ${index + 1}`}
-                        onClick={() => change({ forwards: form.forwards.filter((_, i) => i !== index) })}
-                      >
-                        Remove
-                      </button>
-                    </li>
-                  );
-                })}
-              </ol>
-              <div className="row-actions">
-                <button
-                  type="button"
-                  className="button-secondary"
-                  disabled={form.forwards.length >= VM_LIMITS.forwardsMax}
-                  onClick={() =>
-                    change({
-                      forwards: [
-                        ...form.forwards,
-                        { protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: '', guestPort: '22' },
-                      ],
-                    })
-                  }
-                  data-testid="add-forward"
-                >
-                  Forward a port
-                </button>
-                <span className="hint">A TCP forward to guest port 22 adds an SSH tab to the console.</span>
-              </div>
-            </>
-          )}
-        </fieldset>
+        <NetworkSection form={form} errorOf={errorOf} change={change} disabled={running || saving} />
       </form>
       {/* Outside the form: a nested form's submit would bubble up and save the VM. */}
       <NewDiskDialog

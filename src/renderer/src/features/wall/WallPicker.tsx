@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useModal } from '../../hooks/use-modal';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { wallCapacity, type WallSettings } from './wall-layout';
 
@@ -12,18 +13,9 @@ interface WallPickerProps {
 
 /** Which VMs fill the wall; none chosen means "whatever runs". */
 export function WallPicker({ open, wall, vms, onSave, onClose }: WallPickerProps) {
-  const ref = useRef<HTMLDialogElement>(null);
   const [chosen, setChosen] = useState<string[]>(wall.vms);
+  const ref = useModal(open, () => setChosen(wall.vms));
   const capacity = wallCapacity(wall.layout);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      setChosen(wall.vms);
-      dialog.showModal();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open, wall.vms]);
 
   const toggle = (id: string, on: boolean) => setChosen((c) => (on ? [...c, id] : c.filter((x) => x !== id)));
   return (

@@ -2,7 +2,10 @@ import { useEffect, useState } from 'react';
 import { useSettingsStore, useVmStore } from '../../stores/context';
 import { WallPicker } from './WallPicker';
 import { WallTile } from './WallTile';
-import { hotkeyCell, WALL_LAYOUTS, wallCapacity, wallVms, type WallLayout } from './wall-layout';
+import { ChoiceSelect } from '../../components/ChoiceSelect';
+import { hotkeyCell, WALL_COLUMNS, wallCapacity, wallVms, type WallLayout } from './wall-layout';
+
+const LAYOUT_LABELS: Record<WallLayout, string> = { '2x2': '2 × 2', '3x3': '3 × 3' };
 
 /** Several live consoles at once, for a booth or a kiosk operator; one of them has the keyboard. */
 export function WallView() {
@@ -30,7 +33,7 @@ export function WallView() {
   }, [tileIds]);
 
   if (vms === null) return <p className="muted">Loading…</p>;
-  const { columns } = WALL_LAYOUTS[wall.layout];
+  const columns = WALL_COLUMNS[wall.layout];
   const empty = wallCapacity(wall.layout) - tiles.length;
 
   return (
@@ -43,22 +46,13 @@ export function WallView() {
           <span className="hint">
             Click a console or press Alt+1…{Math.min(9, tiles.length) || 9} to type into it.
           </span>
-          <label className="inline-field">
-            Layout
-            <select
-              value={wall.layout}
-              data-testid="wall-layout"
-              onChange={(e) =>
-                void updateSettings({ wall: { ...wall, layout: e.target.value as WallLayout } })
-              }
-            >
-              {Object.entries(WALL_LAYOUTS).map(([value, { label }]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceSelect
+            label="Layout"
+            value={wall.layout}
+            choices={LAYOUT_LABELS}
+            testId="wall-layout"
+            onChange={(layout) => void updateSettings({ wall: { ...wall, layout } })}
+          />
           <button
             type="button"
             className="button-secondary"

@@ -5,13 +5,10 @@ import { hasLiveConsole } from '../gallery/vm-actions';
 export type WallSettings = Settings['wall'];
 export type WallLayout = WallSettings['layout'];
 
-export const WALL_LAYOUTS: Record<WallLayout, { columns: number; label: string }> = {
-  '2x2': { columns: 2, label: '2 × 2' },
-  '3x3': { columns: 3, label: '3 × 3' },
-};
+export const WALL_COLUMNS: Record<WallLayout, number> = { '2x2': 2, '3x3': 3 };
 
 export function wallCapacity(layout: WallLayout): number {
-  return WALL_LAYOUTS[layout].columns ** 2;
+  return WALL_COLUMNS[layout] ** 2;
 }
 
 /**
