@@ -18,6 +18,7 @@ const WallView = lazy(() => import('./features/wall/WallView').then((m) => ({ de
 export function App() {
   const route = useRoute();
   const loadError = useVmStore((s) => s.loadError);
+  const settingsError = useSettingsStore((s) => s.error);
   useTheme(useSettingsStore((s) => s.settings.appearance.theme));
   const wide = route.view === 'console' || route.view === 'wall';
 
@@ -29,6 +30,12 @@ export function App() {
         {loadError !== null && (
           <p className="notice notice-error" role="alert" data-testid="load-error">
             Could not load the VM list: {loadError}
+          </p>
+        )}
+        {settingsError !== null && (
+          // The defaults stay in use meanwhile; the backend never overwrites a broken settings file.
+          <p className="notice notice-warning" role="alert" data-testid="settings-error">
+            Preferences could not be read or saved, so the defaults are in use: {settingsError}
           </p>
         )}
         {/* Keyed by the route, so leaving a broken view clears its error. */}
