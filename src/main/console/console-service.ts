@@ -1,5 +1,4 @@
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import { TesseraError } from '../../shared/errors';
 import type { VmInfo } from '../../shared/vm-spec';
@@ -8,7 +7,7 @@ import type { EventBus } from '../rpc/dispatcher';
 import type { VmService } from '../vm/vm-service';
 import {
   CONSOLE_CLOSED,
-  socketChannel,
+  connectSocketChannel,
   VM_STOPPED,
   type ChannelSink,
   type ConsoleChannel,
@@ -162,14 +161,8 @@ export class ConsoleService {
   private async openTarget(target: ConsoleTarget): Promise<ConsoleChannel> {
     switch (target.kind) {
       case 'vnc':
-      case 'spice': {
-        const socket = net.createConnection(target.socketPath);
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect', resolve);
-          socket.once('error', reject);
-        });
-        return socketChannel(socket);
-      }
+      case 'spice':
+        return connectSocketChannel(target.socketPath);
       case 'serial':
       case 'monitor':
         return this.hub(target.id, target.kind, target.source).attach();
@@ -216,7 +209,7 @@ export class ConsoleService {
       start(s) {
         sink = s;
         channel.start({
-          data: (chunk) => s.data(chunk),
+          data: (chunk, release) => s.data(chunk, release),
           drain: () => s.drain(),
           end: (reason) => {
             if (closing || reason !== CONSOLE_CLOSED || id === '') return finish(reason);

@@ -32,20 +32,20 @@ function closeReason(reason: string): string {
  */
 export function bridgeConsole(ws: WebSocket, channel: ConsoleChannel): void {
   let paused = false;
-  const resumeOutput = () => {
-    paused = false;
-    channel.resume();
-  };
   channel.start({
-    data(chunk) {
-      if (ws.readyState !== ws.OPEN) return;
+    data(chunk, release) {
+      if (ws.readyState !== ws.OPEN) return release?.();
       if (!paused && ws.bufferedAmount + chunk.length > SEND_BUFFER_HIGH) {
         // The callback of this send runs once it, and all before it, are written out.
         paused = true;
         channel.pause();
-        ws.send(chunk, resumeOutput);
+        ws.send(chunk, () => {
+          release?.();
+          paused = false;
+          channel.resume();
+        });
       } else {
-        ws.send(chunk);
+        ws.send(chunk, release);
       }
     },
     drain: () => ws.resume(),
