@@ -131,7 +131,9 @@ describe('ThumbnailService', () => {
     const { service, clock, setState } = setup();
     const seen = await service.thumbnail('v', 480);
     setState('stopped');
-    await expect.poll(() => fs.existsSync(vmDataFiles(paths.dataDir, 'v').lastFrame)).toBe(true);
+    // Asked at once, while the file is still being written: the answer waits for it.
+    expect(await service.thumbnail('v', 480)).toMatchObject({ live: false, takenAt: seen.takenAt });
+    expect(fs.existsSync(vmDataFiles(paths.dataDir, 'v').lastFrame)).toBe(true);
     clock.now += 60_000;
     const last = await service.thumbnail('v', 480);
     expect(last).toMatchObject({ width: 480, height: 300, live: false, takenAt: seen.takenAt });

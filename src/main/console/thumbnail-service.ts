@@ -49,6 +49,8 @@ export interface ThumbnailServiceOptions {
 export class ThumbnailService {
   private readonly grabs = new Map<string, Grab>();
   private readonly pending = new Map<string, Promise<Thumbnail>>();
+  /** Last frames being written for VMs that just stopped: asking for one waits for its file. */
+  private readonly saving = new Map<string, Promise<void>>();
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
 
@@ -58,7 +60,7 @@ export class ThumbnailService {
       options.bus?.subscribe((name, payload) => {
         if (name === 'vm.changed') {
           const { vm } = payload as { vm: VmInfo };
-          if (vm.state === 'stopped' || vm.state === 'crashed') void this.keepLastFrame(vm.id);
+          if (vm.state === 'stopped' || vm.state === 'crashed') this.keepLastFrame(vm.id);
         } else if (name === 'vm.removed') {
           this.grabs.delete((payload as { id: string }).id);
         }
@@ -98,7 +100,8 @@ export class ThumbnailService {
   /** Stop listening, and keep the last frame of every VM seen for the next backend. */
   async close(): Promise<void> {
     this.unsubscribe();
-    await Promise.all([...this.grabs.keys()].map((id) => this.keepLastFrame(id)));
+    for (const id of this.grabs.keys()) this.keepLastFrame(id);
+    await Promise.all(this.saving.values());
   }
 
   private async grab(id: string, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
@@ -115,22 +118,28 @@ export class ThumbnailService {
     return live(frame, grab.takenAt);
   }
 
-  private async keepLastFrame(id: string): Promise<void> {
+  private keepLastFrame(id: string): void {
     const grab = this.grabs.get(id);
-    if (!grab) return;
+    if (!grab || this.saving.has(id)) return;
     this.grabs.delete(id);
     const widest = [...grab.frames.values()].reduce((a, b) => (b.width > a.width ? b : a));
     const file = vmDataFiles(this.options.paths.dataDir, id).lastFrame;
-    try {
-      await writeFileAtomic(file, Buffer.from(widest.pngBase64, 'base64'));
-      const taken = new Date(grab.takenAt);
-      await fsp.utimes(file, taken, taken);
-    } catch {
-      // Only a picture for a card: a card without it says the VM has not been seen yet.
-    }
+    const saved = (async () => {
+      try {
+        await writeFileAtomic(file, Buffer.from(widest.pngBase64, 'base64'));
+        const taken = new Date(grab.takenAt);
+        await fsp.utimes(file, taken, taken);
+      } catch {
+        // Only a picture for a card: a card without it says the VM has not been seen yet.
+      } finally {
+        this.saving.delete(id);
+      }
+    })();
+    this.saving.set(id, saved);
   }
 
   private async lastFrame(id: string, maxWidth: number): Promise<Thumbnail> {
+    await this.saving.get(id);
     const file = vmDataFiles(this.options.paths.dataDir, id).lastFrame;
     let png: Buffer;
     let takenAt: string;
