@@ -1,5 +1,6 @@
 // `npm run bench`: bundled to out/bench/run.js by scripts/build-node.mjs and run from the repo root.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TESSERA_BIN } from '../tests/support/cli-process';
 import { REPO_ROOT, TINY_GUEST_DIR } from '../tests/support/temp-home';
@@ -52,6 +53,8 @@ async function main(): Promise<number> {
   }
   const guest = buildTinyGuest(TINY_GUEST_DIR);
   const machine = await machineInfo();
+  // Other work on the machine moves every figure; the report says how busy it was.
+  const loadAtStart = os.loadavg()[0] ?? 0;
   log(`nproc ${machine.nproc}, ${machine.memoryMiB} MiB, accel ${machine.accelerator}`);
 
   const benchmarks: BenchEntry[] = [];
@@ -205,6 +208,7 @@ async function main(): Promise<number> {
       'warm-up pairs (discarded)': WARMUP_PAIRS,
       'guest memory MiB': 256,
       TESSERA_ACCEL: 'tcg',
+      'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(os.loadavg()[0] ?? 0).toFixed(2)}`,
     },
     benchmarks,
   };
