@@ -82,7 +82,7 @@ describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
   });
 
   it('the VM list still works behind its tab', async () => {
-    await browser.page.getByTestId('nav-vms').click();
+    await browser.page.getByTestId('nav-gallery').click();
     await browser.page.getByText('No VMs yet', { exact: false }).first().waitFor();
   });
 });

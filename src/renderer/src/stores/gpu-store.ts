@@ -1,7 +1,8 @@
 import { createStore, type StoreApi } from 'zustand';
 import type { GpuInventory } from '../../../shared/gpu-inventory';
 import type { Connection } from '../transport/connect';
-import { messageOf, refreshOnConnect, storeContext } from './store-context';
+import { messageOf } from './failure';
+import { refreshOnConnect } from './refresh-on-connect';
 
 export interface GpuStoreState {
   /** Null until gpu.list answers. */
@@ -54,5 +55,3 @@ function exists(inventory: GpuInventory, id: string): boolean {
       g.mdevTypes.some((t) => `${g.address}/${t.id}` === id),
   );
 }
-
-export const [GpuStoreContext, useGpuStore] = storeContext<GpuStoreState>('useGpuStore');
