@@ -1,10 +1,12 @@
+import os from 'node:os';
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, type HostOptions, type HostService } from './host/host-service';
 import { chooseHostRoot, type HostRootOptions } from './host-root-option';
 import { createGpuService, type GpuService } from './gpu/gpu-service';
 import { VmStore } from './vm/vm-store';
-import { VmService } from './vm/vm-service';
+import { VmService, type VmHost } from './vm/vm-service';
+import { emulatedGpuAttachment } from './vm/gpu-attachment';
 import { ConsoleService } from './console/console-service';
 import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
@@ -37,9 +39,29 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const paths: TesseraPaths = { ...defaultPaths(env), ...options.paths };
   const events = new EventBus();
   const hostRoot = chooseHostRoot(options, env, paths.dataDir);
-  const host = createHostService({ ...options, env }, hostRoot);
+  const host = createHostService({ ...options, env }, hostRoot, paths.cacheDir);
   const gpu = createGpuService(hostRoot.root, hostRoot.identity);
-  const vms = new VmService(new VmStore(paths.configDir), paths, host, events);
+  const vmHost: VmHost = {
+    accelerator: () => host.accelerator(),
+    qemuBinary: () => host.qemuBinary(),
+    ovmf: (secureBoot) => host.ovmf(secureBoot),
+    qemuCapabilities: () => host.qemuCapabilities(),
+    vmFacts: async () => ({
+      inventory: gpu.inventory(),
+      connectors: host.connectors(),
+      hugepages: host.hugepagePools(),
+      hostCpus: os.availableParallelism(),
+      // Without QEMU the start says so; a definition can still be written.
+      capabilities: await host.qemuCapabilities().catch(() => null),
+    }),
+  };
+  const vms = new VmService(
+    new VmStore(paths.configDir),
+    paths,
+    vmHost,
+    events,
+    emulatedGpuAttachment(() => gpu.inventory()),
+  );
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
@@ -58,6 +80,8 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
       return host.doctor(gpu.inventory(), largest > 0 ? largest : null);
     },
     'gpu.list': async () => gpu.inventory(),
+    'host.qemuCapabilities': () => host.qemuCapabilities(),
+    'host.monitors': async () => ({ connectors: host.connectors() }),
     'vm.list': () => vms.list(),
     'vm.get': ({ id }) => vms.get(id),
     'vm.create': (input) => vms.create(input),

@@ -9,12 +9,15 @@ export interface TesseraPaths {
   runtimeDir: string;
   /** `$XDG_DATA_HOME/tessera`: disks, firmware vars, run logs */
   dataDir: string;
+  /** `$XDG_CACHE_HOME/tessera`: what can be found out again (what the QEMU binary can do). */
+  cacheDir: string;
 }
 
 export function defaultPaths(env: NodeJS.ProcessEnv = process.env): TesseraPaths {
   const home = env.HOME ?? os.homedir();
   const config = env.XDG_CONFIG_HOME || path.join(home, '.config');
   const data = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
+  const cache = env.XDG_CACHE_HOME || path.join(home, '.cache');
   // Without a session runtime dir (root shells, containers) fall back to a per-user dir in /tmp:
   // socket paths must stay short (108 bytes) and the dir is made 0700.
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
@@ -23,6 +26,7 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env): TesseraPaths
     configDir: path.join(config, 'tessera'),
     runtimeDir: path.join(runtime, 'tessera'),
     dataDir: path.join(data, 'tessera'),
+    cacheDir: path.join(cache, 'tessera'),
   };
 }
 
@@ -36,6 +40,8 @@ export function vmRuntimeFiles(runtimeDir: string, id: string) {
     spice: path.join(dir, 'spice.sock'),
     serial: path.join(dir, 'serial.sock'),
     monitor: path.join(dir, 'monitor.sock'),
+    /** The TPM emulator's control socket (swtpm), for VMs with a TPM. */
+    swtpm: path.join(dir, 'swtpm.sock'),
     pid: path.join(dir, 'qemu.pid'),
     log: path.join(dir, 'qemu.log'),
     serialLog: path.join(dir, 'serial.log'),
@@ -55,6 +61,10 @@ export function vmDataFiles(dataDir: string, id: string) {
   return {
     dir,
     uefiVars: path.join(dir, 'OVMF_VARS.fd'),
+    /** Secure Boot's variable store starts from another template (enrolled keys), so it is a file of its own. */
+    uefiSecureBootVars: path.join(dir, 'OVMF_VARS.ms.fd'),
+    /** swtpm's state: the TPM's keys live as long as the VM. */
+    tpmState: path.join(dir, 'tpm'),
     runLogs: path.join(dir, 'runs'),
     /** The screen as it last looked, for the card of a stopped VM. */
     lastFrame: path.join(dir, 'last-frame.png'),

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { GpuInventory, HostIdentity } from './gpu-inventory';
+import { DrmConnector } from './host-displays';
 import { DoctorReport } from './host-report';
+import { QemuCapabilities } from './qemu-capabilities';
 import { DiskFormat, InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
 import { Settings, SettingsPatch } from './settings';
 
@@ -36,6 +38,16 @@ export const calls = {
     'Whether this host can split its Intel GPU across VMs: each check pass / warn / fail / unknown with the fix, and the facts read.',
     z.object({}),
     DoctorReport,
+  ),
+  'host.qemuCapabilities': call(
+    "What the installed QEMU can do where VMs' command lines depend on it (displays and their options, device properties), probed once per binary; QEMU_MISSING without one. capabilityNotes() in src/shared/qemu-capabilities.ts words what it means for a VM.",
+    z.object({}),
+    QemuCapabilities,
+  ),
+  'host.monitors': call(
+    "The host's display connectors (/sys/class/drm/card*-*) and whether a monitor is on each: where a VM's local window can go.",
+    z.object({}),
+    z.object({ connectors: z.array(DrmConnector) }),
   ),
   'gpu.list': call(
     'The GPU as the kernel shows it: physical functions, VFs, drivers, IOMMU groups, mdev types, GuC/HuC state.',

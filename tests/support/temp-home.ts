@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TesseraPaths } from '../../src/main/paths';
+import { defaultPaths, type TesseraPaths } from '../../src/main/paths';
 
 export interface TempHome {
   root: string;
@@ -24,6 +24,8 @@ export function makeTempHome(prefix = 'tessera-'): TempHome {
       configDir: path.join(config, 'tessera'),
       runtimeDir: path.join(runtime, 'tessera'),
       dataDir: path.join(data, 'tessera'),
+      // The machine's own: what its QEMU can do is the same for every test, and probing takes half a second.
+      cacheDir: defaultPaths(process.env).cacheDir,
     },
     env: {
       ...process.env,

@@ -2,11 +2,19 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TesseraError } from '../../shared/errors';
+import { capabilityNotes } from '../../shared/qemu-capabilities';
+import { describeDisplay, describeGpu } from '../../shared/vm-describe';
 import type { VmInfo } from '../../shared/vm-spec';
 import { openCliSession, type CliSession } from './cli-link';
 import { extractGlobalOptions } from './global-options';
 import { formatDoctor, formatGpuList, hostLine } from './host-format';
-import { createInputFromOptions, parseCreateOptions, requireName, UsageError } from './parse-options';
+import {
+  createInputFromOptions,
+  gpuOptionNeedsInventory,
+  parseCreateOptions,
+  requireName,
+  UsageError,
+} from './parse-options';
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
 
@@ -15,7 +23,11 @@ const USAGE = `usage: tessera <command>
   vm create NAME [--cpus N] [--memory MiB] [--disk PATH]... [--cdrom ISO]
                  [--kernel K] [--initrd I] [--append ARGS] [--firmware bios|uefi]
                  [--forward [udp:]HOSTPORT:GUESTPORT]... [--network user|none]
-                 [--vga std|virtio|none] [--display vnc|spice|none] [--restart never|on-crash|always]
+                 [--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS]
+                 [--display vnc|spice|none|local[:CONNECTOR] [--windowed] [--show-fps]]
+                 [--hugepages] [--pin-cpus 2,3] [--windows11] [--restart never|on-crash|always]
+                 vf:ADDRESS of a GPU = any free VF of it (picked at start), of a VF = that VF;
+                 --windows11 = UEFI Secure Boot, TPM, Hyper-V, SATA disks, e1000e NIC
   vm list [--json]            vm show NAME [--json]
   vm start NAME [--wait-serial TEXT] [--timeout SECONDS]
   vm stop NAME [--timeout SECONDS]
@@ -32,6 +44,18 @@ const USAGE = `usage: tessera <command>
 
 function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
+}
+
+/** What this QEMU does differently from what the VM asks for (the editor shows the same). */
+async function notesFor(session: CliSession, vm: VmInfo): Promise<string> {
+  try {
+    const capabilities = await session.client.call('host.qemuCapabilities', {});
+    return capabilityNotes(capabilities, vm.spec)
+      .map((n) => `note: ${n.message}\n`)
+      .join('');
+  } catch {
+    return ''; // without QEMU there is nothing to compare with; starting says what is missing
+  }
 }
 
 function summary(vm: VmInfo) {
@@ -69,7 +93,8 @@ function describe(vm: VmInfo): string {
   const lines = [
     `${s.name}: ${vm.state}${vm.pid !== undefined ? ` (pid ${vm.pid})` : ''} since ${vm.since}`,
     `  uuid ${s.uuid}`,
-    `  ${s.cpus} vCPU, ${s.memoryMiB} MiB, firmware ${s.firmware}, vga ${s.vga}, display ${s.display}, restart ${s.restartPolicy}`,
+    `  ${s.cpus} vCPU${s.cpuPinning.length > 0 ? ` on host CPUs ${s.cpuPinning.join(',')}` : ''}, ${s.memoryMiB} MiB${s.memoryBacking.hugepages === 'off' ? '' : ` on ${s.memoryBacking.hugepages} hugepages`}, firmware ${s.firmware}${s.tpm ? ', TPM' : ''}${s.hyperv ? ', Hyper-V' : ''}, restart ${s.restartPolicy}`,
+    `  GPU: ${describeGpu(s.gpu)}; display: ${describeDisplay(s.display)}`,
     ...s.disks.map((d) => `  disk ${d.path} (${d.format}${d.readOnly ? ', read-only' : ''})`),
     ...(s.cdrom ? [`  cdrom ${s.cdrom}`] : []),
     ...(s.kernel
@@ -90,11 +115,11 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
   switch (sub) {
     case 'create': {
       const { values, positionals } = parseCreateOptions(rest);
-      const vm = await client.call(
-        'vm.create',
-        createInputFromOptions(requireName(positionals, 'create'), values),
-      );
-      print(values.json === true, summary(vm), () => `created VM '${vm.id}'\n`);
+      const name = requireName(positionals, 'create');
+      const inventory = gpuOptionNeedsInventory(values.gpu) ? await client.call('gpu.list', {}) : undefined;
+      const vm = await client.call('vm.create', createInputFromOptions(name, values, inventory));
+      const notes = values.json === true ? '' : await notesFor(session, vm);
+      print(values.json === true, summary(vm), () => `created VM '${vm.id}'\n${notes}`);
       return 0;
     }
     case 'list': {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TesseraError } from '../../shared/errors';
-import type { VmCreateInput } from '../../shared/vm-spec';
+import type { GpuInventory } from '../../shared/gpu-inventory';
+import { applyWindows11Profile } from '../../shared/vm-presets';
+import type { DisplaySpec, GpuSpec, VmCreateInput } from '../../shared/vm-spec';
 
 export class UsageError extends Error {}
 
@@ -23,8 +25,15 @@ export function parseCreateOptions(args: string[]) {
       firmware: { type: 'string' },
       forward: { type: 'string', multiple: true },
       network: { type: 'string' },
+      gpu: { type: 'string' },
+      // The spelling before --gpu: std, virtio or none.
       vga: { type: 'string' },
       display: { type: 'string' },
+      windowed: { type: 'boolean' },
+      'show-fps': { type: 'boolean' },
+      hugepages: { type: 'boolean' },
+      'pin-cpus': { type: 'string' },
+      windows11: { type: 'boolean' },
       restart: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -68,8 +77,78 @@ const num = (flag: string, v: string) => {
   return Number(v);
 };
 
-/** CLI flags → the contract's create input. Values are checked by the contract's schema, not here. */
-export function createInputFromOptions(name: string, values: Options['values']): VmCreateInput {
+/** `00:02.1` as lspci prints it, or `0000:00:02.1` as sysfs does; both become the latter. */
+export function fullPciAddress(text: string): string {
+  const lower = text.trim().toLowerCase();
+  return /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(lower) ? `0000:${lower}` : lower;
+}
+
+const GPU_USAGE =
+  '--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS (e.g. vf:0000:00:02.0, mdev:0000:00:02.0:i915-GVTg_V5_4)';
+
+/** Whether `--gpu` names a VF or a GPU's VFs, so the caller fetches the inventory first. */
+export function gpuOptionNeedsInventory(text: string | undefined): boolean {
+  return text?.startsWith('vf:') === true;
+}
+
+/**
+ * `--gpu` → the spec's GPU. For `vf:` a GPU's address means any free VF of it and a VF's address
+ * that VF, which only the inventory can tell apart; an address it does not know is passed on as
+ * a GPU's, for the backend to say what is wrong with it.
+ */
+export function parseGpuOption(text: string, inventory?: GpuInventory): GpuSpec {
+  const [kind = '', ...rest] = text.split(':');
+  const value = rest.join(':');
+  if (rest.length === 0 && (kind === 'none' || kind === 'std' || kind === 'virtio')) {
+    return kind === 'virtio' ? { kind, gl: false } : { kind };
+  }
+  if (text === 'virtio-gl') return { kind: 'virtio', gl: true };
+  if (kind === 'vf' && value !== '') {
+    const address = fullPciAddress(value);
+    const pf = inventory?.gpus.find((g) => g.vfs.some((v) => v.address === address));
+    return pf ? { kind: 'vf', pf: pf.address, vf: address } : { kind: 'vf', pf: address };
+  }
+  if (kind === 'mdev') {
+    // The parent's address has colons of its own: the type is what follows the last one.
+    const cut = value.lastIndexOf(':');
+    if (cut > 0) return { kind: 'mdev', parent: fullPciAddress(value.slice(0, cut)), type: value.slice(cut + 1) };
+  }
+  if (kind === 'passthrough' && value !== '') return { kind: 'passthrough', device: fullPciAddress(value) };
+  throw new UsageError(`--gpu ${text}: expected ${GPU_USAGE}`);
+}
+
+/** `--display vnc|spice|none|local[:CONNECTOR]`; `--windowed` and `--show-fps` only mean something locally. */
+export function parseDisplayOption(text: string, windowed: boolean, showFps: boolean): DisplaySpec {
+  const [kind, ...rest] = text.split(':');
+  const monitor = rest.join(':');
+  if (kind === 'local') {
+    return { kind, monitor: monitor === '' ? null : monitor, fullScreen: !windowed, showFps };
+  }
+  if (windowed || showFps) {
+    throw new UsageError(`--windowed and --show-fps go with --display local: QEMU's own window`);
+  }
+  if (rest.length === 0 && (kind === 'vnc' || kind === 'spice' || kind === 'none')) return { kind };
+  throw new UsageError(`--display ${text}: expected vnc, spice, none, local or local:CONNECTOR (e.g. local:HDMI-A-1)`);
+}
+
+/** `--pin-cpus 2,3`: the host CPU for each vCPU, in order. */
+function parsePinning(text: string): number[] {
+  const cpus = text.split(',').map((c) => c.trim());
+  if (!cpus.every((c) => /^\d+$/.test(c))) {
+    throw new UsageError(`--pin-cpus ${text}: expected host CPU numbers, one per vCPU, e.g. 2,3`);
+  }
+  return cpus.map(Number);
+}
+
+/**
+ * CLI flags → the contract's create input. Values are checked by the contract's schema, not here.
+ * `inventory` is needed for `--gpu vf:` (see parseGpuOption).
+ */
+export function createInputFromOptions(
+  name: string,
+  values: Options['values'],
+  inventory?: GpuInventory,
+): VmCreateInput {
   const input: Record<string, unknown> = { name };
   if (values.cpus !== undefined) input.cpus = num('cpus', values.cpus);
   if (values.memory !== undefined) input.memoryMiB = num('memory', values.memory);
@@ -91,10 +170,22 @@ export function createInputFromOptions(name: string, values: Options['values']):
   if (values.forward || values.network) {
     input.network = { mode: values.network ?? 'user', forwards: (values.forward ?? []).map(parseForward) };
   }
-  if (values.vga !== undefined) input.vga = values.vga;
-  if (values.display !== undefined) input.display = values.display;
+  if (values.gpu !== undefined && values.vga !== undefined) {
+    throw new UsageError('--vga is the older spelling of --gpu: give one of them');
+  }
+  const gpu = values.gpu ?? values.vga;
+  if (gpu !== undefined) input.gpu = parseGpuOption(gpu, inventory);
+  const windowed = values.windowed === true;
+  const showFps = values['show-fps'] === true;
+  if (values.display !== undefined) input.display = parseDisplayOption(values.display, windowed, showFps);
+  else if (windowed || showFps) parseDisplayOption('vnc', windowed, showFps);
+  // A VM without a graphics adapter has no screen to show, so its display follows unless given.
+  else if ((input.gpu as GpuSpec | undefined)?.kind === 'none') input.display = { kind: 'none' };
+  if (values.hugepages === true) input.memoryBacking = { hugepages: '2M' };
+  if (values['pin-cpus'] !== undefined) input.cpuPinning = parsePinning(values['pin-cpus']);
   if (values.restart !== undefined) input.restartPolicy = values.restart;
-  return input as VmCreateInput;
+  // The profile wins over the flags for what it sets (firmware, TPM, buses); the rest stays as given.
+  return (values.windows11 === true ? applyWindows11Profile(input as VmCreateInput) : input) as VmCreateInput;
 }
 
 export function requireName(positionals: string[], command: string): string {

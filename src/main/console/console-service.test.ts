@@ -18,6 +18,7 @@ const paths: TesseraPaths = {
   runtimeDir: '/nonexistent/run/tessera',
   // Written to (ssh's known_hosts folder), so a real temp dir.
   dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-console-data-')),
+  cacheDir: '/nonexistent/cache',
 };
 
 function vm(

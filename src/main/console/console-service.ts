@@ -77,13 +77,15 @@ export class ConsoleService {
   async open(id: string, kind: ConsoleKind): Promise<{ token: string; path: string }> {
     const vm = await this.runningVm(id);
     const files = vmRuntimeFiles(this.options.paths.runtimeDir, id);
-    const display = vm.spec.display;
+    const display = vm.spec.display.kind;
     if ((kind === 'vnc' || kind === 'spice') && display !== kind) {
       throw new TesseraError(
         'INVALID_STATE',
         display === 'none'
           ? `VM '${id}' has no graphical display (display is 'none'): use its serial console`
-          : `VM '${id}' shows its screen over ${display.toUpperCase()}, not ${kind.toUpperCase()} (display is '${display}')`,
+          : display === 'local'
+            ? `VM '${id}' shows its screen in QEMU's own window on this host's monitor, not over ${kind.toUpperCase()} (display is 'local')`
+            : `VM '${id}' shows its screen over ${display.toUpperCase()}, not ${kind.toUpperCase()} (display is '${display}')`,
       );
     }
     let target: ConsoleTarget;

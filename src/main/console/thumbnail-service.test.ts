@@ -17,6 +17,7 @@ beforeEach(() => {
     configDir: path.join(root, 'c'),
     runtimeDir: path.join(root, 'r'),
     dataDir: path.join(root, 'd'),
+    cacheDir: path.join(root, 'cache'),
   };
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import type { CallOutput } from '../../shared/contract';
-import type { VmInfo } from '../../shared/vm-spec';
+import { hasScreen, type VmInfo } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import type { EventBus } from '../rpc/dispatcher';
@@ -69,7 +69,7 @@ export class ThumbnailService {
 
   async thumbnail(id: string, maxWidth: number): Promise<Thumbnail> {
     const vm = await this.options.vms.get(id);
-    if (vm.spec.vga === 'none') return NO_PICTURE;
+    if (!hasScreen(vm.spec)) return NO_PICTURE;
     if (vm.state === 'stopped' || vm.state === 'crashed') return this.lastFrame(id, maxWidth);
     const grab = this.grabs.get(id);
     const fresh =

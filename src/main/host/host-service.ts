@@ -1,14 +1,18 @@
 import { TesseraError } from '../../shared/errors';
 import type { GpuInventory, HostIdentity } from '../../shared/gpu-inventory';
+import type { DrmConnector } from '../../shared/host-displays';
 import type { DoctorReport, HostFacts } from '../../shared/host-report';
+import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { createHostReader } from '../fsutil/host-reader';
 import type { HostRoot } from '../fsutil/host-root';
 import { detectAccelerator, type AcceleratorChoice } from './accelerator';
+import { readDrmConnectors } from './drm-connectors';
 import { runDoctor } from './doctor/doctor';
-import { readKernelFacts } from './kernel-facts';
+import { readHugepagePools, readKernelFacts } from './kernel-facts';
 import { probeKvm } from './kvm-probe';
 import { readMemlock } from './machine-facts';
 import { findOvmf, findQemu, findQemuImg, qemuVersion, searchPath } from './qemu-binary';
+import { QemuCapabilityCache } from './qemu-capabilities';
 
 export interface HostOptions {
   env?: NodeJS.ProcessEnv;
@@ -33,7 +37,14 @@ export interface HostService {
   qemuBinary(): string;
   /** Throws QEMU_MISSING with the package to install. */
   qemuImg(): string;
-  ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
+  /** The OVMF code and variable template, the Secure Boot build when asked. */
+  ovmf(secureBoot?: boolean): { ovmfCode: string; ovmfVarsTemplate: string } | null;
+  /** What the QEMU in use can do, probed once per binary (QEMU_MISSING without one). */
+  qemuCapabilities(): Promise<QemuCapabilities>;
+  /** Display connectors of the host's cards and whether a monitor is on each. */
+  connectors(): DrmConnector[];
+  /** The host's hugepage pools; null where the kernel has none. */
+  hugepagePools(): HostFacts['hugepages'];
   info(): Promise<{
     accelerator: 'kvm' | 'tcg';
     acceleratorReason: string;
@@ -49,10 +60,12 @@ export interface HostService {
   doctor(inventory: GpuInventory, largestGuestMiB: number | null): Promise<DoctorReport>;
 }
 
-export function createHostService(options: HostOptions, host: HostRootChoice): HostService {
+/** `cacheDir`: where what the QEMU binary can do is remembered (`$XDG_CACHE_HOME/tessera`). */
+export function createHostService(options: HostOptions, host: HostRootChoice, cacheDir: string): HostService {
   const env = options.env ?? process.env;
   let accel: Promise<AcceleratorChoice> | undefined;
   const versions = new Map<string, Promise<string>>();
+  const capabilities = QemuCapabilityCache.inCacheDir(cacheDir);
   const service: HostService = {
     identity: () => host.identity,
     accelerator() {
@@ -90,8 +103,17 @@ export function createHostService(options: HostOptions, host: HostRootChoice): H
       }
       return findQemuImg(qemu, env);
     },
-    ovmf() {
-      return findOvmf();
+    ovmf(secureBoot = false) {
+      return findOvmf({ secureBoot });
+    },
+    qemuCapabilities() {
+      return capabilities.get(service.qemuBinary());
+    },
+    connectors() {
+      return readDrmConnectors(createHostReader(host.root));
+    },
+    hugepagePools() {
+      return readHugepagePools(createHostReader(host.root));
     },
     async info() {
       const { accelerator, reason } = await service.accelerator();

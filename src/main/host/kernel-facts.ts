@@ -37,8 +37,6 @@ export function readKernelFacts(reader: HostReader): KernelFacts {
   const iommuUnits = reader.root.readDir('/sys/class/iommu');
   if (!iommuUnits.ok) reader.report({ path: iommuUnits.path, reason: iommuUnits.reason });
   const devVfio = reader.list('/dev/vfio').filter((e) => e !== 'devices');
-  // Pools by page size: Documentation/admin-guide/mm/hugetlbpage.rst (not part of the GPU reference).
-  const pools = reader.root.readDir('/sys/kernel/mm/hugepages');
   return {
     cmdline: reader.text('/proc/cmdline', { required: true }),
     modules: modules === null ? null : parseProcModules(modules),
@@ -50,19 +48,24 @@ export function readKernelFacts(reader: HostReader): KernelFacts {
       const node = `/dev/vfio/${name}`;
       return { node, readWrite: reader.root.access(node, fs.constants.R_OK | fs.constants.W_OK).ok };
     }),
-    hugepages: pools.ok
-      ? pools.value.flatMap((entry) => {
-          const size = /^hugepages-(\d+)kB$/.exec(entry)?.[1];
-          if (size === undefined) return [];
-          const dir = `/sys/kernel/mm/hugepages/${entry}`;
-          return [
-            {
-              sizeKiB: Number(size),
-              total: reader.int(`${dir}/nr_hugepages`) ?? 0,
-              free: reader.int(`${dir}/free_hugepages`) ?? 0,
-            },
-          ];
-        })
-      : null,
+    hugepages: readHugepagePools(reader),
   };
+}
+
+/** Pools by page size: Documentation/admin-guide/mm/hugetlbpage.rst (not part of the GPU reference). */
+export function readHugepagePools(reader: HostReader): HostFacts['hugepages'] {
+  const pools = reader.root.readDir('/sys/kernel/mm/hugepages');
+  if (!pools.ok) return null;
+  return pools.value.flatMap((entry) => {
+    const size = /^hugepages-(\d+)kB$/.exec(entry)?.[1];
+    if (size === undefined) return [];
+    const dir = `/sys/kernel/mm/hugepages/${entry}`;
+    return [
+      {
+        sizeKiB: Number(size),
+        total: reader.int(`${dir}/nr_hugepages`) ?? 0,
+        free: reader.int(`${dir}/free_hugepages`) ?? 0,
+      },
+    ];
+  });
 }

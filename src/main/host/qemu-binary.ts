@@ -119,7 +119,7 @@ export interface OvmfFiles {
 }
 
 // Code and vars must come from the same build (the flash layout differs between 2 MB and 4 MB
-// images), so they are looked up as pairs. Secure-boot builds are left out: they need SMM.
+// images), so they are looked up as pairs. Secure-boot builds are apart: they need SMM.
 const OVMF_PAIRS: readonly (readonly [code: string, vars: string])[] = [
   ['usr/share/OVMF/OVMF_CODE_4M.fd', 'usr/share/OVMF/OVMF_VARS_4M.fd'], // Debian, Ubuntu: 4 MB build
   ['usr/share/OVMF/OVMF_CODE.fd', 'usr/share/OVMF/OVMF_VARS.fd'], // Debian, Ubuntu: 2 MB build
@@ -127,9 +127,18 @@ const OVMF_PAIRS: readonly (readonly [code: string, vars: string])[] = [
   ['usr/share/edk2/x64/OVMF_CODE.4m.fd', 'usr/share/edk2/x64/OVMF_VARS.4m.fd'], // Arch
 ];
 
-export function findOvmf(opts: { root?: string } = {}): OvmfFiles | null {
+/**
+ * Secure Boot builds with Microsoft's keys enrolled in the variable template, so the guest boots
+ * with Secure Boot on (Debian's README.Debian for ovmf: the `.ms` pair; Fedora's `.secboot` pair).
+ */
+const OVMF_SECURE_BOOT_PAIRS: readonly (readonly [code: string, vars: string])[] = [
+  ['usr/share/OVMF/OVMF_CODE_4M.ms.fd', 'usr/share/OVMF/OVMF_VARS_4M.ms.fd'], // Debian, Ubuntu
+  ['usr/share/edk2/ovmf/OVMF_CODE.secboot.fd', 'usr/share/edk2/ovmf/OVMF_VARS.secboot.fd'], // Fedora
+];
+
+export function findOvmf(opts: { root?: string; secureBoot?: boolean } = {}): OvmfFiles | null {
   const root = opts.root ?? '/';
-  for (const [code, vars] of OVMF_PAIRS) {
+  for (const [code, vars] of opts.secureBoot === true ? OVMF_SECURE_BOOT_PAIRS : OVMF_PAIRS) {
     const ovmfCode = path.join(root, code);
     const ovmfVarsTemplate = path.join(root, vars);
     if (isFile(ovmfCode) && isFile(ovmfVarsTemplate)) return { ovmfCode, ovmfVarsTemplate };

@@ -59,12 +59,14 @@ export async function findPreflightProblems(
 /** Throws the one problem, or all of them in one BAD_INPUT error (each in `details.issues`). */
 export async function preflightVm(spec: VmSpec, opts: PreflightOptions = {}): Promise<void> {
   const problems = await findPreflightProblems(spec, opts);
-  const [first] = problems;
-  if (first === undefined) return;
-  if (problems.length === 1) throw first;
-  throw new TesseraError('BAD_INPUT', problems.map((p) => p.message).join('; '), {
-    issues: problems.flatMap((p) => (p.details as { issues: FieldIssue[] }).issues),
-  });
+  if (problems.length > 0) {
+    throw fieldIssuesError(problems.flatMap((p) => (p.details as { issues: FieldIssue[] }).issues));
+  }
+}
+
+/** One BAD_INPUT error for all the issues: their messages joined, each issue in `details.issues`. */
+export function fieldIssuesError(issues: FieldIssue[]): TesseraError {
+  return new TesseraError('BAD_INPUT', issues.map((i) => i.message).join('; '), { issues });
 }
 
 async function fileProblem(

@@ -1,50 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
+import { applyWindows11Profile } from '../../shared/vm-presets';
 import { VmSpec } from '../../shared/vm-spec';
-import { vmDataFiles, vmRuntimeFiles } from '../paths';
-import { buildQemuArgs, escapeOptionValue, type QemuHost } from './qemu-args';
+import { buildQemuArgs } from './qemu-args';
+import { HOME, host, scenario, spec, type Scenario } from './qemu-args-fixtures';
+import { escapeOptionValue } from './qemu-option';
 
-// Golden paths are fixed, made-up host paths so the files read like a real host's argv;
-// tests/integration/qemu-args-accepted.test.ts maps /home/ada and /run/user/1000 into a temp
-// dir and runs every golden through the real QEMU.
-const HOME = '/home/ada';
-const RUNTIME_DIR = '/run/user/1000/tessera';
-const DATA_DIR = `${HOME}/.local/share/tessera`;
-const UUID = '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0';
-const CREATED_AT = '2025-01-02T03:04:05.000Z';
-
-type SpecInput = Omit<z.input<typeof VmSpec>, 'uuid' | 'createdAt'>;
-
-function spec(input: SpecInput): VmSpec {
-  return VmSpec.parse({ uuid: UUID, createdAt: CREATED_AT, ...input });
-}
-
-function host(
-  vm: VmSpec,
-  options: { accelerator?: QemuHost['accelerator']; runtimeDir?: string } = {},
-): QemuHost {
-  return {
-    accelerator: options.accelerator ?? 'tcg',
-    runtime: vmRuntimeFiles(options.runtimeDir ?? RUNTIME_DIR, vm.name),
-    data: vmDataFiles(DATA_DIR, vm.name),
-    firmware: {
-      ovmfCode: '/usr/share/OVMF/OVMF_CODE_4M.fd',
-      ovmfVarsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.fd',
-    },
-  };
-}
-
-interface Scenario {
-  name: string;
-  spec: VmSpec;
-  host: QemuHost;
-}
-
-function scenario(name: string, input: SpecInput, options: Parameters<typeof host>[1] = {}): Scenario {
-  const vm = spec(input);
-  return { name, spec: vm, host: host(vm, options) };
-}
+const ADLP = '0000:00:02.0';
+const GVTG_TYPE = 'i915-GVTg_V5_4';
 
 const scenarios: Scenario[] = [
   scenario('minimal', { name: 'minimal' }),
@@ -56,8 +20,8 @@ const scenarios: Scenario[] = [
       initrd: `${HOME}/tessera/tiny/initramfs.cpio.gz`,
       append: 'console=ttyS0 panic=-1 quiet',
     },
-    vga: 'none',
-    display: 'none',
+    gpu: { kind: 'none' },
+    display: { kind: 'none' },
   }),
   scenario('disks', {
     name: 'disks',
@@ -67,6 +31,17 @@ const scenarios: Scenario[] = [
       { path: `${HOME}/vms/scratch.raw`, format: 'raw' },
       { path: `${HOME}/vms/tools.img`, format: 'raw', readOnly: true },
     ],
+  }),
+  scenario('disk-buses', {
+    name: 'buses',
+    disks: [
+      { path: `${HOME}/vms/nvme.qcow2`, bus: 'nvme' },
+      { path: `${HOME}/vms/sata-a.qcow2`, bus: 'sata' },
+      { path: `${HOME}/vms/sata-b.raw`, format: 'raw', bus: 'sata' },
+      { path: `${HOME}/vms/nvme-ro.raw`, format: 'raw', bus: 'nvme', readOnly: true },
+      { path: `${HOME}/vms/virtio.qcow2` },
+    ],
+    cdrom: `${HOME}/isos/tools.iso`,
   }),
   scenario('cdrom-install', {
     name: 'debian-install',
@@ -92,9 +67,9 @@ const scenarios: Scenario[] = [
       ],
     },
   }),
-  scenario('virtio-vga', { name: 'desktop', cpus: 4, memoryMiB: 8192, vga: 'virtio' }),
-  scenario('spice', { name: 'spice', memoryMiB: 2048, vga: 'virtio', display: 'spice' }),
-  scenario('headless', { name: 'headless', display: 'none', network: { mode: 'none' } }),
+  scenario('virtio-vga', { name: 'desktop', cpus: 4, memoryMiB: 8192, gpu: { kind: 'virtio' } }),
+  scenario('spice', { name: 'spice', memoryMiB: 2048, gpu: { kind: 'virtio' }, display: { kind: 'spice' } }),
+  scenario('headless', { name: 'headless', display: { kind: 'none' }, network: { mode: 'none' } }),
   scenario('kvm', { name: 'fast', cpus: 8, memoryMiB: 16384 }, { accelerator: 'kvm' }),
   // QEMU reads `,,` as a comma in option strings, but takes -kernel and -initrd verbatim.
   scenario(
@@ -106,6 +81,126 @@ const scenarios: Scenario[] = [
       kernel: { path: `${HOME}/kernels/k,1/bzImage`, initrd: `${HOME}/kernels/k,1/initrd,gz` },
     },
     { runtimeDir: '/run/user/1000/odd,dir/tessera' },
+  ),
+  // Emulated GPUs with GL and QEMU's own window.
+  scenario('virtio-gl-vnc', { name: 'gl', memoryMiB: 2048, gpu: { kind: 'virtio', gl: true } }),
+  scenario('virtio-gl-local', {
+    name: 'gl-local',
+    memoryMiB: 2048,
+    gpu: { kind: 'virtio', gl: true },
+    display: { kind: 'local', fullScreen: false },
+    machine: { kernelIrqchip: 'split' },
+  }),
+  // Without qemu-system-gui there is no virtio-vga-gl: the nearest stock equivalent, no GL.
+  scenario(
+    'virtio-gl-without-gui',
+    { name: 'gl-nogui', memoryMiB: 2048, gpu: { kind: 'virtio', gl: true } },
+    { qemu: 'debianWithoutGui' },
+  ),
+  scenario('std-local', {
+    name: 'kiosk',
+    memoryMiB: 2048,
+    display: { kind: 'local', monitor: 'HDMI-A-1' },
+    restartPolicy: 'always',
+  }),
+  // SR-IOV VFs (qemu-gpu-guests.md, edge-desktop-virtualization's launcher).
+  scenario(
+    'sriov-vf-vnc',
+    { name: 'vf-vnc', cpus: 4, memoryMiB: 8192, gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.1' } },
+    { accelerator: 'kvm' },
+  ),
+  scenario(
+    'sriov-vf-spice-any-free',
+    { name: 'vf-any', cpus: 4, memoryMiB: 8192, gpu: { kind: 'vf', pf: ADLP }, display: { kind: 'spice' } },
+    { accelerator: 'kvm', gpu: { kind: 'vf', address: '0000:00:02.3', renderNode: '/dev/dri/renderD128' } },
+  ),
+  scenario(
+    'sriov-vf-local',
+    {
+      name: 'vf-local',
+      cpus: 4,
+      memoryMiB: 8192,
+      memoryBacking: { hugepages: '2M' },
+      machine: { kernelIrqchip: 'on' },
+      gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.2' },
+      display: { kind: 'local', monitor: 'HDMI-A-1', showFps: true },
+    },
+    { accelerator: 'kvm' },
+  ),
+  scenario(
+    'sriov-vf-local-intel-qemu',
+    {
+      name: 'vf-local',
+      cpus: 4,
+      memoryMiB: 8192,
+      memoryBacking: { hugepages: '2M' },
+      machine: { kernelIrqchip: 'on' },
+      gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.2' },
+      display: { kind: 'local', monitor: 'HDMI-A-1', showFps: true },
+    },
+    { accelerator: 'kvm', qemu: 'intel' },
+  ),
+  scenario(
+    'sriov-vf-headless',
+    { name: 'vf-rdp', cpus: 2, memoryMiB: 4096, gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.4' }, display: { kind: 'none' } },
+    { accelerator: 'kvm' },
+  ),
+  // GVT-g vGPUs (§D) and GVT-d.
+  scenario(
+    'gvtg-vnc',
+    { name: 'gvtg', memoryMiB: 4096, gpu: { kind: 'mdev', parent: ADLP, type: GVTG_TYPE } },
+    { accelerator: 'kvm' },
+  ),
+  scenario(
+    'gvtg-local',
+    {
+      name: 'gvtg-local',
+      memoryMiB: 4096,
+      gpu: { kind: 'mdev', parent: ADLP, type: 'i915-GVTg_V5_8' },
+      display: { kind: 'local' },
+    },
+    { accelerator: 'kvm' },
+  ),
+  scenario(
+    'gvtg-headless',
+    {
+      name: 'gvtg-rdp',
+      memoryMiB: 4096,
+      machine: { kernelIrqchip: 'off' },
+      gpu: { kind: 'mdev', parent: ADLP, type: GVTG_TYPE },
+      display: { kind: 'none' },
+    },
+    { accelerator: 'kvm' },
+  ),
+  scenario(
+    'gvtd-passthrough',
+    {
+      name: 'gvtd',
+      cpus: 4,
+      memoryMiB: 8192,
+      firmware: 'uefi',
+      disks: [{ path: `${HOME}/vms/gvtd.qcow2` }],
+      gpu: { kind: 'passthrough', device: ADLP },
+      display: { kind: 'none' },
+    },
+    { accelerator: 'kvm' },
+  ),
+  scenario('memory-1g-shared', {
+    name: 'shared',
+    memoryMiB: 2048,
+    memoryBacking: { hugepages: '1G', shared: true },
+  }),
+  scenario(
+    'windows11',
+    applyWindows11Profile({
+      name: 'win11',
+      disks: [{ path: `${HOME}/vms/win11.qcow2` }],
+      cdrom: `${HOME}/Downloads/Win11_24H2_English_x64.iso`,
+      network: { forwards: [{ hostPort: 3389, guestPort: 3389 }] },
+      gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.1' },
+      memoryBacking: { hugepages: '2M' },
+    }),
+    { accelerator: 'kvm' },
   ),
 ];
 
@@ -141,12 +236,12 @@ describe('buildQemuArgs', () => {
   });
 
   it('refuses UEFI when the host has no OVMF', () => {
-    const vm = spec({ name: 'uefi', firmware: 'uefi' });
+    const vm = spec({ name: 'uefi', firmware: 'uefi-secure-boot' });
     const error = catchError(() => buildQemuArgs(vm, { ...host(vm), firmware: null }));
     expect(error).toBeInstanceOf(TesseraError);
     expect(error).toMatchObject({
       code: 'UNAVAILABLE',
-      message: expect.stringContaining('apt install ovmf'),
+      message: expect.stringContaining('no OVMF Secure Boot build was found: install the Debian package ovmf'),
     });
   });
 
@@ -172,18 +267,64 @@ describe('escapeOptionValue', () => {
 const NOT_IN_ARGV: Record<string, string> = {
   restartPolicy: 'the supervisor applies it when QEMU exits',
   createdAt: 'bookkeeping for the gallery',
+  'cpuPinning[]': 'QEMU has no option for it: the VM service pins the vCPU threads after start (cpu-pinning.ts)',
 };
 
+/**
+ * One value of each variant of the spec's unions, and a display (or GPU) each can go with, so
+ * that a variant's own fields can be changed one at a time.
+ */
+const RICH_GPUS = {
+  none: { kind: 'none' },
+  std: { kind: 'std' },
+  virtio: { kind: 'virtio', gl: true },
+  vf: { kind: 'vf', pf: ADLP, vf: '0000:00:02.3' },
+  mdev: { kind: 'mdev', parent: ADLP, type: GVTG_TYPE },
+  passthrough: { kind: 'passthrough', device: ADLP },
+} as const;
+const RICH_DISPLAYS = {
+  vnc: { kind: 'vnc' },
+  spice: { kind: 'spice' },
+  local: { kind: 'local', monitor: 'HDMI-A-1', fullScreen: true, showFps: true },
+  none: { kind: 'none' },
+} as const;
+const RICH_UNIONS: Record<string, Record<string, object>> = { gpu: RICH_GPUS, display: RICH_DISPLAYS };
+
+/** The display a GPU variant can feed, the GPU a display variant can show. */
+function withUnion(base: VmSpec, union: string, kind: string): VmSpec {
+  const input = structuredClone(base) as Record<string, unknown>;
+  input[union] = RICH_UNIONS[union]?.[kind];
+  if (union === 'gpu') input['display'] = kind === 'none' || kind === 'passthrough' ? RICH_DISPLAYS.none : RICH_DISPLAYS.vnc;
+  else input['gpu'] = RICH_GPUS.vf;
+  return VmSpec.parse(input);
+}
+
 interface Leaf {
-  /** `network.forwards[].hostPort`; array elements are taken at index 0. */
+  /** `network.forwards[].hostPort`, `gpu<vf>.pf`; array elements are taken at index 0. */
   label: string;
   path: (string | number)[];
   schema: z.ZodType;
+  /** A field of one variant of a union (`gpu`, kind `vf`): changed on a spec with that variant. */
+  variant?: { union: string; kind: string };
 }
 
 function collectLeaves(schema: z.ZodType, label: string, path: (string | number)[]): Leaf[] {
   if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) {
     return collectLeaves(schema.unwrap() as z.ZodType, label, path);
+  }
+  if (schema instanceof z.ZodDiscriminatedUnion) {
+    const union = String(path.at(-1));
+    const options = schema.options as z.ZodObject[];
+    return options.flatMap((option) => {
+      const { kind, ...fields } = option.shape as Record<string, z.ZodType>;
+      const name = [...(kind as z.ZodLiteral).values][0] as string;
+      return Object.entries(fields).flatMap(([key, child]) =>
+        collectLeaves(child, `${label}<${name}>.${key}`, [...path, key]).map((leaf) => ({
+          ...leaf,
+          variant: { union, kind: name },
+        })),
+      );
+    });
   }
   if (schema instanceof z.ZodObject) {
     const shape = schema.shape as Record<string, z.ZodType>;
@@ -238,7 +379,8 @@ function variantOf(base: VmSpec, leaf: Leaf): VmSpec {
   if (choices) candidates.push(...choices.filter((c) => c !== current));
   else if (typeof current === 'number') candidates.push(current + 1, current - 1);
   else if (typeof current === 'string') {
-    // Appending fits names, paths and the command line; bumping a digit keeps a uuid or a date valid.
+    // Appending fits names, paths and the command line; bumping a digit keeps a uuid, a date or a
+    // PCI address valid.
     candidates.push(
       `${current}b`,
       current.replace(/(\d)(\D*)$/, (_, d: string, rest: string) => `${(Number(d) + 1) % 10}${rest}`),
@@ -264,15 +406,30 @@ const rich = spec({
   network: { forwards: [{ hostPort: 2222, guestPort: 22 }] },
 });
 
-describe('every VmSpec field reaches the argv', () => {
-  const argvOf = (vm: VmSpec): string => buildQemuArgs(vm, host(vm)).join('\n');
+/** The rich spec with the leaf's union variant in place; pinned only for the pinning (cpus could not change). */
+function baseFor(leaf: Leaf): VmSpec {
+  if (leaf.variant) return withUnion(rich, leaf.variant.union, leaf.variant.kind);
+  return leaf.label === 'cpuPinning[]' ? VmSpec.parse({ ...rich, cpuPinning: [0, 1] }) : rich;
+}
 
-  it('walks nested fields of the schema', () => {
+describe('every VmSpec field reaches the argv', () => {
+  // Intel's build, so that the GTK options only it has are seen too.
+  const argvOf = (vm: VmSpec): string => buildQemuArgs(vm, host(vm, { qemu: 'intel' })).join('\n');
+
+  it('walks nested fields of the schema and of each union variant', () => {
     const labels = leaves.map((l) => l.label);
     expect(labels).toEqual(
-      expect.arrayContaining(['cpus', 'disks[].readOnly', 'kernel.initrd', 'network.forwards[].hostPort']),
+      expect.arrayContaining([
+        'cpus',
+        'disks[].readOnly',
+        'kernel.initrd',
+        'network.forwards[].hostPort',
+        'gpu<vf>.pf',
+        'gpu<mdev>.type',
+        'display<local>.monitor',
+      ]),
     );
-    for (const leaf of leaves) expect(getAt(rich, leaf.path), leaf.label).not.toBeUndefined();
+    for (const leaf of leaves) expect(getAt(baseFor(leaf), leaf.path), leaf.label).not.toBeUndefined();
   });
 
   it('lists only real fields as kept out of the argv', () => {
@@ -283,25 +440,38 @@ describe('every VmSpec field reaches the argv', () => {
   it.each(leaves.filter((l) => !(l.label in NOT_IN_ARGV)).map((l) => [l.label, l] as const))(
     'changing %s changes the argv',
     (_label, leaf) => {
-      expect(argvOf(variantOf(rich, leaf))).not.toEqual(argvOf(rich));
+      const base = baseFor(leaf);
+      expect(argvOf(variantOf(base, leaf))).not.toEqual(argvOf(base));
     },
   );
+
+  it.each(Object.keys(RICH_UNIONS))('each kind of %s gives its own argv', (union) => {
+    const kinds = Object.keys(RICH_UNIONS[union] ?? {});
+    const argvs = new Set(kinds.map((kind) => argvOf(withUnion(rich, union, kind))));
+    expect(argvs.size).toBe(kinds.length);
+  });
 
   it.each(Object.keys(NOT_IN_ARGV))('%s is kept out of the argv by design', (label) => {
     const leaf = leaves.find((l) => l.label === label);
     if (!leaf) throw new Error(`no field ${label}`);
-    expect(argvOf(variantOf(rich, leaf))).toEqual(argvOf(rich));
+    expect(argvOf(variantOf(baseFor(leaf), leaf))).toEqual(argvOf(baseFor(leaf)));
   });
 
   it.each(leaves.filter((l) => !(l.label in NOT_IN_ARGV)).map((l) => [l.label, l] as const))(
     'the goldens show every value of %s',
     (label, leaf) => {
-      const seen = scenarios.flatMap((s) => valuesAt(s.spec, leaf.path));
+      const inVariant = scenarios.filter((s) => !leaf.variant || getAt(s.spec, [leaf.variant.union, 'kind']) === leaf.variant.kind);
+      const seen = inVariant.flatMap((s) => valuesAt(s.spec, leaf.path));
       const choices = choicesOf(leaf.schema);
       if (choices) expect(new Set(seen), label).toEqual(new Set(choices));
       else expect(seen.length, `${label} is set in no golden`).toBeGreaterThan(0);
     },
   );
+
+  it.each(Object.keys(RICH_UNIONS))('the goldens show every kind of %s', (union) => {
+    const seen = new Set(scenarios.map((s) => getAt(s.spec, [union, 'kind'])));
+    expect(seen).toEqual(new Set(Object.keys(RICH_UNIONS[union] ?? {})));
+  });
 });
 
 /** Values at a leaf path across all elements of the arrays on the way. */

@@ -1,23 +1,29 @@
-import { TesseraError } from '../../shared/errors';
+import { hasType, type QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { VmSpec } from '../../shared/vm-spec';
 import type { VmDataFiles, VmRuntimeFiles } from '../paths';
+import type { GpuPlacement } from './gpu-placement';
+import { graphicsArgs } from './qemu-args-graphics';
+import {
+  cpuOption,
+  machineOption,
+  memoryBackendArgs,
+  tpmArgs,
+  uefiArgs,
+  usesMemfd,
+} from './qemu-args-platform';
+import { escapeOptionValue } from './qemu-option';
 
 /** Facts about the host that shape the argv; the spec says what the VM is, these say where it runs. */
 export interface QemuHost {
   accelerator: 'kvm' | 'tcg';
   runtime: VmRuntimeFiles;
   data: VmDataFiles;
-  /** Only read when `spec.firmware === 'uefi'`. */
+  /** The OVMF pair for the spec's firmware; only read when it is UEFI. */
   firmware: { ovmfCode: string; ovmfVarsTemplate: string } | null;
-}
-
-/**
- * Escape a value that QEMU parses as part of a `key=value,...` option string (QemuOpts and
- * keyval both read `,,` as a literal comma). Only for those: `-kernel`, `-initrd`, `-append` and
- * `-pidfile` take their argument verbatim, and escaping there would name a different file.
- */
-export function escapeOptionValue(value: string): string {
-  return value.replaceAll(',', ',,');
+  /** What the QEMU that will run can do (src/main/host/qemu-capabilities.ts). */
+  capabilities: QemuCapabilities;
+  /** Where the VM's GPU is for this run (gpu-placement.ts). */
+  gpu: GpuPlacement;
 }
 
 const opt = (value: string): string => escapeOptionValue(value);
@@ -33,20 +39,19 @@ const opt = (value: string): string => escapeOptionValue(value);
 export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
   const args: string[] = [];
   const { runtime } = host;
+  const graphics = graphicsArgs(spec, host.gpu, host.capabilities, runtime);
+  const memfd = usesMemfd(spec, graphics.needsMemfd);
 
   // process= renames the thread group so `ps` and `top` show which VM this is (cut to 15 bytes
   // by the kernel); the full argv still has the name.
   args.push('-name', `${opt(spec.name)},process=tessera-${opt(spec.name)}`);
   args.push('-uuid', spec.uuid);
 
-  const machine = ['q35', `accel=${host.accelerator}`];
-  if (spec.firmware === 'uefi') machine.push('pflash0=ovmf-code', 'pflash1=ovmf-vars');
-  args.push('-machine', machine.join(','));
-  // `max` under TCG emulates every feature QEMU can, so guests built for x86-64-v2 and later
-  // still boot; `host` needs KVM.
-  args.push('-cpu', host.accelerator === 'kvm' ? 'host' : 'max');
+  args.push('-machine', machineOption(spec, host, memfd));
+  args.push('-cpu', cpuOption(spec, host));
   args.push('-smp', String(spec.cpus));
   args.push('-m', `${spec.memoryMiB}M`);
+  if (memfd) args.push(...memoryBackendArgs(spec));
   // Every device below is asked for; nothing comes from QEMU's defaults or /etc/qemu.
   args.push('-nodefaults', '-no-user-config');
 
@@ -75,15 +80,10 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
     'chardev=monitor0,mode=readline',
   );
 
-  args.push('-display', 'none');
-  if (spec.display === 'vnc') args.push('-vnc', `unix:${opt(runtime.vnc)}`);
-  // No ticket: the socket sits in the VM's 0700 runtime dir, and the console bridge checks its
-  // own one-time token before it connects.
-  if (spec.display === 'spice') {
-    args.push('-spice', `unix=on,addr=${opt(runtime.spice)},disable-ticketing=on`);
-  }
+  args.push(...graphics.display);
 
-  if (spec.firmware === 'uefi') args.push(...uefiArgs(spec, host));
+  if (spec.firmware !== 'bios') args.push(...uefiArgs(spec, host));
+  if (spec.tpm) args.push(...tpmArgs(host));
 
   if (spec.kernel) {
     args.push('-kernel', spec.kernel.path);
@@ -97,13 +97,23 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
   let bootIndex = spec.kernel ? undefined : 1;
   const nextBoot = (): string => (bootIndex === undefined ? '' : `,bootindex=${bootIndex++}`);
 
+  // SATA disks take the AHCI ports after the CD-ROM's (port 0, below).
+  let sataPort = 1;
   spec.disks.forEach((disk, i) => {
     const readOnly = disk.readOnly ? ',read-only=on' : '';
+    const drive = `drive=drive-disk${i}`;
+    // QEMU's NVMe controller refuses to start without a serial number.
+    const device =
+      disk.bus === 'sata'
+        ? `ide-hd,id=disk${i},${drive},bus=ide.${sataPort++}`
+        : disk.bus === 'nvme'
+          ? `nvme,id=disk${i},${drive},serial=disk${i}`
+          : `virtio-blk-pci,id=disk${i},${drive}`;
     args.push(
       '-blockdev',
       `driver=${disk.format},node-name=drive-disk${i}${readOnly},file.driver=file,file.filename=${opt(disk.path)}`,
       '-device',
-      `virtio-blk-pci,id=disk${i},drive=drive-disk${i}${nextBoot()}`,
+      `${device}${nextBoot()}`,
     );
   });
 
@@ -121,25 +131,28 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
     const forwards = spec.network.forwards.map(
       (f) => `,hostfwd=${f.protocol}:${f.hostAddress}:${f.hostPort}-:${f.guestPort}`,
     );
-    args.push('-netdev', `user,id=net0${forwards.join('')}`, '-device', 'virtio-net-pci,id=nic0,netdev=net0');
+    const nic = spec.network.model === 'e1000e' ? 'e1000e' : 'virtio-net-pci';
+    args.push('-netdev', `user,id=net0${forwards.join('')}`, '-device', `${nic},id=nic0,netdev=net0`);
   }
 
-  if (spec.vga === 'std') args.push('-device', 'VGA,id=video0');
-  else if (spec.vga === 'virtio') args.push('-device', 'virtio-vga,id=video0');
+  args.push(...graphics.devices);
 
-  if (spec.display !== 'none' && spec.vga !== 'none') {
+  const shows = spec.display.kind !== 'none';
+  if (shows && spec.gpu.kind !== 'none') {
     // An absolute pointer keeps the guest cursor under the client's; a PS/2 mouse drifts.
     args.push('-device', 'qemu-xhci,id=usb0', '-device', 'usb-tablet,id=tablet0,bus=usb0.0');
   }
-  if (spec.display !== 'none') {
-    // The agent's channel: a guest running spice-vdagent shares its clipboard with the console
-    // (noVNC's clipboard reaches it through QEMU's own vdagent; SPICE speaks to the agent
-    // itself) and, under SPICE, follows the client's window size. The pointer stays the
-    // tablet's, so the agent's mouse is off.
-    const agent =
-      spec.display === 'spice'
-        ? 'spicevmc,id=vdagent0,name=vdagent'
-        : 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off';
+  // The agent's channel: a guest running spice-vdagent shares its clipboard with the console
+  // (noVNC's and GTK's clipboards reach it through QEMU's own vdagent, QEMU 6.1+; SPICE speaks to
+  // the agent itself) and, under SPICE, follows the client's window size. The pointer stays the
+  // tablet's, so the agent's mouse is off.
+  const agent =
+    spec.display.kind === 'spice'
+      ? 'spicevmc,id=vdagent0,name=vdagent'
+      : hasType(host.capabilities, 'chardev-qemu-vdagent')
+        ? 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off'
+        : undefined;
+  if (shows && agent !== undefined) {
     args.push(
       '-device',
       'virtio-serial-pci,id=vserial0',
@@ -151,20 +164,4 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
   }
 
   return args;
-}
-
-/** OVMF as two flash chips: shared code read-only, and this VM's own copy of the variable store. */
-function uefiArgs(spec: VmSpec, host: QemuHost): string[] {
-  if (!host.firmware) {
-    throw new TesseraError(
-      'UNAVAILABLE',
-      `VM '${spec.name}' uses UEFI firmware but no OVMF was found: install the Debian package ovmf (apt install ovmf)`,
-    );
-  }
-  return [
-    '-blockdev',
-    `driver=raw,node-name=ovmf-code,read-only=on,file.driver=file,file.filename=${opt(host.firmware.ovmfCode)}`,
-    '-blockdev',
-    `driver=raw,node-name=ovmf-vars,file.driver=file,file.filename=${opt(host.data.uefiVars)}`,
-  ];
 }

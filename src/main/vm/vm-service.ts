@@ -4,19 +4,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
-import type {
-  InvalidDefinition,
-  VmConfig,
-  VmCreateInput,
-  VmInfo,
-  VmSpec,
-  VmState,
+import {
+  hasScreen,
+  type InvalidDefinition,
+  type VmConfig,
+  type VmCreateInput,
+  type VmInfo,
+  type VmSpec,
+  type VmState,
 } from '../../shared/vm-spec';
+import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { EventBus } from '../rpc/dispatcher';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { waitForTextInFile } from '../console/serial-log';
+import STAND_IN_CAPABILITIES from '../host/debian-12-qemu-capabilities.json';
+import type { GpuAttachment } from './gpu-attachment';
+import type { GpuPlacement } from './gpu-placement';
+import { findHostProblems, type VmHostFacts } from './host-validation';
+import { pinVcpus } from './cpu-pinning';
 import { buildQemuArgs, type QemuHost } from './qemu-args';
-import { findForwardConflicts, preflightVm } from './preflight';
+import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
 import { isQemuFor, readPidFile, tailFile } from './qemu-process';
 import { VmRunner, type RunEnd } from './vm-runner';
 import type { VmStore } from './vm-store';
@@ -26,7 +33,11 @@ export interface VmHost {
   accelerator(): Promise<{ accelerator: 'kvm' | 'tcg'; reason: string }>;
   /** Throws QEMU_MISSING with the package to install. */
   qemuBinary(): string;
-  ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
+  ovmf(secureBoot: boolean): { ovmfCode: string; ovmfVarsTemplate: string } | null;
+  /** What the QEMU in use can do; throws QEMU_MISSING without one. */
+  qemuCapabilities(): Promise<QemuCapabilities>;
+  /** What a spec is checked against: GPU inventory, monitors, hugepage pools, CPUs, QEMU. */
+  vmFacts(): Promise<VmHostFacts>;
 }
 
 interface Record {
@@ -52,6 +63,7 @@ export class VmService {
     private readonly paths: TesseraPaths,
     private readonly host: VmHost,
     private readonly bus: EventBus,
+    private readonly gpu: GpuAttachment,
   ) {}
 
   /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
@@ -71,6 +83,7 @@ export class VmService {
           const runner = new VmRunner(id, files);
           try {
             await runner.attach(pid);
+            await this.gpu.recover(await this.store.get(id), files.dir);
             this.adopt(runner, Date.now());
           } catch {
             runner.detach();
@@ -162,12 +175,14 @@ export class VmService {
   async args(id: string): Promise<string[]> {
     const spec = await this.store.get(id);
     let binary = 'qemu-system-x86_64';
+    let capabilities: QemuCapabilities = { ...STAND_IN_CAPABILITIES, binary };
     try {
       binary = this.host.qemuBinary();
+      capabilities = await this.host.qemuCapabilities();
     } catch {
-      // `vm args` stays useful on a machine without QEMU: it shows what would run.
+      // `vm args` stays useful on a machine without QEMU: it shows what Debian's QEMU would run.
     }
-    return [binary, ...buildQemuArgs(spec, await this.qemuHost(spec))];
+    return [binary, ...buildQemuArgs(spec, await this.qemuHost(spec, this.gpu.preview(spec), capabilities))];
   }
 
   async start(id: string): Promise<VmInfo> {
@@ -185,7 +200,7 @@ export class VmService {
 
   private async launch(spec: VmSpec): Promise<void> {
     const id = spec.name;
-    const binary = this.host.qemuBinary();
+    this.host.qemuBinary(); // QEMU_MISSING before anything else is looked at
     await preflightVm(spec);
     await this.checkPortsForStart(spec);
     if (spec.memoryMiB * 1024 * 1024 > os.totalmem()) {
@@ -194,10 +209,34 @@ export class VmService {
         `VM '${id}' asks for ${spec.memoryMiB} MiB but this host has only ${Math.floor(os.totalmem() / 1048576)} MiB`,
       );
     }
-    const host = await this.qemuHost(spec);
-    if (spec.firmware === 'uefi') await this.prepareUefiVars(host);
-    const argv = buildQemuArgs(spec, host);
-    await this.rotateSerialLog(id);
+    await this.checkHost(spec);
+    const capabilities = await this.host.qemuCapabilities();
+    const runtime = vmRuntimeFiles(this.paths.runtimeDir, id);
+    const placement = await this.gpu.attach(spec, runtime.dir);
+    let runner: VmRunner;
+    try {
+      const host = await this.qemuHost(spec, placement, capabilities);
+      if (spec.firmware !== 'bios') await this.prepareUefiVars(spec, host);
+      const argv = buildQemuArgs(spec, host);
+      await this.rotateSerialLog(id);
+      runner = await this.spawn(spec, host, argv);
+    } catch (error) {
+      await this.gpu.detach(spec, runtime.dir);
+      throw error;
+    }
+    try {
+      await pinVcpus((command) => runner.command(command), spec.cpuPinning);
+    } catch (error) {
+      // A VM asked to run pinned does not run unpinned.
+      await runner.kill();
+      throw error;
+    }
+  }
+
+  /** Start QEMU and watch it; on failure the record keeps why, with the log's tail. */
+  private async spawn(spec: VmSpec, host: QemuHost, argv: string[]): Promise<VmRunner> {
+    const id = spec.name;
+    const binary = this.host.qemuBinary();
     const runner = new VmRunner(id, host.runtime);
     this.runners.set(id, runner);
     const record = this.record(id);
@@ -217,6 +256,7 @@ export class VmService {
       throw error;
     }
     this.adopt(runner, started);
+    return runner;
   }
 
   private adopt(runner: VmRunner, started: number): void {
@@ -234,14 +274,17 @@ export class VmService {
     record.since = new Date().toISOString();
     if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
     this.runners.delete(id);
-    this.changed(id);
-    if (this.closed || end.requested) return;
     let spec: VmSpec;
     try {
       spec = await this.store.get(id);
+      // Whatever the run held goes back before anyone hears it ended, so a VM started next finds it free.
+      await this.gpu.detach(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir);
     } catch {
+      this.changed(id);
       return;
     }
+    this.changed(id);
+    if (this.closed || end.requested) return;
     const restart = spec.restartPolicy === 'always' || (spec.restartPolicy === 'on-crash' && !end.clean);
     if (!restart) return;
     // Back off on crash loops; a run that stayed up a while resets the count.
@@ -305,7 +348,7 @@ export class VmService {
   /** The VM's screen as QEMU dumps it: PNG, or PPM (raw pixels, cheapest to read). */
   async screendump(id: string, format: 'png' | 'ppm'): Promise<Buffer> {
     const spec = await this.store.get(id);
-    if (spec.vga === 'none')
+    if (!hasScreen(spec))
       throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
     const runner = this.requireRunner(id);
     const file = path.join(
@@ -409,6 +452,7 @@ export class VmService {
 
   private async validate(spec: VmSpec): Promise<void> {
     await preflightVm(spec);
+    await this.checkHost(spec);
     const { specs } = await this.store.load();
     const conflict = findForwardConflicts(
       spec,
@@ -441,25 +485,40 @@ export class VmService {
     }
   }
 
-  private async qemuHost(spec: VmSpec): Promise<QemuHost> {
+  /** The spec against this host's GPU, monitors, CPUs, hugepages and QEMU (host-validation.ts). */
+  private async checkHost(spec: VmSpec): Promise<void> {
+    const issues = findHostProblems(spec, await this.host.vmFacts());
+    if (issues.length > 0) throw fieldIssuesError(issues);
+  }
+
+  private async qemuHost(
+    spec: VmSpec,
+    gpu: GpuPlacement,
+    capabilities: QemuCapabilities,
+  ): Promise<QemuHost> {
     return {
       accelerator: (await this.host.accelerator()).accelerator,
       runtime: vmRuntimeFiles(this.paths.runtimeDir, spec.name),
       data: vmDataFiles(this.paths.dataDir, spec.name),
-      firmware: spec.firmware === 'uefi' ? this.host.ovmf() : null,
+      firmware: spec.firmware === 'bios' ? null : this.host.ovmf(spec.firmware === 'uefi-secure-boot'),
+      capabilities,
+      gpu,
     };
   }
 
-  private async prepareUefiVars(host: QemuHost): Promise<void> {
+  private async prepareUefiVars(spec: VmSpec, host: QemuHost): Promise<void> {
+    const secureBoot = spec.firmware === 'uefi-secure-boot';
     if (!host.firmware) {
       throw new TesseraError(
         'BAD_INPUT',
-        'UEFI firmware (OVMF) is not installed: install the Debian package ovmf',
+        `UEFI firmware (OVMF${secureBoot ? ' with Secure Boot' : ''}) is not installed: install the Debian package ovmf`,
+        { issues: [{ path: ['firmware'], message: 'OVMF is not installed: install the Debian package ovmf' }] },
       );
     }
     await fsp.mkdir(host.data.dir, { recursive: true, mode: 0o700 });
+    const vars = secureBoot ? host.data.uefiSecureBootVars : host.data.uefiVars;
     try {
-      await fsp.copyFile(host.firmware.ovmfVarsTemplate, host.data.uefiVars, fsp.constants.COPYFILE_EXCL);
+      await fsp.copyFile(host.firmware.ovmfVarsTemplate, vars, fsp.constants.COPYFILE_EXCL);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }

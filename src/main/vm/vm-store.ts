@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TesseraError, describeZodError } from '../../shared/errors';
-import { VmSpec, type InvalidDefinition } from '../../shared/vm-spec';
+import { StoredVmSpec, VmSpec, type InvalidDefinition } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 
 export interface LoadedDefinitions {
@@ -94,7 +94,7 @@ export class VmStore {
     } catch (error) {
       return { invalid: { file, reason: `not valid JSON: ${(error as Error).message}` } };
     }
-    const parsed = VmSpec.safeParse(json);
+    const parsed = StoredVmSpec.safeParse(json);
     if (!parsed.success) return { invalid: { file, reason: describeZodError(parsed.error) } };
     const expected = path.basename(file, '.json');
     if (parsed.data.name !== expected) {

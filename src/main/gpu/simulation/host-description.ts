@@ -2,6 +2,7 @@
  * A compact description of a host for the simulation: enough to build a faithful sysfs/procfs/
  * debugfs tree (reference §G) and nothing the tree itself could not say.
  */
+import type { SimConnector } from './display-outputs';
 import type { UcSample } from './uc-samples';
 
 export interface SimDrm {
@@ -81,6 +82,8 @@ export interface SimGpu extends SimPciDevice {
   guc?: UcSample;
   huc?: UcSample;
   gvt?: { types: SimMdevType[]; instances: SimMdevInstance[] };
+  /** Connectors of the GPU's card and the monitors on them (/sys/class/drm/card<N>-<name>). */
+  connectors?: SimConnector[];
 }
 
 export interface SimulatedHostDescription {
@@ -99,4 +102,6 @@ export interface SimulatedHostDescription {
   debugfs: boolean;
   devices: SimPciDevice[];
   gpus: SimGpu[];
+  /** kvm's ignore_msrs; the kernel's default (off) when not given. */
+  kvmIgnoreMsrs?: boolean;
 }

@@ -4,6 +4,7 @@
  * Values marked #illus are illustrative in the reference too (OEM ids, group numbers, quotas):
  * their shape is the kernel's, the number is not from a real machine.
  */
+import type { SimConnector } from './display-outputs';
 import type { SimGpu, SimPciDevice, SimulatedHostDescription } from './host-description';
 
 const BOOT =
@@ -50,6 +51,14 @@ const ADLP_GUC = {
   submission: true,
 }; // §B.6
 const ADLP_HUC = { firmware: 'i915/tgl_huc.bin', status: 'RUNNING', version: '7.9.3' }; // §B.7 name; version #illus
+
+/** A laptop's panel and one external monitor; the Type-C ports are empty. Names as DRM gives them. #illus */
+const LAPTOP_MONITORS: SimConnector[] = [
+  { name: 'eDP-1', connected: true, modes: ['1920x1200', '1920x1080', '1280x800'] },
+  { name: 'DP-1', connected: false },
+  { name: 'DP-2', connected: false },
+  { name: 'HDMI-A-1', connected: true, modes: ['3840x2160', '2560x1440', '1920x1080'] },
+];
 
 /** §G.1: 8086:46a6 at 00:02.0 on strongtz i915 (prelim_iov, gt0), fair-share quotas for the enabled VFs (§B.4). */
 function adlpGpu(vfs: SimGpu['vfs'], overrides: Partial<SimGpu> = {}): SimGpu {
@@ -102,6 +111,7 @@ function adlpGpu(vfs: SimGpu['vfs'], overrides: Partial<SimGpu> = {}): SimGpu {
     vfs,
     guc: ADLP_GUC,
     huc: ADLP_HUC,
+    connectors: LAPTOP_MONITORS,
     ...overrides,
   };
 }
@@ -128,6 +138,8 @@ const ADLP_I915_SRIOV: SimulatedHostDescription = {
   debugfs: true,
   devices: [INTEL_HOST_BRIDGE],
   gpus: [adlpGpu(ADLP_TWO_VFS)],
+  // As the SR-IOV guides set it for Windows guests (qemu-gpu-guests.md).
+  kvmIgnoreMsrs: true,
 };
 
 /** §A.3: strongtz i915 with max_vfs=0 continues as native: totalvfs 0, no prelim_iov (§B.2). */
@@ -269,6 +281,11 @@ const BMG_XE: SimulatedHostDescription = {
         { index: 1, driver: 'vfio-pci', iommuGroup: 16 },
         { index: 2, driver: null, iommuGroup: 17 },
       ],
+      connectors: [
+        { name: 'DP-1', connected: true, modes: ['2560x1440', '1920x1080'] }, // #illus
+        { name: 'DP-2', connected: false },
+        { name: 'HDMI-A-1', connected: false },
+      ],
     },
   ],
 };
@@ -326,6 +343,10 @@ const CML_GVTG: SimulatedHostDescription = {
         ],
         instances: [{ uuid: '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001', type: 'GVTg_V5_4', iommuGroup: 13 }],
       },
+      connectors: [
+        { name: 'HDMI-A-1', connected: true, modes: ['1920x1080', '1280x720'] }, // #illus
+        { name: 'DP-1', connected: false },
+      ],
     },
   ],
 };

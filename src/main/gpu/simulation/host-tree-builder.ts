@@ -10,11 +10,12 @@ import type {
   SimVf,
 } from './host-description';
 import { I915_VF_THRESHOLD } from '../provisioning';
+import { writeConnectors, writeKvmParameters } from './display-outputs';
 import { createSysfsWriter, type SysfsWriter } from './sysfs-writer';
 import { gucInfoText, hucInfoText } from './uc-samples';
 
 /** Bump when the trees change shape, so a tree built by an older Tessera is rebuilt. */
-export const SIMULATION_BUILDER_VERSION = 1;
+export const SIMULATION_BUILDER_VERSION = 2;
 
 /** A simulated host tree: written through `writer`, read back through `root` like any host. */
 export interface SimulatedTree {
@@ -306,10 +307,12 @@ function writeGpu(tree: SimulatedTree, gpu: SimGpu): void {
   writeXeSriovAdmin(w, gpu, pfAt);
   for (const vf of gpu.vfs) addVf(tree, gpu.address, vf);
   writeGvt(w, gpu, pfAt);
+  if (gpu.drm && gpu.connectors) writeConnectors(w, `${pfAt}/drm/card${gpu.drm.card}`, gpu.drm.card, gpu.connectors);
 }
 
 function writeKernel(w: SysfsWriter, host: SimulatedHostDescription): void {
   w.file('/proc/cmdline', `${host.cmdline}\n`, 0o444);
+  writeKvmParameters(w, host);
   // /proc/modules: name, size, refcount, users, state, address (kernel/module/procfs.c).
   w.file(
     '/proc/modules',
