@@ -13,7 +13,7 @@ export async function startXvfb(): Promise<Xvfb> {
   });
   const display = await new Promise<string>((resolve, reject) => {
     let text = '';
-    const fd = child.stdio[3];
+    const fd = child.stdio[3] as NodeJS.ReadableStream | null;
     if (!fd) return reject(new Error('Xvfb has no display pipe'));
     fd.setEncoding('utf8');
     fd.on('data', (chunk: string) => {

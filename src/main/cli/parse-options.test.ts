@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GpuInventory } from '../../shared/gpu-inventory';
 import { VmCreateInput } from '../../shared/vm-spec';
 import {
   UsageError,
   createInputFromOptions,
+  gpuOptionNeedsInventory,
   parseCreateOptions,
   parseForward,
+  parseGpuOption,
   requireName,
 } from './parse-options';
 
@@ -20,8 +23,8 @@ afterEach(() => {
 });
 
 /** What `tessera vm create NAME ARGS...` would build. */
-function create(args: string[], name = 'alpha') {
-  return createInputFromOptions(name, parseCreateOptions(args).values);
+function create(args: string[], inventory?: GpuInventory) {
+  return createInputFromOptions('alpha', parseCreateOptions(args).values, inventory);
 }
 
 function file(name: string, content: Buffer | string): string {
@@ -127,10 +130,7 @@ describe('createInputFromOptions', () => {
     const raw = file('disk.img', Buffer.concat([Buffer.from('QFI\0'), Buffer.alloc(508)]));
     const tiny = file('tiny.img', 'QF');
     const missing = path.join(dir, 'missing.qcow2');
-    const input = create(
-      ['--disk', path.relative(process.cwd(), qcow2), '--disk', namedQcow2ButRaw, '--disk', raw],
-      'disks',
-    );
+    const input = create(['--disk', path.relative(process.cwd(), qcow2), '--disk', namedQcow2ButRaw, '--disk', raw]);
     expect(input.disks).toEqual([
       { path: qcow2, format: 'qcow2' },
       { path: namedQcow2ButRaw, format: 'raw' },
@@ -168,24 +168,22 @@ describe('createInputFromOptions', () => {
   });
 
   it('passes enum values through for the contract to check', () => {
-    const input = create([
-      '--firmware',
-      'uefi',
-      '--vga',
-      'virtio',
-      '--display',
-      'none',
-      '--restart',
-      'on-crash',
-    ]);
+    const input = create(['--firmware', 'uefi', '--gpu', 'virtio', '--display', 'none', '--restart', 'on-crash']);
     expect(input).toEqual({
       name: 'alpha',
       firmware: 'uefi',
-      vga: 'virtio',
-      display: 'none',
+      gpu: { kind: 'virtio', gl: false },
+      display: { kind: 'none' },
       restartPolicy: 'on-crash',
     });
     expect(VmCreateInput.safeParse(create(['--firmware', 'coreboot'])).success).toBe(false);
+  });
+
+  it('still takes --vga, the spelling before --gpu, but not both', () => {
+    expect(create(['--vga', 'std'])).toEqual({ name: 'alpha', gpu: { kind: 'std' } });
+    // Without an adapter there is nothing to show, so the display follows unless given.
+    expect(create(['--vga', 'none'])).toEqual({ name: 'alpha', gpu: { kind: 'none' }, display: { kind: 'none' } });
+    expect(() => create(['--vga', 'std', '--gpu', 'virtio'])).toThrow(/older spelling of --gpu/);
   });
 
   it('builds an input the contract accepts', () => {
@@ -218,5 +216,88 @@ describe('requireName', () => {
   it('returns the first positional or throws usage', () => {
     expect(requireName(['alpha', 'extra'], 'create')).toBe('alpha');
     expect(() => requireName([], 'start')).toThrow(new UsageError('usage: tessera vm start NAME'));
+  });
+});
+
+describe('--gpu', () => {
+  const ADLP = '0000:00:02.0';
+  // What gpu.list says on the simulated Alder Lake-P: one PF with VFs 00:02.1 and 00:02.2.
+  const inventory = {
+    gpus: [{ address: ADLP, vfs: [{ address: '0000:00:02.1' }, { address: '0000:00:02.2' }] }],
+  } as unknown as GpuInventory;
+
+  it.each([
+    ['none', { kind: 'none' }],
+    ['std', { kind: 'std' }],
+    ['virtio', { kind: 'virtio', gl: false }],
+    ['virtio-gl', { kind: 'virtio', gl: true }],
+    ['vf:0000:00:02.0', { kind: 'vf', pf: ADLP }],
+    ['vf:00:02.0', { kind: 'vf', pf: ADLP }],
+    ['vf:0000:00:02.2', { kind: 'vf', pf: ADLP, vf: '0000:00:02.2' }],
+    ['vf:0000:4d:00.0', { kind: 'vf', pf: '0000:4d:00.0' }],
+    ['mdev:0000:00:02.0:i915-GVTg_V5_4', { kind: 'mdev', parent: ADLP, type: 'i915-GVTg_V5_4' }],
+    ['mdev:00:02.0:i915-GVTg_V5_8', { kind: 'mdev', parent: ADLP, type: 'i915-GVTg_V5_8' }],
+    ['passthrough:0000:00:02.0', { kind: 'passthrough', device: ADLP }],
+  ])('%s', (text, gpu) => {
+    expect(parseGpuOption(text, inventory)).toEqual(gpu);
+  });
+
+  it.each(['vf', 'vf:', 'mdev:0000:00:02.0', 'passthrough', 'vga', 'none:1'])('refuses %j with the forms it takes', (text) => {
+    expect(() => parseGpuOption(text, inventory)).toThrow(/expected --gpu none\|std\|virtio/);
+  });
+
+  it('asks for the inventory only for vf:', () => {
+    expect(gpuOptionNeedsInventory('vf:00:02.0')).toBe(true);
+    expect(gpuOptionNeedsInventory('passthrough:00:02.0')).toBe(false);
+    expect(gpuOptionNeedsInventory(undefined)).toBe(false);
+  });
+
+  it('gives the contract a VF spec it accepts', () => {
+    expect(VmCreateInput.parse(create(['--gpu', 'vf:0000:00:02.2', '--display', 'vnc'], inventory)).gpu).toEqual({
+      kind: 'vf',
+      pf: ADLP,
+      vf: '0000:00:02.2',
+    });
+  });
+});
+
+describe('--display and the rest of the GPU guest flags', () => {
+  it.each([
+    [['--display', 'vnc'], { kind: 'vnc' }],
+    [['--display', 'spice'], { kind: 'spice' }],
+    [['--display', 'none'], { kind: 'none' }],
+    [['--display', 'local'], { kind: 'local', monitor: null, fullScreen: true, showFps: false }],
+    [['--display', 'local:HDMI-A-1', '--windowed', '--show-fps'], { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true }],
+  ])('%j', (args, display) => {
+    expect(create(args).display).toEqual(display);
+  });
+
+  it('refuses what is not a display, and window flags without a window', () => {
+    expect(() => create(['--display', 'gtk'])).toThrow(/expected vnc, spice, none, local or local:CONNECTOR/);
+    expect(() => create(['--display', 'vnc:1'])).toThrow(UsageError);
+    expect(() => create(['--windowed'])).toThrow(/go with --display local/);
+    expect(() => create(['--display', 'spice', '--show-fps'])).toThrow(/go with --display local/);
+  });
+
+  it('takes hugepages and host CPUs, one per vCPU', () => {
+    expect(create(['--hugepages', '--cpus', '2', '--pin-cpus', '2, 3'])).toMatchObject({
+      memoryBacking: { hugepages: '2M' },
+      cpuPinning: [2, 3],
+    });
+    expect(() => create(['--pin-cpus', '2,x'])).toThrow(/expected host CPU numbers/);
+  });
+
+  it('applies the Windows 11 profile over the flags it concerns', () => {
+    const disk = file('win.qcow2', Buffer.concat([QCOW2_MAGIC, Buffer.alloc(60)]));
+    const input = create(['--windows11', '--firmware', 'bios', '--memory', '8192', '--disk', disk]);
+    expect(VmCreateInput.parse(input)).toMatchObject({
+      cpus: 2,
+      memoryMiB: 8192,
+      firmware: 'uefi-secure-boot',
+      tpm: true,
+      hyperv: true,
+      disks: [{ path: disk, bus: 'sata' }],
+      network: { model: 'e1000e' },
+    });
   });
 });

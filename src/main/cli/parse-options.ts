@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TesseraError } from '../../shared/errors';
 import type { GpuInventory } from '../../shared/gpu-inventory';
+import { isBdf } from '../../shared/pci-address';
 import { applyWindows11Profile } from '../../shared/vm-presets';
 import type { DisplaySpec, GpuSpec, VmCreateInput } from '../../shared/vm-spec';
 
@@ -111,7 +112,8 @@ export function parseGpuOption(text: string, inventory?: GpuInventory): GpuSpec 
   if (kind === 'mdev') {
     // The parent's address has colons of its own: the type is what follows the last one.
     const cut = value.lastIndexOf(':');
-    if (cut > 0) return { kind: 'mdev', parent: fullPciAddress(value.slice(0, cut)), type: value.slice(cut + 1) };
+    const parent = fullPciAddress(value.slice(0, Math.max(cut, 0)));
+    if (isBdf(parent)) return { kind: 'mdev', parent, type: value.slice(cut + 1) };
   }
   if (kind === 'passthrough' && value !== '') return { kind: 'passthrough', device: fullPciAddress(value) };
   throw new UsageError(`--gpu ${text}: expected ${GPU_USAGE}`);

@@ -33,7 +33,7 @@ function vm(
       name: id,
       uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
       createdAt: '2025-01-02T03:04:05.000Z',
-      display,
+      display: { kind: display },
       network: { forwards },
     }),
     state,

@@ -27,7 +27,7 @@ function ppm(shade: number): Buffer {
   return Buffer.concat([Buffer.from('P6\n640 400\n255\n'), Buffer.alloc(640 * 400 * 3, shade)]);
 }
 
-function setup(vga: 'std' | 'none' = 'std') {
+function setup(gpu: 'std' | 'none' = 'std') {
   const clock = { now: Date.parse('2025-06-01T10:00:00.000Z') };
   const vm: VmInfo = {
     id: 'v',
@@ -35,7 +35,8 @@ function setup(vga: 'std' | 'none' = 'std') {
       name: 'v',
       uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
       createdAt: '2025-01-01T00:00:00.000Z',
-      vga,
+      gpu: { kind: gpu },
+      ...(gpu === 'none' && { display: { kind: 'none' } }),
     }),
     state: 'running',
     since: new Date(clock.now - 60_000).toISOString(),

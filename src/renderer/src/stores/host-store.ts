@@ -1,6 +1,8 @@
 import { createStore, type StoreApi } from 'zustand';
 import type { HostIdentity } from '../../../shared/gpu-inventory';
+import type { DrmConnector } from '../../../shared/host-displays';
 import type { DoctorReport } from '../../../shared/host-report';
+import type { QemuCapabilities } from '../../../shared/qemu-capabilities';
 import type { Connection } from '../transport/connect';
 import { messageOf } from './failure';
 import { refreshOnConnect } from './refresh-on-connect';
@@ -13,6 +15,12 @@ export interface HostStoreState {
   loading: boolean;
   error: string | null;
   refresh(): Promise<void>;
+  /** The host's monitors and what its QEMU can do, for the editor's display field; null until known. */
+  monitors: DrmConnector[] | null;
+  qemu: QemuCapabilities | null;
+  /** Why they could not be had (no QEMU), shown by the display field. */
+  graphicsError: string | null;
+  loadGraphics(): Promise<void>;
 }
 
 /** The Host page's state: the backend's host identity and the doctor's checks. */
@@ -22,6 +30,21 @@ export function createHostStore(connection: Connection): StoreApi<HostStoreState
     report: null,
     loading: false,
     error: null,
+    monitors: null,
+    qemu: null,
+    graphicsError: null,
+    async loadGraphics() {
+      const [monitors, qemu] = await Promise.allSettled([
+        connection.call('host.monitors', {}),
+        connection.call('host.qemuCapabilities', {}),
+      ]);
+      const failures = [monitors, qemu].flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
+      set((s) => ({
+        monitors: monitors.status === 'fulfilled' ? monitors.value.connectors : s.monitors,
+        qemu: qemu.status === 'fulfilled' ? qemu.value : s.qemu,
+        graphicsError: failures.length > 0 ? failures.join('; ') : null,
+      }));
+    },
     async refresh() {
       set({ loading: true });
       const [info, report] = await Promise.allSettled([

@@ -1,4 +1,4 @@
-import type { VmSpec } from '../../../../shared/vm-spec';
+import { hasScreen, type VmSpec } from '../../../../shared/vm-spec';
 import type { ConsoleTab } from '../../navigation/route';
 
 export interface TabInfo {
@@ -6,16 +6,22 @@ export interface TabInfo {
   label: string;
 }
 
-/** A screen needs both an adapter to draw on and a display server to show it. */
-export function hasGraphics(spec: Pick<VmSpec, 'vga' | 'display'>): boolean {
-  return spec.vga !== 'none' && spec.display !== 'none';
+type Graphics = Pick<VmSpec, 'gpu' | 'display'>;
+
+/** A console needs a picture of the screen and a display server (VNC or SPICE) sharing it. */
+export function hasGraphics(spec: Graphics): boolean {
+  return hasScreen(spec) && (spec.display.kind === 'vnc' || spec.display.kind === 'spice');
 }
 
 /** Why a VM has no graphical console, in the words of its settings; null when it has one. */
-export function noGraphicsReason(spec: Pick<VmSpec, 'vga' | 'display'>): string | null {
-  if (spec.vga === 'none')
+export function noGraphicsReason(spec: Graphics): string | null {
+  if (spec.gpu.kind === 'none')
     return 'This VM has no graphics adapter (GPU: none), so there is no screen to show.';
-  if (spec.display === 'none')
+  if (spec.gpu.kind === 'passthrough')
+    return 'This VM has the whole GPU: its screen is on the monitors plugged into that GPU.';
+  if (spec.display.kind === 'local')
+    return 'This VM shows its screen in QEMU’s own window on the host’s monitor (display: local).';
+  if (spec.display.kind === 'none')
     return 'This VM has no display server (display: none), so its screen is not shared.';
   return null;
 }
@@ -30,10 +36,10 @@ export function sshForward(spec: Pick<VmSpec, 'network'>): number | null {
 }
 
 /** The console tabs of a VM, graphical first, in the order they are shown. */
-export function consoleTabs(spec: Pick<VmSpec, 'vga' | 'display' | 'network'>): TabInfo[] {
+export function consoleTabs(spec: Pick<VmSpec, 'gpu' | 'display' | 'network'>): TabInfo[] {
   const tabs: TabInfo[] = [];
   if (hasGraphics(spec)) {
-    tabs.push(spec.display === 'spice' ? { tab: 'spice', label: 'SPICE' } : { tab: 'vnc', label: 'Screen' });
+    tabs.push(spec.display.kind === 'spice' ? { tab: 'spice', label: 'SPICE' } : { tab: 'vnc', label: 'Screen' });
   }
   tabs.push({ tab: 'serial', label: 'Serial' }, { tab: 'monitor', label: 'QEMU monitor' });
   if (sshForward(spec) !== null) tabs.push({ tab: 'ssh', label: 'SSH' });

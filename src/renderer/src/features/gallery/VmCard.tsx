@@ -1,11 +1,12 @@
 import { useState } from 'react';
+import { describeDisplay, describeGpu } from '../../../../shared/vm-describe';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { VmActionButton } from '../../components/VmActionButton';
 import { formatRoute } from '../../navigation/route';
 import { useVmStore } from '../../stores/context';
 import type { VmAction } from '../../stores/vm-store';
-import { formatCpus, formatGpu, formatMemory } from './format';
+import { formatCpus, formatMemory } from './format';
 import { StateBadge } from './StateBadge';
 import { canEdit, canResume } from './vm-actions';
 import { VmThumbnail } from './VmThumbnail';
@@ -48,7 +49,10 @@ export function VmCard({ vm }: { vm: VmInfo }) {
           {formatCpus(spec.cpus)} · {formatMemory(spec.memoryMiB)}
         </p>
         <p className="vm-gpu" data-testid={`vm-${id}-gpu`}>
-          <span className="label">GPU</span> {formatGpu(spec)}
+          <span className="label">GPU</span> {describeGpu(spec.gpu)}
+        </p>
+        <p className="vm-display" data-testid={`vm-${id}-display`}>
+          <span className="label">Display</span> {describeDisplay(spec.display)}
         </p>
         <div className="vm-actions" role="group" aria-label={`Actions: ${spec.name}`}>
           <VmActionButton vm={vm} action="start" />

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { vmInfo } from '../../stores/vm-fixture';
 import { arrangeVms } from './arrange';
-import { formatBytes, formatGpu, formatMemory } from './format';
+import { formatBytes, formatMemory } from './format';
 
 const vms = [
   vmInfo('web', 'stopped', '2025-01-03T00:00:00.000Z'),
@@ -37,10 +37,6 @@ describe('format', () => {
   it('says memory in whole GiB when it can', () => {
     expect(formatMemory(4096)).toBe('4 GiB');
     expect(formatMemory(1536)).toBe('1536 MiB');
-  });
-  it('names the GPU a VM gets', () => {
-    expect(formatGpu({ vga: 'std' })).toMatch(/virtual GPU/);
-    expect(formatGpu({ vga: 'none' })).toBe('no GPU');
   });
   it('says sizes in binary units', () => {
     expect(formatBytes(512)).toBe('512 B');

@@ -1,10 +1,15 @@
 import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { SelectField } from './Field';
 import { FileField } from './FileField';
-import type { DiskRow } from './form-model';
+import { newDiskRow, type DiskRow } from './form-model';
 import type { SectionProps } from './section-props';
 
 const DISK_FORMATS: Record<DiskRow['format'], string> = { qcow2: 'qcow2', raw: 'raw' };
+const DISK_BUSES: Record<DiskRow['bus'], string> = {
+  virtio: 'virtio (fastest; Windows needs virtio-win)',
+  sata: 'SATA',
+  nvme: 'NVMe',
+};
 
 /** The VM's disks in boot order: existing images by path, or new ones made with qemu-img. */
 export function DisksSection({
@@ -42,6 +47,14 @@ export function DisksSection({
               choices={DISK_FORMATS}
               onChange={(format) => changeDisk(index, { format })}
             />
+            <SelectField
+              fieldKey={`disks.${index}.bus`}
+              label="Bus"
+              error={errorOf(`disks.${index}.bus`) ?? errorOf(`disks.${index}.readOnly`)}
+              value={disk.bus}
+              choices={DISK_BUSES}
+              onChange={(bus) => changeDisk(index, { bus })}
+            />
             <label className="checkbox">
               <input
                 type="checkbox"
@@ -66,7 +79,7 @@ export function DisksSection({
           type="button"
           className="button-secondary"
           disabled={form.disks.length >= VM_LIMITS.disksMax}
-          onClick={() => change({ disks: [...form.disks, { path: '', format: 'qcow2', readOnly: false }] })}
+          onClick={() => change({ disks: [...form.disks, newDiskRow(form, { path: '', format: 'qcow2' })] })}
           data-testid="add-disk"
         >
           Add an existing disk

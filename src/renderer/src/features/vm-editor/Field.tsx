@@ -51,6 +51,42 @@ export function Field({ fieldKey, label, error, hint, children, className }: Fie
   );
 }
 
+/** One option of a select; `disabled` says why it cannot be chosen here. */
+export interface Choice {
+  value: string;
+  label: string;
+  disabled?: string;
+}
+
+interface ChoicesFieldProps {
+  fieldKey: string;
+  label: string;
+  error: string | undefined;
+  hint?: string;
+  value: string;
+  choices: readonly Choice[];
+  onChange(value: string): void;
+}
+
+/** A field whose value is one of a list that comes from the host (GPUs, VFs, monitors…). */
+export function ChoicesField({ fieldKey, label, error, hint, value, choices, onChange }: ChoicesFieldProps) {
+  return (
+    <Field fieldKey={fieldKey} label={label} error={error} {...(hint !== undefined && { hint })}>
+      <select
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        {...inputProps(fieldKey, error, hint !== undefined)}
+      >
+        {choices.map((c) => (
+          <option key={c.value} value={c.value} disabled={c.disabled !== undefined}>
+            {c.disabled === undefined ? c.label : `${c.label} — ${c.disabled}`}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 interface SelectFieldProps<T extends string> {
   fieldKey: string;
   label: string;
@@ -62,29 +98,44 @@ interface SelectFieldProps<T extends string> {
   onChange(value: T): void;
 }
 
-/** A field whose value is one of a fixed set (firmware, GPU, protocol…). */
-export function SelectField<T extends string>({
-  fieldKey,
-  label,
-  error,
-  hint,
-  value,
-  choices,
-  onChange,
-}: SelectFieldProps<T>) {
+/** A field whose value is one of a fixed set (firmware, protocol…). */
+export function SelectField<T extends string>({ choices, onChange, ...rest }: SelectFieldProps<T>) {
   return (
-    <Field fieldKey={fieldKey} label={label} error={error} {...(hint !== undefined && { hint })}>
-      <select
-        value={value}
-        onChange={(e) => onChange(e.target.value as T)}
-        {...inputProps(fieldKey, error, hint !== undefined)}
-      >
-        {(Object.entries(choices) as [T, string][]).map(([choice, text]) => (
-          <option key={choice} value={choice}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </Field>
+    <ChoicesField
+      {...rest}
+      choices={(Object.entries(choices) as [T, string][]).map(([value, label]) => ({ value, label }))}
+      onChange={(value) => onChange(value as T)}
+    />
+  );
+}
+
+interface CheckboxFieldProps {
+  fieldKey: string;
+  label: string;
+  error: string | undefined;
+  checked: boolean;
+  onChange(checked: boolean): void;
+}
+
+/** A yes/no setting, with its error under it like any other field. */
+export function CheckboxField({ fieldKey, label, error, checked, onChange }: CheckboxFieldProps) {
+  const id = fieldId(fieldKey);
+  return (
+    <div className="field field-checkbox">
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={checked}
+          onChange={(e) => onChange(e.target.checked)}
+          {...inputProps(fieldKey, error)}
+        />
+        {label}
+      </label>
+      {error !== undefined && (
+        <p className="field-error" id={`${id}-error`} data-testid={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

@@ -7,6 +7,10 @@ const NETWORK_MODES: Record<VmForm['networkMode'], string> = {
   user: 'User-mode NAT (outbound, plus forwarded ports)',
   none: 'None',
 };
+const NIC_MODELS: Record<VmForm['nicModel'], string> = {
+  virtio: 'virtio (fastest; Windows needs virtio-win)',
+  e1000e: 'Intel e1000e (drivers in every OS)',
+};
 const PROTOCOLS: Record<ForwardRow['protocol'], string> = { tcp: 'TCP', udp: 'UDP' };
 const LISTEN_ON: Record<ForwardRow['hostAddress'], string> = {
   '127.0.0.1': 'This host only',
@@ -29,6 +33,16 @@ export function NetworkSection({ form, errorOf, change, disabled }: SectionProps
           choices={NETWORK_MODES}
           onChange={(networkMode) => change({ networkMode })}
         />
+        {form.networkMode === 'user' && (
+          <SelectField
+            fieldKey="network.model"
+            label="Network card"
+            error={errorOf('network.model')}
+            value={form.nicModel}
+            choices={NIC_MODELS}
+            onChange={(nicModel) => change({ nicModel })}
+          />
+        )}
       </div>
       {form.networkMode === 'user' && (
         <>

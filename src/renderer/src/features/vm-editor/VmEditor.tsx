@@ -3,36 +3,37 @@ import type { VmInfo } from '../../../../shared/vm-spec';
 import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { formatRoute } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
-import { useVmStore } from '../../stores/context';
+import { useGpuStore, useHostStore, useVmStore } from '../../stores/context';
 import { Field, fieldId, inputProps, SelectField } from './Field';
 import { FileField } from './FileField';
 import {
   emptyForm,
   formFromSpec,
   issuesToErrors,
+  newDiskRow,
   validateForm,
+  withWindows11Profile,
   type FieldErrors,
   type VmForm,
 } from './form-model';
 import { DisksSection } from './DisksSection';
+import { GraphicsSection } from './GraphicsSection';
+import { MachineSection } from './MachineSection';
 import { NetworkSection } from './NetworkSection';
 import { NewDiskDialog } from './NewDiskDialog';
 
 const MEMORY_PRESETS_MIB = [512, 1024, 2048, 4096, 8192];
 
-const FIRMWARE: Record<VmForm['firmware'], string> = { bios: 'BIOS (SeaBIOS)', uefi: 'UEFI (OVMF)' };
+const FIRMWARE: Record<VmForm['firmware'], string> = {
+  bios: 'BIOS (SeaBIOS)',
+  uefi: 'UEFI (OVMF)',
+  'uefi-secure-boot': 'UEFI with Secure Boot (Microsoft keys)',
+};
 const RESTART_POLICIES: Record<VmForm['restartPolicy'], string> = {
   never: 'Leave it off',
   'on-crash': 'Restart it if it crashed',
   always: 'Always restart it (kiosk)',
 };
-const GPUS: Record<VmForm['vga'], string> = {
-  std: 'Virtual GPU: standard VGA',
-  virtio: 'Virtual GPU: virtio',
-  none: 'None (serial console only)',
-};
-const DISPLAYS: Record<VmForm['display'], string> = { vnc: 'VNC', spice: 'SPICE', none: 'None (no screen)' };
-
 /** Create a VM (id null) or edit a stopped one. */
 export function VmEditor({ id }: { id: string | null }) {
   const vms = useVmStore((s) => s.vms);
@@ -52,6 +53,18 @@ export function VmEditor({ id }: { id: string | null }) {
 function EditorForm({ existing }: { existing: VmInfo | null }) {
   const vms = useVmStore((s) => s.vms);
   const host = useVmStore((s) => s.host);
+  const inventory = useGpuStore((s) => s.inventory);
+  const refreshGpu = useGpuStore((s) => s.refresh);
+  const monitors = useHostStore((s) => s.monitors);
+  const qemu = useHostStore((s) => s.qemu);
+  const graphicsError = useHostStore((s) => s.graphicsError);
+  const loadGraphics = useHostStore((s) => s.loadGraphics);
+  // What the GPU and display fields offer is read afresh each time the editor opens: VFs,
+  // their holders and monitors change while the app runs.
+  useEffect(() => {
+    void refreshGpu();
+    void loadGraphics();
+  }, [refreshGpu, loadGraphics]);
   const create = useVmStore((s) => s.create);
   const update = useVmStore((s) => s.update);
   const [form, setForm] = useState<VmForm>(() => (existing ? formFromSpec(existing.spec) : emptyForm()));
@@ -123,6 +136,16 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
       >
         <div className="editor-head">
           <h2 id="editor-title">{existing ? `Edit ${existing.spec.name}` : 'New virtual machine'}</h2>
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={running || saving}
+            onClick={() => change(withWindows11Profile(form))}
+            data-testid="editor-windows11"
+            title="UEFI with Secure Boot, TPM 2.0, Hyper-V enlightenments, SATA disks and an e1000e network card"
+          >
+            Windows 11 guest
+          </button>
           <a href={formatRoute({ view: 'gallery' })} className="button button-secondary">
             Cancel
           </a>
@@ -267,28 +290,18 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
           </div>
         </fieldset>
 
-        <fieldset className="form-section" disabled={running || saving}>
-          <legend>Graphics and display</legend>
-          <div className="form-grid">
-            <SelectField
-              fieldKey="vga"
-              label="GPU"
-              error={errorOf('vga')}
-              hint="Intel GPU functions come with the GPU view."
-              value={form.vga}
-              choices={GPUS}
-              onChange={(vga) => change({ vga })}
-            />
-            <SelectField
-              fieldKey="display"
-              label="Console protocol"
-              error={errorOf('display')}
-              value={form.display}
-              choices={DISPLAYS}
-              onChange={(display) => change({ display })}
-            />
-          </div>
-        </fieldset>
+        <GraphicsSection
+          form={form}
+          errorOf={errorOf}
+          change={change}
+          disabled={running || saving}
+          inventory={inventory}
+          monitors={monitors}
+          qemu={qemu}
+          hostError={graphicsError}
+        />
+
+        <MachineSection form={form} errorOf={errorOf} change={change} disabled={running || saving} />
 
         <NetworkSection form={form} errorOf={errorOf} change={change} disabled={running || saving} />
       </form>
@@ -299,7 +312,7 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
         onClose={() => setNewDiskOpen(false)}
         onCreated={(disk) => {
           setNewDiskOpen(false);
-          change({ disks: [...form.disks, { ...disk, readOnly: false }] });
+          change({ disks: [...form.disks, newDiskRow(form, disk)] });
         }}
       />
     </>

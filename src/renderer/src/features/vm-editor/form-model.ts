@@ -1,8 +1,13 @@
 import type { z } from 'zod';
+import { WINDOWS11_PROFILE } from '../../../../shared/vm-presets';
 import {
   VmConfig,
   VmCreateInput,
   type DiskSpec,
+  type DisplayKind,
+  type DisplaySpec,
+  type GpuKind,
+  type GpuSpec,
   type PortForward,
   type VmSpec,
 } from '../../../../shared/vm-spec';
@@ -12,6 +17,29 @@ export interface DiskRow {
   path: string;
   format: DiskSpec['format'];
   readOnly: boolean;
+  bus: DiskSpec['bus'];
+}
+
+/**
+ * The GPU as the inputs hold it: every kind's fields at once, so switching kinds and back keeps
+ * what was chosen. `vf` is empty for "any free VF of this GPU".
+ */
+export interface GpuForm {
+  kind: GpuKind;
+  gl: boolean;
+  pf: string;
+  vf: string;
+  parent: string;
+  type: string;
+  device: string;
+}
+
+/** The display as the inputs hold it; `monitor` is empty for "wherever the window manager puts it". */
+export interface DisplayForm {
+  kind: DisplayKind;
+  monitor: string;
+  fullScreen: boolean;
+  showFps: boolean;
 }
 
 /** Ports stay text while typed, so "80" can pass through "8" and an empty box is not a zero. */
@@ -27,17 +55,90 @@ export interface VmForm {
   name: string;
   cpus: string;
   memoryMiB: string;
+  /** Host CPUs, comma-separated; empty when the vCPUs are not pinned. */
+  cpuPinning: string;
+  hugepages: VmConfig['memoryBacking']['hugepages'];
+  sharedMemory: boolean;
+  kernelIrqchip: VmConfig['machine']['kernelIrqchip'];
   firmware: VmConfig['firmware'];
+  tpm: boolean;
+  hyperv: boolean;
   restartPolicy: VmConfig['restartPolicy'];
-  vga: VmConfig['vga'];
-  display: VmConfig['display'];
+  gpu: GpuForm;
+  display: DisplayForm;
   disks: DiskRow[];
   cdrom: string;
   kernel: string;
   initrd: string;
   append: string;
   networkMode: VmConfig['network']['mode'];
+  nicModel: VmConfig['network']['model'];
   forwards: ForwardRow[];
+}
+
+const NO_GPU_FIELDS: Omit<GpuForm, 'kind'> = { gl: false, pf: '', vf: '', parent: '', type: '', device: '' };
+
+function gpuForm(gpu: GpuSpec): GpuForm {
+  const form: GpuForm = { ...NO_GPU_FIELDS, kind: gpu.kind };
+  if (gpu.kind === 'virtio') form.gl = gpu.gl;
+  if (gpu.kind === 'vf') Object.assign(form, { pf: gpu.pf, vf: gpu.vf ?? '' });
+  if (gpu.kind === 'mdev') Object.assign(form, { parent: gpu.parent, type: gpu.type });
+  if (gpu.kind === 'passthrough') form.device = gpu.device;
+  return form;
+}
+
+function displayForm(display: DisplaySpec): DisplayForm {
+  return display.kind === 'local'
+    ? { kind: 'local', monitor: display.monitor ?? '', fullScreen: display.fullScreen, showFps: display.showFps }
+    : { kind: display.kind, monitor: '', fullScreen: true, showFps: false };
+}
+
+/** What the GPU fields would send; the schema then names the field that is wrong. */
+export function gpuFromForm(form: GpuForm): z.input<typeof VmConfig>['gpu'] {
+  switch (form.kind) {
+    case 'virtio':
+      return { kind: 'virtio', gl: form.gl };
+    case 'vf':
+      return { kind: 'vf', pf: form.pf, ...(form.vf !== '' && { vf: form.vf }) };
+    case 'mdev':
+      return { kind: 'mdev', parent: form.parent, type: form.type };
+    case 'passthrough':
+      return { kind: 'passthrough', device: form.device };
+    default:
+      return { kind: form.kind };
+  }
+}
+
+export function displayFromForm(form: DisplayForm): DisplaySpec {
+  return form.kind === 'local'
+    ? { kind: 'local', monitor: form.monitor === '' ? null : form.monitor, fullScreen: form.fullScreen, showFps: form.showFps }
+    : { kind: form.kind };
+}
+
+/** The displays a GPU can feed (the schema's rules, offered before they are broken). */
+export function displaysFor(gpu: GpuKind): DisplayKind[] {
+  return gpu === 'none' || gpu === 'passthrough' ? ['none'] : ['vnc', 'spice', 'local', 'none'];
+}
+
+/** A disk added to the form, on the bus the others use (a Windows VM's disks are all SATA). */
+export function newDiskRow(form: VmForm, disk: Pick<DiskRow, 'path' | 'format'>): DiskRow {
+  return { ...disk, readOnly: false, bus: form.disks[0]?.bus ?? 'virtio' };
+}
+
+/** The Windows 11 profile (src/shared/vm-presets.ts) on the form: what a stock Windows install needs. */
+export function withWindows11Profile(form: VmForm): VmForm {
+  const p = WINDOWS11_PROFILE;
+  const atLeast = (text: string, min: number) => (Number(text) >= min ? text : String(min));
+  return {
+    ...form,
+    cpus: atLeast(form.cpus, p.minCpus),
+    memoryMiB: atLeast(form.memoryMiB, p.minMemoryMiB),
+    firmware: p.firmware,
+    tpm: p.tpm,
+    hyperv: p.hyperv,
+    nicModel: p.nicModel,
+    disks: form.disks.map((d) => ({ ...d, bus: p.diskBus })),
+  };
 }
 
 /** Errors by field key: the input's path joined with dots, `disks.0.path`, `network.forwards.1.hostPort`. */
@@ -52,16 +153,23 @@ export function formFromConfig(config: VmConfig, name = ''): VmForm {
     name,
     cpus: String(config.cpus),
     memoryMiB: String(config.memoryMiB),
+    cpuPinning: config.cpuPinning.join(','),
+    hugepages: config.memoryBacking.hugepages,
+    sharedMemory: config.memoryBacking.shared,
+    kernelIrqchip: config.machine.kernelIrqchip,
     firmware: config.firmware,
+    tpm: config.tpm,
+    hyperv: config.hyperv,
     restartPolicy: config.restartPolicy,
-    vga: config.vga,
-    display: config.display,
+    gpu: gpuForm(config.gpu),
+    display: displayForm(config.display),
     disks: config.disks.map((d) => ({ ...d })),
     cdrom: config.cdrom ?? '',
     kernel: config.kernel?.path ?? '',
     initrd: config.kernel?.initrd ?? '',
     append: config.kernel?.append ?? '',
     networkMode: config.network.mode,
+    nicModel: config.network.model,
     forwards: config.network.forwards.map((f) => ({
       ...f,
       hostPort: String(f.hostPort),
@@ -84,17 +192,27 @@ function toNumber(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text.trim());
 }
 
+/** `2, 3` → [2, 3]; a word that is not a number stays NaN, so the schema says what is wrong with it. */
+function toNumbers(text: string): number[] {
+  return text.trim() === '' ? [] : text.split(',').map(toNumber);
+}
+
 /** What the form would send, before validation; schema errors then name the same paths the inputs have. */
 export function formToInput(form: VmForm): z.input<typeof VmConfig> {
   const kernelUsed = [form.kernel, form.initrd, form.append].some((v) => v.trim() !== '');
   return {
     cpus: toNumber(form.cpus),
     memoryMiB: toNumber(form.memoryMiB),
+    cpuPinning: toNumbers(form.cpuPinning),
+    memoryBacking: { hugepages: form.hugepages, shared: form.sharedMemory },
+    machine: { kernelIrqchip: form.kernelIrqchip },
     firmware: form.firmware,
+    tpm: form.tpm,
+    hyperv: form.hyperv,
     restartPolicy: form.restartPolicy,
-    vga: form.vga,
-    display: form.display,
-    disks: form.disks.map((d) => ({ path: d.path.trim(), format: d.format, readOnly: d.readOnly })),
+    gpu: gpuFromForm(form.gpu),
+    display: displayFromForm(form.display),
+    disks: form.disks.map((d) => ({ path: d.path.trim(), format: d.format, readOnly: d.readOnly, bus: d.bus })),
     ...(form.cdrom.trim() !== '' && { cdrom: form.cdrom.trim() }),
     ...(kernelUsed && {
       kernel: {
@@ -105,6 +223,7 @@ export function formToInput(form: VmForm): z.input<typeof VmConfig> {
     }),
     network: {
       mode: form.networkMode,
+      model: form.nicModel,
       // Forwards mean nothing without user networking; the rows stay in the form if the mode comes back.
       forwards:
         form.networkMode === 'user'

@@ -52,7 +52,7 @@ export function WallTile({ vm, cell, focused, onFocus }: WallTileProps) {
       </div>
       {!hasGraphics(vm.spec) ? (
         <p className="wall-note">No graphical display: open its serial console.</p>
-      ) : vm.spec.display === 'spice' ? (
+      ) : vm.spec.display.kind === 'spice' ? (
         // spice-html5 names its canvases by fixed DOM ids, so one page holds one SPICE session.
         <div className="wall-preview">
           <VmThumbnail vm={vm} />
