@@ -4,6 +4,7 @@ import { HostIdentity, Unreadable } from './gpu-inventory';
 
 export const CHECK_IDS = [
   'kvm',
+  'ignore-msrs',
   'iommu',
   'vfio',
   'gpu',
@@ -58,6 +59,8 @@ export const HostFacts = z.object({
   /** Nodes in /dev/vfio and whether this user may open them read-write (§A.6). */
   devVfio: z.array(z.object({ node: z.string(), readWrite: z.boolean() })),
   hugepages: z.array(HugepagePool).nullable(),
+  /** kvm's `ignore_msrs` parameter; null when kvm is not loaded or the file cannot be read. */
+  kvmIgnoreMsrs: z.boolean().nullable(),
   accelerator: z.object({ accelerator: z.enum(['kvm', 'tcg']), reason: z.string() }),
   qemu: z.union([z.object({ path: z.string(), version: z.string() }), z.object({ error: z.string() })]),
   ovmf: z.object({ ovmfCode: z.string(), ovmfVarsTemplate: z.string() }).nullable(),

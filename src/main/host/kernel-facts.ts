@@ -4,7 +4,7 @@ import type { HostReader } from '../fsutil/host-reader';
 
 export type KernelFacts = Pick<
   HostFacts,
-  'cmdline' | 'modules' | 'iommu' | 'vfioDriver' | 'devVfio' | 'hugepages'
+  'cmdline' | 'modules' | 'iommu' | 'vfioDriver' | 'devVfio' | 'hugepages' | 'kvmIgnoreMsrs'
 >;
 
 /** Module names from /proc/modules: the first field of each line (kernel/module/procfs.c). */
@@ -49,7 +49,15 @@ export function readKernelFacts(reader: HostReader): KernelFacts {
       return { node, readWrite: reader.root.access(node, fs.constants.R_OK | fs.constants.W_OK).ok };
     }),
     hugepages: readHugepagePools(reader),
+    kvmIgnoreMsrs: readBoolParameter(reader.text('/sys/module/kvm/parameters/ignore_msrs')),
   };
+}
+
+/** A module's bool parameter as sysfs prints it: `Y`/`N` (kernel/params.c param_get_bool). */
+function readBoolParameter(text: string | null): boolean | null {
+  if (text === 'Y') return true;
+  if (text === 'N') return false;
+  return null;
 }
 
 /** Pools by page size: Documentation/admin-guide/mm/hugetlbpage.rst (not part of the GPU reference). */

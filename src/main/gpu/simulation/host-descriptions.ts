@@ -237,6 +237,7 @@ const FLEX170_BACKPORTS: SimulatedHostDescription = {
       guc: { firmware: 'i915/dg2_guc_70.bin', status: 'RUNNING', version: '70.36.0', submission: true }, // version #illus
     },
   ],
+  kvmIgnoreMsrs: true, // #illus: a server set up for Windows guests
 };
 
 /** §C.2, §E: a Battlemage card (e211, 24 VFs in xpumanager) on xe v6.19+ with sriov_admin. */
@@ -349,6 +350,7 @@ const CML_GVTG: SimulatedHostDescription = {
       ],
     },
   ],
+  kvmIgnoreMsrs: true, // #illus
 };
 
 /** The §G.1 machine with VT-d off: no IOMMU units, no groups, so vfio-pci cannot take a VF (§A.4). */

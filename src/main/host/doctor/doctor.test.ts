@@ -32,6 +32,7 @@ describe('doctor on every simulated host', () => {
     const run = doctor('adl-p-i915-sriov');
     expect(run.statuses).toEqual({
       kvm: 'pass',
+      'ignore-msrs': 'pass',
       iommu: 'pass',
       vfio: 'pass',
       gpu: 'pass',
@@ -373,6 +374,23 @@ describe('each check fails as it should', () => {
       status: 'fail',
       summary: 'Bound to vfio but missing: /dev/vfio/17.',
     });
+  });
+
+  it('ignore-msrs: off on a host where nobody set it, with the fix now and at every boot', () => {
+    const run = doctor('adl-p-maxvfs0');
+    expect(run.checks['ignore-msrs']).toMatchObject({
+      status: 'warn',
+      source: 'host-root',
+      summary: expect.stringContaining('blue screen'),
+      commands: [
+        'echo Y | sudo tee /sys/module/kvm/parameters/ignore_msrs',
+        "echo 'options kvm ignore_msrs=1 report_ignored_msrs=0' | sudo tee /etc/modprobe.d/tessera-kvm.conf",
+      ],
+    });
+    const unloaded = doctor('adl-p', {
+      change: (at) => fs.rmSync(at('/sys/module/kvm'), { recursive: true }),
+    });
+    expect(unloaded.checks['ignore-msrs']).toMatchObject({ status: 'unknown', applies: true });
   });
 
   it('qemu, ovmf, swtpm: missing programs', () => {

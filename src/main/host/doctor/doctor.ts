@@ -13,6 +13,7 @@ import {
 } from './gpu-checks';
 import {
   hugepagesCheck,
+  ignoreMsrsCheck,
   iommuCheck,
   kvmCheck,
   memlockCheck,
@@ -63,6 +64,7 @@ export function runDoctor(input: DoctorInput): Omit<DoctorReport, 'host' | 'fact
       );
   const checks = [
     kvmCheck(facts),
+    ignoreMsrsCheck(facts),
     iommuCheck(facts),
     vfioCheck(facts),
     gpuCheck(inventory, ctx),

@@ -38,6 +38,39 @@ export function kvmCheck(facts: HostFacts): DoctorCheck {
   });
 }
 
+/**
+ * Windows guests read MSRs KVM does not emulate; with `ignore_msrs` off KVM injects a #GP and the
+ * guest crashes (BSOD), so the SR-IOV guides set `options kvm ignore_msrs=1 report_ignored_msrs=0`
+ * (qemu-gpu-guests.md, "Windows guests").
+ */
+export function ignoreMsrsCheck(facts: HostFacts): DoctorCheck {
+  const check = (fields: Parameters<typeof makeCheck>[3]) =>
+    makeCheck('ignore-msrs', 'KVM ignore_msrs', 'host-root', fields);
+  if (facts.kvmIgnoreMsrs === true) {
+    return check({ status: 'pass', summary: 'kvm ignores unknown MSRs (ignore_msrs=Y), as Windows guests need.' });
+  }
+  if (facts.kvmIgnoreMsrs === null) {
+    const loaded = facts.modules?.includes('kvm') === true;
+    return check({
+      status: 'unknown',
+      applies: loaded,
+      summary: loaded
+        ? 'Could not read /sys/module/kvm/parameters/ignore_msrs.'
+        : 'kvm is not loaded, so there is no ignore_msrs to read.',
+    });
+  }
+  return check({
+    status: 'warn',
+    summary:
+      'kvm stops a guest that reads an MSR it does not know (ignore_msrs=N): Windows guests crash with a blue screen.',
+    fix: 'Let kvm ignore unknown MSRs now and at every boot (without logging each one).',
+    commands: [
+      'echo Y | sudo tee /sys/module/kvm/parameters/ignore_msrs',
+      "echo 'options kvm ignore_msrs=1 report_ignored_msrs=0' | sudo tee /etc/modprobe.d/tessera-kvm.conf",
+    ],
+  });
+}
+
 export function iommuCheck(facts: HostFacts): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) => makeCheck('iommu', 'IOMMU', 'host-root', fields);
   if (facts.iommu === null) return check({ status: 'unknown', summary: 'Could not read /sys/class/iommu.' });
