@@ -80,7 +80,9 @@ export const MdevTypeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$
  * - `vf`: an SR-IOV virtual function of the GPU at `pf`: the VF at `vf`, or any free one when
  *   `vf` is left out (picked when the VM starts, given back when it stops).
  * - `mdev`: a GVT-g vGPU of `type`, created under `parent` when the VM starts (§D).
- * - `passthrough`: the whole GPU at `device` (GVT-d); the host loses it while the VM runs.
+ * - `passthrough`: the whole GPU at `device` (GVT-d); the host loses it while the VM runs. Its
+ *   picture goes to the monitors on its own ports, never to QEMU, so a display other than none
+ *   shows an emulated VGA beside it (as the Flex guides' VNC does).
  */
 export const GpuSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
@@ -195,12 +197,6 @@ function checkConfig(config: ConfigFields, ctx: z.RefinementCtx): void {
   if (gpu.kind === 'none' && display.kind !== 'none') {
     issue(['display'], 'a VM without a graphics adapter has no screen to show: choose display none');
   }
-  if (gpu.kind === 'passthrough' && display.kind !== 'none') {
-    issue(
-      ['display'],
-      'a passed-through GPU drives the monitors on its own ports and QEMU never sees its picture: choose display none and reach the guest over RDP, SSH or the serial console',
-    );
-  }
   if (gpu.kind === 'virtio' && gpu.gl && display.kind === 'none') {
     issue(['gpu', 'gl'], 'GL needs a display to render to: choose VNC, SPICE or a local window, or turn GL off');
   }
@@ -234,8 +230,8 @@ export const VmCreateInput = VmConfigFields.extend({ name: VmName }).superRefine
 
 /**
  * Whether QEMU holds a picture of the guest's screen (screenshots, thumbnails): an emulated
- * adapter always has one; a GPU slice only when a display shows its frames; a passed-through
- * GPU sends its picture to its own ports.
+ * adapter always has one; a GPU slice only when a display shows its frames (a passed-through
+ * GPU's console is the emulated VGA beside it).
  */
 export function hasScreen(spec: { gpu: GpuSpec; display: DisplaySpec }): boolean {
   switch (spec.gpu.kind) {
@@ -244,6 +240,7 @@ export function hasScreen(spec: { gpu: GpuSpec; display: DisplaySpec }): boolean
       return true;
     case 'vf':
     case 'mdev':
+    case 'passthrough':
       return spec.display.kind !== 'none';
     default:
       return false;

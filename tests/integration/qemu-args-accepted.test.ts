@@ -122,7 +122,8 @@ function absencesAllowed(argv: readonly string[]): HostResource[] {
   if (has('sysfsdev=/sys/bus/mdev/')) allowed.push('mdev-device');
   if (has('egl-headless,rendernode=')) allowed.push('render-node');
   if (has('blob=true')) allowed.push('udmabuf');
-  if (has('hugetlb=on')) allowed.push('guest-memory');
+  const memoryMiB = Number(/^(\d+)M$/.exec(argv[argv.indexOf('-m') + 1] ?? '')?.[1] ?? 0);
+  if (has('hugetlb=on') || memoryMiB * 1024 * 1024 > os.totalmem()) allowed.push('guest-memory');
   return allowed;
 }
 
@@ -154,7 +155,9 @@ function withoutAbsent(argv: string[], failure: Extract<QemuFailure, { kind: 'ho
     case 'udmabuf':
       return next.map((a) => a.replace(',blob=true', ''));
     case 'guest-memory':
-      return next.map((a) => a.replace(/,hugetlb=on,hugetlbsize=\w+/, ''));
+      // Hugepages this machine has none of, or more RAM than it has: ordinary pages, then less.
+      if (next.some((a) => a.includes('hugetlb=on'))) return next.map((a) => a.replace(/,hugetlb=on,hugetlbsize=\w+/, ''));
+      return next.map((a, i) => (next[i - 1] === '-m' ? '1024M' : a.replace(/(memory-backend-memfd,.*size=)\d+M/, '$11024M')));
     default:
       throw new Error(`nothing stands in for a missing ${failure.resource}`);
   }

@@ -126,13 +126,18 @@ function displayIssues(spec: VmSpec, facts: VmHostFacts): FieldIssue[] {
     });
   }
   if (display.kind === 'local') {
-    const connected = facts.connectors.filter((c) => c.status === 'connected');
+    // A GPU the VM takes whole takes its monitors with it; QEMU's window needs another's.
+    const takenAway = spec.gpu.kind === 'passthrough' ? spec.gpu.device : null;
+    const connected = facts.connectors.filter((c) => c.status === 'connected' && c.device !== takenAway);
     const describe = (c: DrmConnector) => `${c.card}-${c.name}`;
     if (display.monitor === null) {
       if (connected.length === 0) {
         issues.push({
           path: ['display'],
-          message: 'no monitor is connected to this host, so a window on it shows nobody anything: choose VNC, SPICE or none',
+          message:
+            takenAway === null
+              ? 'no monitor is connected to this host, so a window on it shows nobody anything: choose VNC, SPICE or none'
+              : `every monitor of this host hangs on ${takenAway}, which the VM takes whole: its guest shows on them itself, so choose VNC, SPICE or none`,
         });
       }
     } else {
@@ -147,6 +152,11 @@ function displayIssues(spec: VmSpec, facts: VmHostFacts): FieldIssue[] {
         issues.push({
           path: ['display', 'monitor'],
           message: `${display.monitor} names connectors of several cards: write ${found.map(describe).join(' or ')}`,
+        });
+      } else if (found[0]?.device === takenAway) {
+        issues.push({
+          path: ['display', 'monitor'],
+          message: `${display.monitor} hangs on ${takenAway}, which the VM takes whole: the guest shows there itself`,
         });
       } else if (found[0]?.status !== 'connected') {
         issues.push({

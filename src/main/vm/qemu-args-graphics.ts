@@ -133,7 +133,8 @@ function deviceArgs(spec: VmSpec, placement: GpuPlacement, gl: boolean, caps: Qe
       // docs/igd-assign.txt), so it is left out.
       const options = ['vfio-pci', 'id=gpu0', `host=${placement.address}`];
       if (hasDeviceProperty(caps, 'vfio-pci', 'x-igd-opregion')) options.push('x-igd-opregion=on');
-      return ['-device', options.join(',')];
+      // The GPU's picture goes to its own ports; a console shows an emulated VGA beside it.
+      return ['-device', options.join(','), ...(shows ? ['-device', 'VGA,id=video0'] : [])];
     }
   }
 }

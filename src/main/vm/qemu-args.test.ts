@@ -294,7 +294,7 @@ const RICH_UNIONS: Record<string, Record<string, object>> = { gpu: RICH_GPUS, di
 function withUnion(base: VmSpec, union: string, kind: string): VmSpec {
   const input = structuredClone(base) as Record<string, unknown>;
   input[union] = RICH_UNIONS[union]?.[kind];
-  if (union === 'gpu') input['display'] = kind === 'none' || kind === 'passthrough' ? RICH_DISPLAYS.none : RICH_DISPLAYS.vnc;
+  if (union === 'gpu') input['display'] = kind === 'none' ? RICH_DISPLAYS.none : RICH_DISPLAYS.vnc;
   else input['gpu'] = RICH_GPUS.vf;
   return VmSpec.parse(input);
 }

@@ -54,6 +54,7 @@ describe('classifyQemuStderr: the host lacks what the argv names', () => {
       { resource: 'swtpm-socket', subject: '/run/user/1000/tessera/win11/swtpm.sock' },
     ],
     ['hugepages', `${Q}unable to map backing store for guest RAM: Cannot allocate memory`, { resource: 'guest-memory' }],
+    ['memory', `${Q}cannot set up guest memory 'pc.ram': Cannot allocate memory`, { resource: 'guest-memory', subject: 'pc.ram' }],
     ['a window system', `${Q}gtk initialization failed`, { resource: 'window-system' }],
     ['KVM', `Could not access KVM kernel module: No such file or directory\n${Q}failed to initialize kvm: No such file or directory`, { resource: 'kvm' }],
   ])('%s', (_what, stderr, expected) => {

@@ -75,6 +75,7 @@ const HOST_ABSENT: readonly { pattern: RegExp; resource: (subject: string) => Ho
   { pattern: /^Failed to connect to '(\S*swtpm\.sock)': (?:No such file or directory|Connection refused)$/, resource: () => 'swtpm-socket' },
   // backends/hostmem.c, softmmu/physmem.c
   { pattern: /^(unable to map backing store for guest RAM): Cannot allocate memory$/, resource: () => 'guest-memory' },
+  { pattern: /^cannot set up guest memory '([^']+)': Cannot allocate memory$/, resource: () => 'guest-memory' },
   // ui/gtk.c
   { pattern: /^(gtk initialization failed)$/, resource: () => 'window-system' },
   // accel/kvm/kvm-all.c

@@ -23,7 +23,6 @@ describe('console tabs', () => {
       [{ ...base, gpu: { kind: 'none' }, display: { kind: 'none' } }, /no graphics adapter/],
       [{ ...base, display: { kind: 'none' } }, /no display server/],
       [{ ...base, display: local }, /QEMU’s own window/],
-      [{ ...base, gpu: { kind: 'passthrough', device: '0000:00:02.0' }, display: { kind: 'none' } }, /whole GPU/],
     ] satisfies [Spec, RegExp][]) {
       expect(hasGraphics(spec)).toBe(false);
       expect(tabs(spec)).toEqual(['serial', 'monitor', 'host']);

@@ -17,8 +17,6 @@ export function hasGraphics(spec: Graphics): boolean {
 export function noGraphicsReason(spec: Graphics): string | null {
   if (spec.gpu.kind === 'none')
     return 'This VM has no graphics adapter (GPU: none), so there is no screen to show.';
-  if (spec.gpu.kind === 'passthrough')
-    return 'This VM has the whole GPU: its screen is on the monitors plugged into that GPU.';
   if (spec.display.kind === 'local')
     return 'This VM shows its screen in QEMU’s own window on the host’s monitor (display: local).';
   if (spec.display.kind === 'none')

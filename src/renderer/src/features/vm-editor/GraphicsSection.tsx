@@ -114,7 +114,7 @@ export function GraphicsSection({ form, errorOf, change, disabled, inventory, mo
             fieldKey="gpu.device"
             label="GPU to give the VM"
             error={errorOf('gpu.device')}
-            hint="The host has no use of it while the VM runs; its monitors show the guest."
+            hint="The host has no use of it while the VM runs; the monitors on its ports show the guest, a console an emulated VGA."
             value={gpu.device}
             choices={gpuChoices(inventory?.gpus ?? [])}
             onChange={(device) => setGpu({ device })}

@@ -137,7 +137,7 @@ describe('the VM form', () => {
 
   it('offers only the displays a GPU can feed, and says so at the field when they do not fit', () => {
     expect(displaysFor('none')).toEqual(['none']);
-    expect(displaysFor('passthrough')).toEqual(['none']);
+    expect(displaysFor('passthrough')).toEqual(['vnc', 'spice', 'local', 'none']);
     expect(displaysFor('vf')).toEqual(['vnc', 'spice', 'local', 'none']);
     const form = edit(formFromSpec(spec), { gpu: { ...formFromSpec(spec).gpu, kind: 'none' } });
     expect(validateForm(form, 'edit', [])).toMatchObject({ ok: false, errors: { display: expect.stringMatching(/no screen/) } });

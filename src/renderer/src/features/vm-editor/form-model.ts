@@ -117,7 +117,7 @@ export function displayFromForm(form: DisplayForm): DisplaySpec {
 
 /** The displays a GPU can feed (the schema's rules, offered before they are broken). */
 export function displaysFor(gpu: GpuKind): DisplayKind[] {
-  return gpu === 'none' || gpu === 'passthrough' ? ['none'] : ['vnc', 'spice', 'local', 'none'];
+  return gpu === 'none' ? ['none'] : ['vnc', 'spice', 'local', 'none'];
 }
 
 /** A disk added to the form, on the bus the others use (a Windows VM's disks are all SATA). */
