@@ -46,11 +46,13 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     qemuBinary: () => host.qemuBinary(),
     ovmf: (secureBoot) => host.ovmf(secureBoot),
     qemuCapabilities: () => host.qemuCapabilities(),
+    swtpm: () => host.swtpm(),
     vmFacts: async () => ({
       inventory: gpu.inventory(),
       connectors: host.connectors(),
       hugepages: host.hugepagePools(),
       hostCpus: os.availableParallelism(),
+      swtpm: host.swtpm(),
       // Without QEMU the start says so; a definition can still be written.
       capabilities: await host.qemuCapabilities().catch(() => null),
     }),

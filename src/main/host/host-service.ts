@@ -43,6 +43,8 @@ export interface HostService {
   qemuCapabilities(): Promise<QemuCapabilities>;
   /** Display connectors of the host's cards and whether a monitor is on each. */
   connectors(): DrmConnector[];
+  /** The TPM emulator on this machine's PATH; null when it is not installed. */
+  swtpm(): string | null;
   /** The host's hugepage pools; null where the kernel has none. */
   hugepagePools(): HostFacts['hugepages'];
   info(): Promise<{
@@ -109,6 +111,9 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
     qemuCapabilities() {
       return capabilities.get(service.qemuBinary());
     },
+    swtpm() {
+      return searchPath('swtpm', env) ?? null;
+    },
     connectors() {
       return readDrmConnectors(createHostReader(host.root));
     },
@@ -136,7 +141,7 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
         accelerator: { accelerator: info.accelerator, reason: info.acceleratorReason },
         qemu: info.qemu,
         ovmf: service.ovmf(),
-        swtpm: searchPath('swtpm', env) ?? null,
+        swtpm: service.swtpm(),
         memlock: readMemlock(),
       };
       return { facts, unreadable: reader.unreadable };

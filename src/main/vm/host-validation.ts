@@ -19,6 +19,8 @@ export interface VmHostFacts {
   hugepages: HostFacts['hugepages'];
   /** CPUs of this machine, where QEMU runs. */
   hostCpus: number;
+  /** The TPM emulator on this machine; null when it is not installed. */
+  swtpm: string | null;
 }
 
 const HUGEPAGE_KIB = { '2M': 2048, '1G': 1024 * 1024 } as const;
@@ -179,6 +181,9 @@ function platformIssues(spec: VmSpec, facts: VmHostFacts): FieldIssue[] {
       });
     }
   });
+  if (spec.tpm && facts.swtpm === null) {
+    issues.push({ path: ['tpm'], message: 'a TPM needs swtpm, which is not installed: install the Debian package swtpm' });
+  }
   const { hugepages } = spec.memoryBacking;
   if (hugepages !== 'off') {
     const pools = facts.hugepages ?? [];

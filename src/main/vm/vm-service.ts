@@ -22,6 +22,7 @@ import type { GpuAttachment } from './gpu-attachment';
 import type { GpuPlacement } from './gpu-placement';
 import { findHostProblems, type VmHostFacts } from './host-validation';
 import { pinVcpus } from './cpu-pinning';
+import { startSwtpm, stopSwtpm } from './swtpm';
 import { buildQemuArgs, type QemuHost } from './qemu-args';
 import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
 import { isQemuFor, readPidFile, tailFile } from './qemu-process';
@@ -38,6 +39,8 @@ export interface VmHost {
   qemuCapabilities(): Promise<QemuCapabilities>;
   /** What a spec is checked against: GPU inventory, monitors, hugepage pools, CPUs, QEMU. */
   vmFacts(): Promise<VmHostFacts>;
+  /** The TPM emulator; null when it is not installed. */
+  swtpm(): string | null;
 }
 
 interface Record {
@@ -219,8 +222,13 @@ export class VmService {
       if (spec.firmware !== 'bios') await this.prepareUefiVars(spec, host);
       const argv = buildQemuArgs(spec, host);
       await this.rotateSerialLog(id);
+      const swtpm = this.host.swtpm();
+      // Checked with the host's facts above; swtpm may have gone since.
+      if (spec.tpm && swtpm === null) throw new TesseraError('UNAVAILABLE', 'swtpm is not installed: install the Debian package swtpm');
+      if (spec.tpm && swtpm !== null) await startSwtpm(swtpm, host.runtime, host.data);
       runner = await this.spawn(spec, host, argv);
     } catch (error) {
+      if (spec.tpm) await stopSwtpm(runtime);
       await this.gpu.detach(spec, runtime.dir);
       throw error;
     }
