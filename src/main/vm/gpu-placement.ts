@@ -39,13 +39,14 @@ export function parseResolution(text: string): { width: number; height: number }
 }
 
 /**
- * The VF "any free VF" gets: one no VM holds, preferring those already on vfio-pci (nothing to
- * rebind) and then the lowest number. Null when every VF is held.
+ * The VF "any free VF" gets: one no VM holds, preferring one already on vfio-pci (nothing to
+ * rebind), then one without a driver, and only then one the host's own driver uses; the lowest
+ * number among equals. Null when every VF is held.
  */
 export function pickFreeVf(pf: Gpu): string | null {
-  const free = pf.vfs.filter((vf) => vf.usedBy === null);
-  const ready = free.filter((vf) => vf.driver === 'vfio-pci');
-  return (ready[0] ?? free[0])?.address ?? null;
+  const rank = (driver: string | null) => (driver === 'vfio-pci' ? 0 : driver === null ? 1 : 2);
+  const free = pf.vfs.filter((vf) => vf.usedBy === null).sort((a, b) => rank(a.driver) - rank(b.driver) || a.index - b.index);
+  return free[0]?.address ?? null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
@@ -111,6 +112,36 @@ describe('VmStore', () => {
     expect(byFile.get(notJson)).toMatch(/^not valid JSON: /);
     expect(byFile.get(badSchema)).toBe('memoryMiB: memory must be at least 64 MiB');
     expect(byFile.get(misnamed)).toBe("its name 'renamed' does not match the file name 'other.json'");
+  });
+
+  it('loads definitions written before the GPU field, upgraded, and leaves the files as they are', async () => {
+    // Written by Tessera before `vga` and the `display` string became `gpu` and `display` unions.
+    const fixtures = fileURLToPath(new URL('./__fixtures__/definitions-before-gpu', import.meta.url));
+    const files = fs.readdirSync(fixtures).map((name) => {
+      const content = fs.readFileSync(path.join(fixtures, name), 'utf8');
+      return { file: writeDefinition(name, content), content };
+    });
+    const { specs, invalid } = await store.load();
+    expect(invalid).toEqual([]);
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    expect(byName.get('desktop')).toMatchObject({
+      gpu: { kind: 'virtio', gl: false },
+      display: { kind: 'spice' },
+      firmware: 'uefi',
+      disks: [{ path: '/home/ada/vms/desktop.qcow2', bus: 'virtio' }],
+      network: { model: 'virtio', forwards: [{ hostPort: 2222 }] },
+    });
+    // No adapter never showed a picture: its VNC display becomes none.
+    expect(byName.get('serial-only')).toMatchObject({ gpu: { kind: 'none' }, display: { kind: 'none' } });
+    expect(byName.get('headless')).toMatchObject({ gpu: { kind: 'std' }, display: { kind: 'none' } });
+    for (const { file, content } of files) expect(fs.readFileSync(file, 'utf8')).toBe(content);
+    // The next save writes today's shape.
+    const desktop = byName.get('desktop');
+    if (!desktop) throw new Error('desktop did not load');
+    await store.save(desktop);
+    const saved = JSON.parse(fs.readFileSync(store.fileFor('desktop'), 'utf8')) as Record<string, unknown>;
+    expect(saved).not.toHaveProperty('vga');
+    expect(saved['display']).toEqual({ kind: 'spice' });
   });
 
   it('gives NOT_FOUND for a missing definition', async () => {
