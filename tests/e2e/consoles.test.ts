@@ -66,7 +66,7 @@ beforeAll(async () => {
   // The VM's name on its kernel command line lets a test tell whose console it reached.
   for (const id of VMS) await createTinyVm(home, guest, id, { append: `${guest.append} tessera.vm=${id}` });
   await createTinyVm(home, guest, 'tiny-spice', { extra: ['--display', 'spice'] });
-  await createTinyVm(home, guest, 'tiny-text', { extra: ['--vga', 'none'] });
+  await createTinyVm(home, guest, 'tiny-text', { extra: ['--gpu', 'none'] });
   session = await openUiSession(home);
   ({ origin, browser } = session as UiSession);
   gallery = new GalleryPage(browser.page);

@@ -41,7 +41,7 @@ describe.runIf(process.env['TESSERA_DOCS_SCREENSHOTS'] === '1')('screenshots for
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '8G']);
     const lab = ['--cpus', '2', '--disk', disk, '--forward', '2222:22'];
     await createTinyVm(created, guest, 'lab-archive', { memoryMiB: 2048, extra: lab });
-    await createTinyVm(created, guest, 'serial-only', { memoryMiB: 128, extra: ['--vga', 'none'] });
+    await createTinyVm(created, guest, 'serial-only', { memoryMiB: 128, extra: ['--gpu', 'none'] });
     // A VM that ran once keeps its last frame, shown greyed.
     await cli(['vm', 'start', 'lab-archive', '--wait-serial', GUEST_READY_MARKER]);
     session = await openUiSession(created);

@@ -81,7 +81,7 @@ beforeAll(async () => {
   relayed = await startFront(relay);
   await client.call('vm.create', tiny('alpha'));
   await client.call('vm.create', tiny('beta'));
-  await client.call('vm.create', tiny('gamma', { display: 'spice' }));
+  await client.call('vm.create', tiny('gamma', { display: { kind: 'spice' } }));
   await Promise.all(['alpha', 'beta', 'gamma'].map(startReady));
 });
 
