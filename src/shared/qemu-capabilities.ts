@@ -161,7 +161,10 @@ export function capabilityNotes(
       message: `${qemu} has no ramfb for vfio devices: the screen stays dark until the guest's graphics driver loads.`,
     });
   }
-  if ((gpu.kind === 'mdev' || gpu.kind === 'passthrough') && !hasDeviceProperty(caps, 'vfio-pci', 'x-igd-opregion')) {
+  if (
+    (gpu.kind === 'mdev' || gpu.kind === 'passthrough') &&
+    !hasDeviceProperty(caps, 'vfio-pci', 'x-igd-opregion')
+  ) {
     notes.push({
       id: 'vfio-igd-opregion-missing',
       field: 'gpu',

@@ -64,7 +64,8 @@ export const RestartPolicy = z.enum(['never', 'on-crash', 'always']);
 
 /** A PCI function as sysfs names it (reference §A.1): `0000:00:02.1`. */
 export const PciAddress = z.string().regex(BDF_PATTERN, {
-  error: 'a PCI address is written as sysfs names it: 0000:00:02.1 (domain:bus:device.function, lower-case hex)',
+  error:
+    'a PCI address is written as sysfs names it: 0000:00:02.1 (domain:bus:device.function, lower-case hex)',
 });
 
 /** A GVT-g type as its directory under mdev_supported_types is named (§D.1): `i915-GVTg_V5_4`. */
@@ -198,16 +199,25 @@ function checkConfig(config: ConfigFields, ctx: z.RefinementCtx): void {
     issue(['display'], 'a VM without a graphics adapter has no screen to show: choose display none');
   }
   if (gpu.kind === 'virtio' && gpu.gl && display.kind === 'none') {
-    issue(['gpu', 'gl'], 'GL needs a display to render to: choose VNC, SPICE or a local window, or turn GL off');
+    issue(
+      ['gpu', 'gl'],
+      'GL needs a display to render to: choose VNC, SPICE or a local window, or turn GL off',
+    );
   }
   if (gpu.kind === 'vf' && gpu.vf !== undefined && gpu.vf === gpu.pf) {
-    issue(['gpu', 'vf'], `${gpu.vf} is the GPU itself: name one of its VFs, or leave the VF out for any free one`);
+    issue(
+      ['gpu', 'vf'],
+      `${gpu.vf} is the GPU itself: name one of its VFs, or leave the VF out for any free one`,
+    );
   }
   let sata = 0;
   config.disks.forEach((disk, i) => {
     if (disk.bus === 'sata' && disk.readOnly) {
       // QEMU's ide-hd refuses a read-only block node ("Block node is read-only").
-      issue(['disks', i, 'readOnly'], 'a SATA disk cannot be read-only: choose virtio or NVMe for a read-only disk');
+      issue(
+        ['disks', i, 'readOnly'],
+        'a SATA disk cannot be read-only: choose virtio or NVMe for a read-only disk',
+      );
     }
     if (disk.bus === 'sata' && ++sata > SATA_DISKS_MAX) {
       issue(

@@ -35,7 +35,9 @@ function options(key: string): Promise<string[]> {
   return editor
     .field(key)
     .locator('option')
-    .evaluateAll((els) => els.map((e) => `${(e as HTMLOptionElement).disabled ? '(off) ' : ''}${e.textContent ?? ''}`));
+    .evaluateAll((els) =>
+      els.map((e) => `${(e as unknown as { disabled: boolean }).disabled ? '(off) ' : ''}${e.textContent ?? ''}`),
+    );
 }
 
 describe('the GPU field on a simulated Alder Lake-P', () => {
@@ -102,7 +104,9 @@ describe('the GPU field on a simulated Alder Lake-P', () => {
     await editor.save();
     const card = page.getByTestId('vm-card-kiosk-vf');
     await card.waitFor();
-    await expect(page.getByTestId('vm-kiosk-vf-gpu').textContent()).resolves.toBe('GPU any free VF of 0000:00:02.0');
+    await expect(page.getByTestId('vm-kiosk-vf-gpu').textContent()).resolves.toBe(
+      'GPU any free VF of 0000:00:02.0',
+    );
     await expect(page.getByTestId('vm-kiosk-vf-display').textContent()).resolves.toBe(
       'Display full-screen window on HDMI-A-1',
     );

@@ -93,7 +93,9 @@ describe('QEMU accepts every golden argv', () => {
           }
           expect(failure, context).toMatchObject({ kind: 'host-absent' });
           if (failure.kind !== 'host-absent') return;
-          expect(allowed, `${failure.resource} is not named by this golden\n${context}`).toContain(failure.resource);
+          expect(allowed, `${failure.resource} is not named by this golden\n${context}`).toContain(
+            failure.resource,
+          );
           absent.push(failure.resource);
           argv = withoutAbsent(argv, failure);
         }
@@ -111,7 +113,9 @@ describe('QEMU accepts every golden argv', () => {
 async function withoutIntelOptions(argv: string[]): Promise<string[]> {
   const result = await runPaused(argv, qmpPathOf(argv));
   expect(result.stderr).toMatch(/Parameter '(connectors|show-fps)' is unexpected/);
-  return argv.map((a) => (a.startsWith('gtk,') ? a.replace(/,connectors\.\d+=[^,]*/g, '').replace(',show-fps=on', '') : a));
+  return argv.map((a) =>
+    a.startsWith('gtk,') ? a.replace(/,connectors\.\d+=[^,]*/g, '').replace(',show-fps=on', '') : a,
+  );
 }
 
 /** What a golden may find absent on this machine: only what its argv names from the host. */
@@ -136,7 +140,9 @@ function withoutAbsent(argv: string[], failure: Extract<QemuFailure, { kind: 'ho
     case 'mdev-device': {
       // QEMU names the device by its sysfs path or address; the argv by address or by that path.
       const address = path.basename(failure.subject);
-      const i = next.findIndex((a) => a.includes(`host=${address}`) || a.includes(`sysfsdev=${failure.subject}`));
+      const i = next.findIndex(
+        (a) => a.includes(`host=${address}`) || a.includes(`sysfsdev=${failure.subject}`),
+      );
       if (next[i - 1] !== '-device') throw new Error(`no -device for ${failure.subject}`);
       // A vGPU that was the display leaves an emulated one in its place, so a window still has
       // a console to show (QEMU 7.2's GTK display crashes full-screen without any).
@@ -156,8 +162,11 @@ function withoutAbsent(argv: string[], failure: Extract<QemuFailure, { kind: 'ho
       return next.map((a) => a.replace(',blob=true', ''));
     case 'guest-memory':
       // Hugepages this machine has none of, or more RAM than it has: ordinary pages, then less.
-      if (next.some((a) => a.includes('hugetlb=on'))) return next.map((a) => a.replace(/,hugetlb=on,hugetlbsize=\w+/, ''));
-      return next.map((a, i) => (next[i - 1] === '-m' ? '1024M' : a.replace(/(memory-backend-memfd,.*size=)\d+M/, '$11024M')));
+      if (next.some((a) => a.includes('hugetlb=on')))
+        return next.map((a) => a.replace(/,hugetlb=on,hugetlbsize=\w+/, ''));
+      return next.map((a, i) =>
+        next[i - 1] === '-m' ? '1024M' : a.replace(/(memory-backend-memfd,.*size=)\d+M/, '$11024M'),
+      );
     default:
       throw new Error(`nothing stands in for a missing ${failure.resource}`);
   }
@@ -202,8 +211,7 @@ function prepare(golden: string[], root: string): string[] {
       if (file === undefined || !file.startsWith(root)) return; // a system file, e.g. OVMF code
       if (props.get('node-name') === 'ovmf-vars') {
         fs.copyFileSync(file.endsWith('.ms.fd') ? OVMF_SECURE_BOOT_VARS : OVMF_VARS, inRoot(file));
-      }
-      else if (props.get('driver') === 'qcow2')
+      } else if (props.get('driver') === 'qcow2')
         execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', inRoot(file), '64M']);
       else fs.writeFileSync(inRoot(file), Buffer.alloc(1024 * 1024));
     }

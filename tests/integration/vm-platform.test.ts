@@ -92,7 +92,8 @@ describe('platform settings on a real QEMU run', () => {
       await stopped('tpm');
       // swtpm ends with its client.
       const deadline = Date.now() + 5000;
-      while (fs.existsSync(`/proc/${swtpmPid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (fs.existsSync(`/proc/${swtpmPid}`) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(fs.existsSync(`/proc/${swtpmPid}`)).toBe(false);
     },
   );

@@ -8,9 +8,13 @@ export interface Xvfb {
 
 /** A virtual X server on a display number it picks itself (`-displayfd`), for QEMU's GTK window. */
 export async function startXvfb(): Promise<Xvfb> {
-  const child: ChildProcess = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'Xvfb',
+    ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
+    {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    },
+  );
   const display = await new Promise<string>((resolve, reject) => {
     let text = '';
     const fd = child.stdio[3] as NodeJS.ReadableStream | null;

@@ -130,7 +130,14 @@ describe('createInputFromOptions', () => {
     const raw = file('disk.img', Buffer.concat([Buffer.from('QFI\0'), Buffer.alloc(508)]));
     const tiny = file('tiny.img', 'QF');
     const missing = path.join(dir, 'missing.qcow2');
-    const input = create(['--disk', path.relative(process.cwd(), qcow2), '--disk', namedQcow2ButRaw, '--disk', raw]);
+    const input = create([
+      '--disk',
+      path.relative(process.cwd(), qcow2),
+      '--disk',
+      namedQcow2ButRaw,
+      '--disk',
+      raw,
+    ]);
     expect(input.disks).toEqual([
       { path: qcow2, format: 'qcow2' },
       { path: namedQcow2ButRaw, format: 'raw' },
@@ -168,7 +175,16 @@ describe('createInputFromOptions', () => {
   });
 
   it('passes enum values through for the contract to check', () => {
-    const input = create(['--firmware', 'uefi', '--gpu', 'virtio', '--display', 'none', '--restart', 'on-crash']);
+    const input = create([
+      '--firmware',
+      'uefi',
+      '--gpu',
+      'virtio',
+      '--display',
+      'none',
+      '--restart',
+      'on-crash',
+    ]);
     expect(input).toEqual({
       name: 'alpha',
       firmware: 'uefi',
@@ -182,7 +198,11 @@ describe('createInputFromOptions', () => {
   it('still takes --vga, the spelling before --gpu, but not both', () => {
     expect(create(['--vga', 'std'])).toEqual({ name: 'alpha', gpu: { kind: 'std' } });
     // Without an adapter there is nothing to show, so the display follows unless given.
-    expect(create(['--vga', 'none'])).toEqual({ name: 'alpha', gpu: { kind: 'none' }, display: { kind: 'none' } });
+    expect(create(['--vga', 'none'])).toEqual({
+      name: 'alpha',
+      gpu: { kind: 'none' },
+      display: { kind: 'none' },
+    });
     expect(() => create(['--vga', 'std', '--gpu', 'virtio'])).toThrow(/older spelling of --gpu/);
   });
 
@@ -242,9 +262,12 @@ describe('--gpu', () => {
     expect(parseGpuOption(text, inventory)).toEqual(gpu);
   });
 
-  it.each(['vf', 'vf:', 'mdev:0000:00:02.0', 'passthrough', 'vga', 'none:1'])('refuses %j with the forms it takes', (text) => {
-    expect(() => parseGpuOption(text, inventory)).toThrow(/expected --gpu none\|std\|virtio/);
-  });
+  it.each(['vf', 'vf:', 'mdev:0000:00:02.0', 'passthrough', 'vga', 'none:1'])(
+    'refuses %j with the forms it takes',
+    (text) => {
+      expect(() => parseGpuOption(text, inventory)).toThrow(/expected --gpu none\|std\|virtio/);
+    },
+  );
 
   it('asks for the inventory only for vf:', () => {
     expect(gpuOptionNeedsInventory('vf:00:02.0')).toBe(true);
@@ -253,7 +276,9 @@ describe('--gpu', () => {
   });
 
   it('gives the contract a VF spec it accepts', () => {
-    expect(VmCreateInput.parse(create(['--gpu', 'vf:0000:00:02.2', '--display', 'vnc'], inventory)).gpu).toEqual({
+    expect(
+      VmCreateInput.parse(create(['--gpu', 'vf:0000:00:02.2', '--display', 'vnc'], inventory)).gpu,
+    ).toEqual({
       kind: 'vf',
       pf: ADLP,
       vf: '0000:00:02.2',
@@ -267,7 +292,10 @@ describe('--display and the rest of the GPU guest flags', () => {
     [['--display', 'spice'], { kind: 'spice' }],
     [['--display', 'none'], { kind: 'none' }],
     [['--display', 'local'], { kind: 'local', monitor: null, fullScreen: true, showFps: false }],
-    [['--display', 'local:HDMI-A-1', '--windowed', '--show-fps'], { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true }],
+    [
+      ['--display', 'local:HDMI-A-1', '--windowed', '--show-fps'],
+      { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true },
+    ],
   ])('%j', (args, display) => {
     expect(create(args).display).toEqual(display);
   });

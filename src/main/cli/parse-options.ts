@@ -130,7 +130,9 @@ export function parseDisplayOption(text: string, windowed: boolean, showFps: boo
     throw new UsageError(`--windowed and --show-fps go with --display local: QEMU's own window`);
   }
   if (rest.length === 0 && (kind === 'vnc' || kind === 'spice' || kind === 'none')) return { kind };
-  throw new UsageError(`--display ${text}: expected vnc, spice, none, local or local:CONNECTOR (e.g. local:HDMI-A-1)`);
+  throw new UsageError(
+    `--display ${text}: expected vnc, spice, none, local or local:CONNECTOR (e.g. local:HDMI-A-1)`,
+  );
 }
 
 /** `--pin-cpus 2,3`: the host CPU for each vCPU, in order. */

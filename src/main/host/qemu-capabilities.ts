@@ -99,7 +99,10 @@ async function askQmp(
     }
     const reply = QmpReply.safeParse(parsed);
     if (reply.success) {
-      replies.set(reply.data.id, 'error' in reply.data ? { ok: false } : { ok: true, value: reply.data.return });
+      replies.set(
+        reply.data.id,
+        'error' in reply.data ? { ok: false } : { ok: true, value: reply.data.return },
+      );
     }
   }
   if (code !== 0 || !replies.has('version')) {

@@ -24,17 +24,22 @@ export async function pinVcpus(
 
 function taskset(thread: number, cpu: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('taskset', ['--cpu-list', '--pid', String(cpu), String(thread)], { timeout: 5000 }, (error, _out, stderr) => {
-      if (!error) return resolve();
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(
-        new TesseraError(
-          'UNAVAILABLE',
-          missing
-            ? 'pinning vCPUs needs taskset: install the Debian package util-linux'
-            : `could not pin vCPU thread ${thread} to host CPU ${cpu}: ${stderr.trim() || error.message}`,
-        ),
-      );
-    });
+    execFile(
+      'taskset',
+      ['--cpu-list', '--pid', String(cpu), String(thread)],
+      { timeout: 5000 },
+      (error, _out, stderr) => {
+        if (!error) return resolve();
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(
+          new TesseraError(
+            'UNAVAILABLE',
+            missing
+              ? 'pinning vCPUs needs taskset: install the Debian package util-linux'
+              : `could not pin vCPU thread ${thread} to host CPU ${cpu}: ${stderr.trim() || error.message}`,
+          ),
+        );
+      },
+    );
   });
 }

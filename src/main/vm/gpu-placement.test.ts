@@ -58,12 +58,28 @@ describe('resolveGpuPlacement', () => {
       gpus: adlp.gpus.map((g) => ({ ...g, vfs: g.vfs.map((v, i) => ({ ...v, ...change(v, i) })) })),
     });
     // VF1 held, VF2 on i915: VF2 is what is left.
-    expect(resolveGpuPlacement(vm({ kind: 'vf', pf: ADLP }), adjusted((_v, i) => ({ usedBy: i === 0 ? 'kiosk' : null })))).toMatchObject({ address: '0000:00:02.2' });
+    expect(
+      resolveGpuPlacement(
+        vm({ kind: 'vf', pf: ADLP }),
+        adjusted((_v, i) => ({ usedBy: i === 0 ? 'kiosk' : null })),
+      ),
+    ).toMatchObject({ address: '0000:00:02.2' });
     // VF1 on i915, VF2 unbound: VF2 comes first.
-    expect(resolveGpuPlacement(vm({ kind: 'vf', pf: ADLP }), adjusted((_v, i) => ({ driver: i === 0 ? 'i915' : null })))).toMatchObject({ address: '0000:00:02.2' });
-    const full = { ...adlp, gpus: adlp.gpus.map((g) => ({ ...g, vfs: g.vfs.map((v) => ({ ...v, usedBy: 'kiosk' })) })) };
+    expect(
+      resolveGpuPlacement(
+        vm({ kind: 'vf', pf: ADLP }),
+        adjusted((_v, i) => ({ driver: i === 0 ? 'i915' : null })),
+      ),
+    ).toMatchObject({ address: '0000:00:02.2' });
+    const full = {
+      ...adlp,
+      gpus: adlp.gpus.map((g) => ({ ...g, vfs: g.vfs.map((v) => ({ ...v, usedBy: 'kiosk' })) })),
+    };
     expect(() => resolveGpuPlacement(vm({ kind: 'vf', pf: ADLP }), full)).toThrow(
-      expect.objectContaining({ code: 'CONFLICT', message: expect.stringContaining('every VF of 0000:00:02.0 is in use (by kiosk)') }),
+      expect.objectContaining({
+        code: 'CONFLICT',
+        message: expect.stringContaining('every VF of 0000:00:02.0 is in use (by kiosk)'),
+      }),
     );
   });
 
@@ -78,7 +94,9 @@ describe('resolveGpuPlacement', () => {
   });
 
   it('names no render node where the GPU has none', () => {
-    const bare = inventoryOf('adl-p', (at) => fs.rmSync(at(`/sys/devices/pci0000:00/${ADLP}/drm/renderD128`), { recursive: true }));
+    const bare = inventoryOf('adl-p', (at) =>
+      fs.rmSync(at(`/sys/devices/pci0000:00/${ADLP}/drm/renderD128`), { recursive: true }),
+    );
     expect(resolveGpuPlacement(vm({ kind: 'vf', pf: ADLP }), bare)).toMatchObject({ renderNode: null });
     expect(resolveGpuPlacement(vm({ kind: 'virtio', gl: true }), inventoryOf('no-intel-gpu'))).toEqual({
       kind: 'virtio',

@@ -45,7 +45,9 @@ export function parseResolution(text: string): { width: number; height: number }
  */
 export function pickFreeVf(pf: Gpu): string | null {
   const rank = (driver: string | null) => (driver === 'vfio-pci' ? 0 : driver === null ? 1 : 2);
-  const free = pf.vfs.filter((vf) => vf.usedBy === null).sort((a, b) => rank(a.driver) - rank(b.driver) || a.index - b.index);
+  const free = pf.vfs
+    .filter((vf) => vf.usedBy === null)
+    .sort((a, b) => rank(a.driver) - rank(b.driver) || a.index - b.index);
   return free[0]?.address ?? null;
 }
 
@@ -57,7 +59,11 @@ export function pickFreeVf(pf: Gpu): string | null {
  * The vGPU of a VM is created with the VM's own UUID, so a restarted backend can tell whose it is
  * from sysfs alone (a lease may name another).
  */
-export function resolveGpuPlacement(spec: VmSpec, inventory: GpuInventory, lease: GpuLease = {}): GpuPlacement {
+export function resolveGpuPlacement(
+  spec: VmSpec,
+  inventory: GpuInventory,
+  lease: GpuLease = {},
+): GpuPlacement {
   const { gpu } = spec;
   const find = (address: string) => inventory.gpus.find((g) => g.address === address);
   switch (gpu.kind) {
@@ -66,7 +72,8 @@ export function resolveGpuPlacement(spec: VmSpec, inventory: GpuInventory, lease
       return { kind: gpu.kind };
     case 'virtio': {
       // Any render node serves a virtio GPU's GL; an Intel one first, as that is what Tessera is for.
-      const node = inventory.gpus.find((g) => g.drmRender) ?? inventory.otherDisplays.find((d) => d.drmRender);
+      const node =
+        inventory.gpus.find((g) => g.drmRender) ?? inventory.otherDisplays.find((d) => d.drmRender);
       return { kind: 'virtio', renderNode: node?.drmRender ? `/dev/dri/${node.drmRender}` : null };
     }
     case 'vf': {

@@ -31,7 +31,12 @@ function gpuList(inventory: GpuInventory): string {
     : `GPUs here: ${inventory.gpus.map((g) => `${g.address} (${g.name})`).join(', ')}`;
 }
 
-function findGpu(inventory: GpuInventory, address: string, field: FieldIssue['path'], issues: FieldIssue[]): Gpu | undefined {
+function findGpu(
+  inventory: GpuInventory,
+  address: string,
+  field: FieldIssue['path'],
+  issues: FieldIssue[],
+): Gpu | undefined {
   const gpu = inventory.gpus.find((g) => g.address === address);
   if (!gpu) {
     const vfOf = inventory.gpus.find((g) => g.vfs.some((v) => v.address === address));
@@ -106,7 +111,8 @@ function gpuIssues(spec: VmSpec, inventory: GpuInventory): FieldIssue[] {
 
 /** The render node a GPU guest's console goes through: the PF's (§B.1 DRM nodes). */
 function renderNodeOf(spec: VmSpec, inventory: GpuInventory): string | null | undefined {
-  const address = spec.gpu.kind === 'vf' ? spec.gpu.pf : spec.gpu.kind === 'mdev' ? spec.gpu.parent : undefined;
+  const address =
+    spec.gpu.kind === 'vf' ? spec.gpu.pf : spec.gpu.kind === 'mdev' ? spec.gpu.parent : undefined;
   if (address === undefined) return undefined;
   return inventory.gpus.find((g) => g.address === address)?.drmRender ?? null;
 }
@@ -182,13 +188,18 @@ function platformIssues(spec: VmSpec, facts: VmHostFacts): FieldIssue[] {
     }
   });
   if (spec.tpm && facts.swtpm === null) {
-    issues.push({ path: ['tpm'], message: 'a TPM needs swtpm, which is not installed: install the Debian package swtpm' });
+    issues.push({
+      path: ['tpm'],
+      message: 'a TPM needs swtpm, which is not installed: install the Debian package swtpm',
+    });
   }
   const { hugepages } = spec.memoryBacking;
   if (hugepages !== 'off') {
     const pools = facts.hugepages ?? [];
     if (!pools.some((p) => p.sizeKiB === HUGEPAGE_KIB[hugepages])) {
-      const sizes = pools.map((p) => (p.sizeKiB >= 1048576 ? `${p.sizeKiB / 1048576}G` : `${p.sizeKiB / 1024}M`));
+      const sizes = pools.map((p) =>
+        p.sizeKiB >= 1048576 ? `${p.sizeKiB / 1048576}G` : `${p.sizeKiB / 1024}M`,
+      );
       issues.push({
         path: ['memoryBacking', 'hugepages'],
         message: `this host has no ${hugepages} hugepage pool (${sizes.length > 0 ? `pools: ${sizes.join(', ')}` : 'it has no hugepage pools'})`,
@@ -202,4 +213,3 @@ function platformIssues(spec: VmSpec, facts: VmHostFacts): FieldIssue[] {
 export function findHostProblems(spec: VmSpec, facts: VmHostFacts): FieldIssue[] {
   return [...gpuIssues(spec, facts.inventory), ...displayIssues(spec, facts), ...platformIssues(spec, facts)];
 }
-

@@ -11,13 +11,16 @@ import { xrandrOutputName } from './qemu-args-graphics';
 const ADLP = '0000:00:02.0';
 const debian = QEMU_BUILDS.debian;
 
-function without(caps: QemuCapabilities, change: { device?: [string, string?]; display?: string; type?: string }): QemuCapabilities {
-  const devices = { ...caps.devices };
-  if (change.device) {
-    const [device, property] = change.device;
-    if (property === undefined) delete devices[device];
-    else devices[device] = (devices[device] ?? []).filter((p) => p !== property);
-  }
+function without(
+  caps: QemuCapabilities,
+  change: { device?: [string, string?]; display?: string; type?: string },
+): QemuCapabilities {
+  const [device, property] = change.device ?? [];
+  const devices = Object.fromEntries(
+    Object.entries(caps.devices)
+      .filter(([d]) => d !== device || property !== undefined)
+      .map(([d, props]) => [d, d === device ? props.filter((p) => p !== property) : props]),
+  );
   return {
     ...caps,
     devices,
@@ -27,7 +30,8 @@ function without(caps: QemuCapabilities, change: { device?: [string, string?]; d
 }
 
 const argv = (vm: VmSpec, caps: QemuCapabilities) => buildQemuArgs(vm, { ...host(vm), capabilities: caps });
-const notes = (vm: VmSpec, caps: QemuCapabilities) => capabilityNotes(caps, vm).map((n) => `${n.severity} ${n.id}`);
+const notes = (vm: VmSpec, caps: QemuCapabilities) =>
+  capabilityNotes(caps, vm).map((n) => `${n.severity} ${n.id}`);
 
 interface Case {
   name: string;
@@ -72,7 +76,12 @@ const cases: Case[] = [
     name: 'no blob resources (QEMU before 6.1): the VF frames are copied, guest RAM is ordinary',
     vm: { name: 'v', gpu: vf },
     caps: without(debian, { device: ['virtio-vga', 'blob'] }),
-    lost: ['virtio-vga,id=video0,max_outputs=1,blob=true', 'q35,accel=tcg,memory-backend=mem0', 'memory-backend-memfd,id=mem0,size=1024M', '-object'],
+    lost: [
+      'virtio-vga,id=video0,max_outputs=1,blob=true',
+      'q35,accel=tcg,memory-backend=mem0',
+      'memory-backend-memfd,id=mem0,size=1024M',
+      '-object',
+    ],
     gained: ['virtio-vga,id=video0,max_outputs=1', 'q35,accel=tcg'],
     notes: ['info virtio-blob-missing'],
   },
@@ -97,7 +106,7 @@ const cases: Case[] = [
     notes: ['info vfio-igd-opregion-missing'],
   },
   {
-    name: "no qemu-vdagent (QEMU before 6.1): VNC without the clipboard channel",
+    name: 'no qemu-vdagent (QEMU before 6.1): VNC without the clipboard channel',
     vm: { name: 'v' },
     caps: without(debian, { type: 'chardev-qemu-vdagent' }),
     lost: [
@@ -127,14 +136,20 @@ describe('what a QEMU build changes in the argv', () => {
     const vm = spec(c.vm);
     const stock = argv(vm, debian);
     const build = argv(vm, c.caps);
-    const differ = (a: string[], b: string[]) => minus(a, b).filter((x) => x !== '-device').sort();
+    const differ = (a: string[], b: string[]) =>
+      minus(a, b)
+        .filter((x) => x !== '-device')
+        .sort();
     expect(differ(stock, build)).toEqual([...c.lost].sort());
     expect(differ(build, stock)).toEqual([...c.gained].sort());
     expect(notes(vm, c.caps)).toEqual(c.notes);
   });
 
   it('says what stock GTK does instead of placing the window and counting frames', () => {
-    expect(notes(spec({ name: 'v', gpu: vf, display: local }), debian)).toEqual(['info gtk-connectors', 'info gtk-show-fps']);
+    expect(notes(spec({ name: 'v', gpu: vf, display: local }), debian)).toEqual([
+      'info gtk-connectors',
+      'info gtk-show-fps',
+    ]);
   });
 
   it('refuses what the build cannot show at all', () => {
@@ -142,7 +157,9 @@ describe('what a QEMU build changes in the argv', () => {
     expect(notes(spec({ name: 'v', display: { kind: 'local' } }), noGtk)).toEqual(['blocker gtk-missing']);
     const noEgl = without(debian, { display: 'egl-headless' });
     expect(notes(spec({ name: 'v', gpu: vf }), noEgl)).toEqual(['blocker egl-headless-missing']);
-    expect(notes(spec({ name: 'v', gpu: mdev, display: { kind: 'spice' } }), noEgl)).toEqual(['blocker egl-headless-missing']);
+    expect(notes(spec({ name: 'v', gpu: mdev, display: { kind: 'spice' } }), noEgl)).toEqual([
+      'blocker egl-headless-missing',
+    ]);
   });
 });
 

@@ -60,7 +60,13 @@ function renderNodeOf(placement: GpuPlacement): string | null {
   return 'renderNode' in placement ? placement.renderNode : null;
 }
 
-function displayArgs(spec: VmSpec, gl: boolean, renderNode: string | null, caps: QemuCapabilities, runtime: VmRuntimeFiles): string[] {
+function displayArgs(
+  spec: VmSpec,
+  gl: boolean,
+  renderNode: string | null,
+  caps: QemuCapabilities,
+  runtime: VmRuntimeFiles,
+): string[] {
   const { display } = spec;
   if (display.kind === 'local') {
     const options = ['gtk'];
@@ -79,18 +85,27 @@ function displayArgs(spec: VmSpec, gl: boolean, renderNode: string | null, caps:
   // host GPU's render node and hands QEMU's console a plain surface (qemu-gpu-guests.md, "Remote
   // console of a GPU guest"). SPICE's own gl=on would do it too, but blocks QEMU's main loop.
   if (gl && (display.kind === 'vnc' || display.kind === 'spice')) {
-    args.push('-display', renderNode === null ? 'egl-headless' : `egl-headless,rendernode=${opt(renderNode)}`);
+    args.push(
+      '-display',
+      renderNode === null ? 'egl-headless' : `egl-headless,rendernode=${opt(renderNode)}`,
+    );
   } else {
     args.push('-display', 'none');
   }
   if (display.kind === 'vnc') args.push('-vnc', `unix:${opt(runtime.vnc)}`);
   // No ticket: the socket sits in the VM's 0700 runtime dir, and the console bridge checks its
   // own one-time token before it connects.
-  if (display.kind === 'spice') args.push('-spice', `unix=on,addr=${opt(runtime.spice)},disable-ticketing=on`);
+  if (display.kind === 'spice')
+    args.push('-spice', `unix=on,addr=${opt(runtime.spice)},disable-ticketing=on`);
   return args;
 }
 
-function deviceArgs(spec: VmSpec, placement: GpuPlacement, gl: boolean, caps: QemuCapabilities): GraphicsArgs['devices'] {
+function deviceArgs(
+  spec: VmSpec,
+  placement: GpuPlacement,
+  gl: boolean,
+  caps: QemuCapabilities,
+): GraphicsArgs['devices'] {
   const shows = spec.display.kind !== 'none';
   switch (placement.kind) {
     case 'none':
@@ -118,7 +133,11 @@ function deviceArgs(spec: VmSpec, placement: GpuPlacement, gl: boolean, caps: Qe
       // driver loads. ramfb exists only on vfio-pci-nohotplug, the variant the guides select
       // with `driver=`; here it is named as the device directly.
       const ramfb = shows && hasDeviceProperty(caps, 'vfio-pci-nohotplug', 'ramfb');
-      const options = [ramfb ? 'vfio-pci-nohotplug' : 'vfio-pci', 'id=gpu0', `sysfsdev=/sys/bus/mdev/devices/${placement.uuid}`];
+      const options = [
+        ramfb ? 'vfio-pci-nohotplug' : 'vfio-pci',
+        'id=gpu0',
+        `sysfsdev=/sys/bus/mdev/devices/${placement.uuid}`,
+      ];
       if (shows) options.push('display=on');
       if (hasDeviceProperty(caps, 'vfio-pci', 'x-igd-opregion')) options.push('x-igd-opregion=on');
       if (ramfb) options.push('ramfb=on');

@@ -64,7 +64,8 @@ export function uefiArgs(spec: VmSpec, host: QemuHost): string[] {
     `driver=raw,node-name=ovmf-vars,file.driver=file,file.filename=${opt(vars)}`,
   ];
   // Only code running in SMM may write the variable store, so the guest cannot change its own keys.
-  if (spec.firmware === 'uefi-secure-boot') args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+  if (spec.firmware === 'uefi-secure-boot')
+    args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   return args;
 }
 

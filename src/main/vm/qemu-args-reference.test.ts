@@ -75,7 +75,13 @@ function aspects(argv: readonly string[]): Aspects {
         add('memory', megabytes(value));
         break;
       case '-object':
-        add(`guest RAM`, [...props].filter(([k]) => !['id', 'size'].includes(k)).map(([k, v]) => (v ? `${k}=${v}` : k)).join(','));
+        add(
+          `guest RAM`,
+          [...props]
+            .filter(([k]) => !['id', 'size'].includes(k))
+            .map(([k, v]) => (v ? `${k}=${v}` : k))
+            .join(','),
+        );
         if (props.has('size')) add('memory', megabytes(props.get('size') ?? ''));
         break;
       case '-drive':
@@ -106,10 +112,23 @@ function aspects(argv: readonly string[]): Aspects {
       }
       case '-net':
         if (value === 'nic') add('network card', 'e1000 (-net nic default)');
-        else add('user networking', [...props].filter(([k]) => k === 'hostfwd').map(([, v]) => v.replace(/^tcp::/, 'tcp:*:')).join(' '));
+        else
+          add(
+            'user networking',
+            [...props]
+              .filter(([k]) => k === 'hostfwd')
+              .map(([, v]) => v.replace(/^tcp::/, 'tcp:*:'))
+              .join(' '),
+          );
         break;
       case '-netdev':
-        add('user networking', [...props].filter(([k]) => k === 'hostfwd').map(([, v]) => v).join(' '));
+        add(
+          'user networking',
+          [...props]
+            .filter(([k]) => k === 'hostfwd')
+            .map(([, v]) => v)
+            .join(' '),
+        );
         break;
       case '-serial':
         add('serial console', value === 'mon:stdio' ? 'stdio, with the monitor' : 'unix socket');
@@ -119,7 +138,8 @@ function aspects(argv: readonly string[]): Aspects {
         break;
       case '-chardev':
         // The sockets the -serial and -mon above use, and the agent's channel.
-        if (value.startsWith('qemu-vdagent') || value.startsWith('spicevmc')) add('guest agent channel', 'vdagent');
+        if (value.startsWith('qemu-vdagent') || value.startsWith('spicevmc'))
+          add('guest agent channel', 'vdagent');
         break;
       case '-display':
         add('display backend', value);
@@ -155,10 +175,12 @@ interface Reference {
 }
 
 const SUPERVISION = {
-  'identity and supervision': 'VMs outlive every front: named in ps, with a uuid and a pidfile to re-attach to',
+  'identity and supervision':
+    'VMs outlive every front: named in ps, with a uuid and a pidfile to re-attach to',
   QMP: 'the supervisor drives the VM over QMP on a socket in its runtime dir',
   'human monitor': 'the console’s monitor tab, on its own socket instead of stdio',
-  'serial console': 'serial on a socket with a log, so a console can attach late and output is kept (stdio dies with the terminal)',
+  'serial console':
+    'serial on a socket with a log, so a console can attach late and output is kept (stdio dies with the terminal)',
   'QEMU defaults': 'every device is asked for; nothing comes from QEMU’s defaults or /etc/qemu',
   'machine type': 'q35 (PCIe), where the guides leave QEMU’s default i440fx',
 };
@@ -174,16 +196,26 @@ const FLEX_SPEC = {
   network: { forwards: [{ hostPort: 10022, guestPort: 22 }] },
 };
 const FLEX_NETWORK = {
-  'cpu topology': '-smp N: QEMU 7.2 makes the vCPUs cores of one socket by default (machine 6.2 and later), as `cores=N` does',
+  'cpu topology':
+    '-smp N: QEMU 7.2 makes the vCPUs cores of one socket by default (machine 6.2 and later), as `cores=N` does',
   'network card': 'virtio-net-pci, the fastest NIC for a Linux guest, where -net nic gives e1000',
-  'user networking': 'forwarded ports listen on loopback unless asked (hostfwd=tcp:127.0.0.1:…), not on every address',
+  'user networking':
+    'forwarded ports listen on loopback unless asked (hostfwd=tcp:127.0.0.1:…), not on every address',
   vnc: 'VNC on a unix socket in the VM’s 0700 runtime dir, reached through the console bridge’s one-time token, never on the network',
   pointer: 'a USB tablet keeps the guest pointer under the console’s',
   'guest agent channel': 'clipboard sharing with the console through the vdagent channel',
 };
 
-const flexVf = scenario('guide-flex-sriov', { name: 'flex-vf', ...FLEX_SPEC, gpu: { kind: 'vf', pf: '0000:4d:00.0', vf: '0000:4d:00.1' } }, { accelerator: 'kvm' });
-const flexWhole = scenario('guide-flex-passthrough', { name: 'flex-whole', ...FLEX_SPEC, gpu: { kind: 'passthrough', device: '0000:4d:00.0' } }, { accelerator: 'kvm' });
+const flexVf = scenario(
+  'guide-flex-sriov',
+  { name: 'flex-vf', ...FLEX_SPEC, gpu: { kind: 'vf', pf: '0000:4d:00.0', vf: '0000:4d:00.1' } },
+  { accelerator: 'kvm' },
+);
+const flexWhole = scenario(
+  'guide-flex-passthrough',
+  { name: 'flex-whole', ...FLEX_SPEC, gpu: { kind: 'passthrough', device: '0000:4d:00.0' } },
+  { accelerator: 'kvm' },
+);
 const edge = scenario(
   'guide-edge-launcher-sriov',
   {
@@ -220,8 +252,10 @@ const references: Reference[] = [
       ...SUPERVISION,
       ...FLEX_NETWORK,
       'disk /home/ada/vms/ubuntu.qcow2': 'virtio-blk, where -drive defaults to IDE',
-      'device vfio-pci': 'x-igd-opregion=on is added for every whole GPU (an iGPU’s driver needs it; a Flex card ignores it)',
-      'device VGA': 'the console’s emulated VGA is asked for explicitly (-nodefaults), as the guide gets it by default',
+      'device vfio-pci':
+        'x-igd-opregion=on is added for every whole GPU (an iGPU’s driver needs it; a Flex card ignores it)',
+      'device VGA':
+        'the console’s emulated VGA is asked for explicitly (-nodefaults), as the guide gets it by default',
       'display backend': 'an explicit -display none: the console is VNC, never a window',
     },
   },
@@ -243,17 +277,22 @@ const references: Reference[] = [
 ];
 
 describe('reference cases from the public guides', () => {
-  it.each(references.map((r) => [r.name, r] as const))('%s: differs only where it means to', async (name, r) => {
-    const ours = buildQemuArgs(r.spec, r.host);
-    await expect(ours.join('\n') + '\n').toMatchFileSnapshot(`./__golden__/${name}.args`);
-    const guide = aspects(r.guide.split(' '));
-    const mine = aspects(ours);
-    const differing = [...new Set([...guide.keys(), ...mine.keys()])]
-      .filter((aspect) => guide.get(aspect) !== mine.get(aspect))
-      .sort();
-    const table = differing.map((a) => `${a}: guide ${guide.get(a) ?? '(none)'} | ours ${mine.get(a) ?? '(none)'}`);
-    expect(differing, table.join('\n')).toEqual(Object.keys(r.deliberate).sort());
-  });
+  it.each(references.map((r) => [r.name, r] as const))(
+    '%s: differs only where it means to',
+    async (name, r) => {
+      const ours = buildQemuArgs(r.spec, r.host);
+      await expect(ours.join('\n') + '\n').toMatchFileSnapshot(`./__golden__/${name}.args`);
+      const guide = aspects(r.guide.split(' '));
+      const mine = aspects(ours);
+      const differing = [...new Set([...guide.keys(), ...mine.keys()])]
+        .filter((aspect) => guide.get(aspect) !== mine.get(aspect))
+        .sort();
+      const table = differing.map(
+        (a) => `${a}: guide ${guide.get(a) ?? '(none)'} | ours ${mine.get(a) ?? '(none)'}`,
+      );
+      expect(differing, table.join('\n')).toEqual(Object.keys(r.deliberate).sort());
+    },
+  );
 
   it('keeps what the guides are for: the same device, vCPUs, memory and accelerator', () => {
     for (const r of references) {

@@ -142,7 +142,13 @@ const scenarios: Scenario[] = [
   ),
   scenario(
     'sriov-vf-headless',
-    { name: 'vf-rdp', cpus: 2, memoryMiB: 4096, gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.4' }, display: { kind: 'none' } },
+    {
+      name: 'vf-rdp',
+      cpus: 2,
+      memoryMiB: 4096,
+      gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.4' },
+      display: { kind: 'none' },
+    },
     { accelerator: 'kvm' },
   ),
   // GVT-g vGPUs (§D) and GVT-d.
@@ -241,7 +247,9 @@ describe('buildQemuArgs', () => {
     expect(error).toBeInstanceOf(TesseraError);
     expect(error).toMatchObject({
       code: 'UNAVAILABLE',
-      message: expect.stringContaining('no OVMF Secure Boot build was found: install the Debian package ovmf'),
+      message: expect.stringContaining(
+        'no OVMF Secure Boot build was found: install the Debian package ovmf',
+      ),
     });
   });
 
@@ -267,7 +275,8 @@ describe('escapeOptionValue', () => {
 const NOT_IN_ARGV: Record<string, string> = {
   restartPolicy: 'the supervisor applies it when QEMU exits',
   createdAt: 'bookkeeping for the gallery',
-  'cpuPinning[]': 'QEMU has no option for it: the VM service pins the vCPU threads after start (cpu-pinning.ts)',
+  'cpuPinning[]':
+    'QEMU has no option for it: the VM service pins the vCPU threads after start (cpu-pinning.ts)',
 };
 
 /**
@@ -460,7 +469,9 @@ describe('every VmSpec field reaches the argv', () => {
   it.each(leaves.filter((l) => !(l.label in NOT_IN_ARGV)).map((l) => [l.label, l] as const))(
     'the goldens show every value of %s',
     (label, leaf) => {
-      const inVariant = scenarios.filter((s) => !leaf.variant || getAt(s.spec, [leaf.variant.union, 'kind']) === leaf.variant.kind);
+      const inVariant = scenarios.filter(
+        (s) => !leaf.variant || getAt(s.spec, [leaf.variant.union, 'kind']) === leaf.variant.kind,
+      );
       const seen = inVariant.flatMap((s) => valuesAt(s.spec, leaf.path));
       const choices = choicesOf(leaf.schema);
       if (choices) expect(new Set(seen), label).toEqual(new Set(choices));

@@ -11,7 +11,11 @@ describe('classifyQemuStderr: the host lacks what the argv names', () => {
     [
       'a VF or GPU',
       `${Q}-device vfio-pci,id=gpu0,host=0000:00:02.1: vfio /sys/bus/pci/devices/0000:00:02.1: no such host device: No such file or directory`,
-      { resource: 'vfio-device', subject: '/sys/bus/pci/devices/0000:00:02.1', option: '-device vfio-pci,id=gpu0,host=0000:00:02.1' },
+      {
+        resource: 'vfio-device',
+        subject: '/sys/bus/pci/devices/0000:00:02.1',
+        option: '-device vfio-pci,id=gpu0,host=0000:00:02.1',
+      },
     ],
     [
       'a GVT-g vGPU',
@@ -53,10 +57,22 @@ describe('classifyQemuStderr: the host lacks what the argv names', () => {
       `${Q}-chardev socket,id=tpm0-sock,path=/run/user/1000/tessera/win11/swtpm.sock: Failed to connect to '/run/user/1000/tessera/win11/swtpm.sock': No such file or directory`,
       { resource: 'swtpm-socket', subject: '/run/user/1000/tessera/win11/swtpm.sock' },
     ],
-    ['hugepages', `${Q}unable to map backing store for guest RAM: Cannot allocate memory`, { resource: 'guest-memory' }],
-    ['memory', `${Q}cannot set up guest memory 'pc.ram': Cannot allocate memory`, { resource: 'guest-memory', subject: 'pc.ram' }],
+    [
+      'hugepages',
+      `${Q}unable to map backing store for guest RAM: Cannot allocate memory`,
+      { resource: 'guest-memory' },
+    ],
+    [
+      'memory',
+      `${Q}cannot set up guest memory 'pc.ram': Cannot allocate memory`,
+      { resource: 'guest-memory', subject: 'pc.ram' },
+    ],
     ['a window system', `${Q}gtk initialization failed`, { resource: 'window-system' }],
-    ['KVM', `Could not access KVM kernel module: No such file or directory\n${Q}failed to initialize kvm: No such file or directory`, { resource: 'kvm' }],
+    [
+      'KVM',
+      `Could not access KVM kernel module: No such file or directory\n${Q}failed to initialize kvm: No such file or directory`,
+      { resource: 'kvm' },
+    ],
   ])('%s', (_what, stderr, expected) => {
     expect(classifyQemuStderr(stderr)).toMatchObject({ kind: 'host-absent', ...expected });
   });
@@ -64,15 +80,33 @@ describe('classifyQemuStderr: the host lacks what the argv names', () => {
 
 describe('classifyQemuStderr: QEMU did not accept the command line', () => {
   it.each([
-    ['an unknown display option', `${Q}-display gtk,connectors.0=HDMI-1: Parameter 'connectors' is unexpected`],
-    ['an unknown device property', `${Q}-device vfio-pci,host=0000:00:02.1,ramfb=on: Property 'vfio-pci.ramfb' not found`],
-    ['a device this build lacks', `${Q}-device virtio-vga-gl,help: missing object type 'virtio-gpu-gl-device'`],
+    [
+      'an unknown display option',
+      `${Q}-display gtk,connectors.0=HDMI-1: Parameter 'connectors' is unexpected`,
+    ],
+    [
+      'an unknown device property',
+      `${Q}-device vfio-pci,host=0000:00:02.1,ramfb=on: Property 'vfio-pci.ramfb' not found`,
+    ],
+    [
+      'a device this build lacks',
+      `${Q}-device virtio-vga-gl,help: missing object type 'virtio-gpu-gl-device'`,
+    ],
     ['GL without a GL display', `${Q}-device virtio-vga-gl: opengl is not available`],
     ['a display this build lacks', `${Q}Display 'gtk' is not available.`],
-    ['a malformed value', `${Q}-machine q35,kernel_irqchip=maybe: Parameter 'kernel-irqchip' expects 'on', 'off', or 'split'`],
+    [
+      'a malformed value',
+      `${Q}-machine q35,kernel_irqchip=maybe: Parameter 'kernel-irqchip' expects 'on', 'off', or 'split'`,
+    ],
     ['GL on a display without it', `${Q}OpenGL is not supported by the display`],
-    ['a socket Tessera serves, not one it dials', `${Q}-chardev socket,id=x,path=/tmp/other.sock: Failed to connect to '/tmp/other.sock': No such file or directory`],
-    ['a missing disk', `${Q}-blockdev driver=qcow2,node-name=d,file.driver=file,file.filename=/x.qcow2: Could not open '/x.qcow2': No such file or directory`],
+    [
+      'a socket Tessera serves, not one it dials',
+      `${Q}-chardev socket,id=x,path=/tmp/other.sock: Failed to connect to '/tmp/other.sock': No such file or directory`,
+    ],
+    [
+      'a missing disk',
+      `${Q}-blockdev driver=qcow2,node-name=d,file.driver=file,file.filename=/x.qcow2: Could not open '/x.qcow2': No such file or directory`,
+    ],
   ])('%s', (_what, stderr) => {
     expect(classifyQemuStderr(stderr)).toMatchObject({ kind: 'rejected' });
   });
@@ -90,7 +124,9 @@ describe('classifyQemuStderr: QEMU did not accept the command line', () => {
 describe('classifyQemuStderr: no failure', () => {
   it('finds none in empty output, warnings alone or the signal that ended QEMU', () => {
     expect(classifyQemuStderr('')).toBeNull();
-    expect(classifyQemuStderr(`${Q}warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\n`)).toBeNull();
+    expect(
+      classifyQemuStderr(`${Q}warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\n`),
+    ).toBeNull();
     expect(classifyQemuStderr(`${Q}terminating on signal 15 from pid 21767 (timeout)\n`)).toBeNull();
   });
 });

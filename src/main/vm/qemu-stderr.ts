@@ -53,7 +53,9 @@ function parseLine(raw: string): Line | null {
   const text = raw.replace(/^[\w./-]*qemu[\w.-]*: /, '').trim();
   if (text === '') return null;
   const located = /^(-[a-z][\w-]* \S+?): (.*)$/.exec(text);
-  return located ? { option: located[1] ?? null, message: located[2] ?? '' } : { option: null, message: text };
+  return located
+    ? { option: located[1] ?? null, message: located[2] ?? '' }
+    : { option: null, message: text };
 }
 
 const HOST_ABSENT: readonly { pattern: RegExp; resource: (subject: string) => HostResource }[] = [
@@ -62,20 +64,38 @@ const HOST_ABSENT: readonly { pattern: RegExp; resource: (subject: string) => Ho
     pattern: /^vfio (\S+): no such host device: No such file or directory$/,
     resource: (s) => (s.startsWith('/sys/bus/mdev/') ? 'mdev-device' : 'vfio-device'),
   },
-  { pattern: /^vfio (\S+): failed to open \/dev\/vfio\/\d+: (?:Permission denied|No such file or directory)$/, resource: () => 'vfio-group' },
+  {
+    pattern: /^vfio (\S+): failed to open \/dev\/vfio\/\d+: (?:Permission denied|No such file or directory)$/,
+    resource: () => 'vfio-group',
+  },
   { pattern: /^vfio (\S+): group \d+ is not viable$/, resource: () => 'vfio-group' },
   // A device without an IOMMU group: the IOMMU is off, or it is not a device VFIO can take.
   { pattern: /^vfio (\S+): no iommu_group found: No such file or directory$/, resource: () => 'vfio-group' },
-  { pattern: /^vfio (\S+): failed to setup container for group \d+: .*\(Cannot allocate memory\)$/, resource: () => 'locked-memory' },
+  {
+    pattern: /^vfio (\S+): failed to setup container for group \d+: .*\(Cannot allocate memory\)$/,
+    resource: () => 'locked-memory',
+  },
   // ui/egl-helpers.c
-  { pattern: /^egl: (no drm render node available|rendernode open failed|render node init failed)$/, resource: () => 'render-node' },
+  {
+    pattern: /^egl: (no drm render node available|rendernode open failed|render node init failed)$/,
+    resource: () => 'render-node',
+  },
   // hw/display/virtio-gpu.c
   { pattern: /^(cannot enable blob resources without udmabuf)$/, resource: () => 'udmabuf' },
   // chardev/char-socket.c, for the one socket Tessera connects to rather than serves
-  { pattern: /^Failed to connect to '(\S*swtpm\.sock)': (?:No such file or directory|Connection refused)$/, resource: () => 'swtpm-socket' },
+  {
+    pattern: /^Failed to connect to '(\S*swtpm\.sock)': (?:No such file or directory|Connection refused)$/,
+    resource: () => 'swtpm-socket',
+  },
   // backends/hostmem.c, softmmu/physmem.c
-  { pattern: /^(unable to map backing store for guest RAM): Cannot allocate memory$/, resource: () => 'guest-memory' },
-  { pattern: /^cannot set up guest memory '([^']+)': Cannot allocate memory$/, resource: () => 'guest-memory' },
+  {
+    pattern: /^(unable to map backing store for guest RAM): Cannot allocate memory$/,
+    resource: () => 'guest-memory',
+  },
+  {
+    pattern: /^cannot set up guest memory '([^']+)': Cannot allocate memory$/,
+    resource: () => 'guest-memory',
+  },
   // ui/gtk.c
   { pattern: /^(gtk initialization failed)$/, resource: () => 'window-system' },
   // accel/kvm/kvm-all.c
@@ -102,7 +122,13 @@ export function classifyQemuStderr(stderr: string): QemuFailure | null {
     const known = HOST_ABSENT.map((h) => ({ h, match: h.pattern.exec(line.message) })).find((m) => m.match);
     if (!known?.match) return { kind: 'rejected', option: line.option, message: line.message };
     const subject = known.match[1] ?? '';
-    first ??= { kind: 'host-absent', resource: known.h.resource(subject), subject, option: line.option, message: line.message };
+    first ??= {
+      kind: 'host-absent',
+      resource: known.h.resource(subject),
+      subject,
+      option: line.option,
+      message: line.message,
+    };
   }
   return first;
 }

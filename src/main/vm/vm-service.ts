@@ -224,7 +224,8 @@ export class VmService {
       await this.rotateSerialLog(id);
       const swtpm = this.host.swtpm();
       // Checked with the host's facts above; swtpm may have gone since.
-      if (spec.tpm && swtpm === null) throw new TesseraError('UNAVAILABLE', 'swtpm is not installed: install the Debian package swtpm');
+      if (spec.tpm && swtpm === null)
+        throw new TesseraError('UNAVAILABLE', 'swtpm is not installed: install the Debian package swtpm');
       if (spec.tpm && swtpm !== null) await startSwtpm(swtpm, host.runtime, host.data);
       runner = await this.spawn(spec, host, argv);
     } catch (error) {
@@ -499,11 +500,7 @@ export class VmService {
     if (issues.length > 0) throw fieldIssuesError(issues);
   }
 
-  private async qemuHost(
-    spec: VmSpec,
-    gpu: GpuPlacement,
-    capabilities: QemuCapabilities,
-  ): Promise<QemuHost> {
+  private async qemuHost(spec: VmSpec, gpu: GpuPlacement, capabilities: QemuCapabilities): Promise<QemuHost> {
     return {
       accelerator: (await this.host.accelerator()).accelerator,
       runtime: vmRuntimeFiles(this.paths.runtimeDir, spec.name),
@@ -520,7 +517,9 @@ export class VmService {
       throw new TesseraError(
         'BAD_INPUT',
         `UEFI firmware (OVMF${secureBoot ? ' with Secure Boot' : ''}) is not installed: install the Debian package ovmf`,
-        { issues: [{ path: ['firmware'], message: 'OVMF is not installed: install the Debian package ovmf' }] },
+        {
+          issues: [{ path: ['firmware'], message: 'OVMF is not installed: install the Debian package ovmf' }],
+        },
       );
     }
     await fsp.mkdir(host.data.dir, { recursive: true, mode: 0o700 });

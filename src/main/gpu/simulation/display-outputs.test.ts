@@ -17,7 +17,10 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 function build(name: string) {
   const tree = path.join(dir, name);
   buildHostTree(findSimulatedHost(name), tree);
-  return { at: (hostPath: string) => path.join(tree, hostPath), reader: createHostReader(createHostRoot(tree)) };
+  return {
+    at: (hostPath: string) => path.join(tree, hostPath),
+    reader: createHostReader(createHostRoot(tree)),
+  };
 }
 
 describe('simulated monitors and kvm parameters', () => {
@@ -29,8 +32,22 @@ describe('simulated monitors and kvm parameters', () => {
       '../../devices/pci0000:00/0000:00:02.0/drm/card0/card0-HDMI-A-1',
     );
     expect(readDrmConnectors(reader)).toEqual([
-      { card: 'card0', name: 'DP-1', status: 'disconnected', enabled: false, modes: [], device: '0000:00:02.0' },
-      { card: 'card0', name: 'DP-2', status: 'disconnected', enabled: false, modes: [], device: '0000:00:02.0' },
+      {
+        card: 'card0',
+        name: 'DP-1',
+        status: 'disconnected',
+        enabled: false,
+        modes: [],
+        device: '0000:00:02.0',
+      },
+      {
+        card: 'card0',
+        name: 'DP-2',
+        status: 'disconnected',
+        enabled: false,
+        modes: [],
+        device: '0000:00:02.0',
+      },
       {
         card: 'card0',
         name: 'HDMI-A-1',

@@ -22,7 +22,12 @@ interface TreeWriter {
  * DRM's connector directories, `<card>/card<N>-<name>/` with `status`, `enabled`, `dpms` and
  * `modes` (drivers/gpu/drm/drm_sysfs.c), linked from /sys/class/drm like the card itself.
  */
-export function writeConnectors(w: TreeWriter, cardDir: string, card: number, connectors: readonly SimConnector[]): void {
+export function writeConnectors(
+  w: TreeWriter,
+  cardDir: string,
+  card: number,
+  connectors: readonly SimConnector[],
+): void {
   for (const c of connectors) {
     const dir = `${cardDir}/card${card}-${c.name}`;
     w.file(`${dir}/status`, c.connected ? 'connected\n' : 'disconnected\n', 0o644);
@@ -37,7 +42,10 @@ export function writeConnectors(w: TreeWriter, cardDir: string, card: number, co
  * `/sys/module/kvm/parameters/ignore_msrs` (`Y`/`N`, default N in arch/x86/kvm/x86.c): Windows
  * guests need it on (qemu-gpu-guests.md). Written wherever kvm is loaded, as the kernel would.
  */
-export function writeKvmParameters(w: TreeWriter, host: { modules: readonly string[]; kvmIgnoreMsrs?: boolean }): void {
+export function writeKvmParameters(
+  w: TreeWriter,
+  host: { modules: readonly string[]; kvmIgnoreMsrs?: boolean },
+): void {
   if (!host.modules.includes('kvm')) return;
   w.file('/sys/module/kvm/parameters/ignore_msrs', host.kvmIgnoreMsrs === true ? 'Y\n' : 'N\n', 0o644);
 }

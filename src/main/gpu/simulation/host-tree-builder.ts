@@ -307,7 +307,8 @@ function writeGpu(tree: SimulatedTree, gpu: SimGpu): void {
   writeXeSriovAdmin(w, gpu, pfAt);
   for (const vf of gpu.vfs) addVf(tree, gpu.address, vf);
   writeGvt(w, gpu, pfAt);
-  if (gpu.drm && gpu.connectors) writeConnectors(w, `${pfAt}/drm/card${gpu.drm.card}`, gpu.drm.card, gpu.connectors);
+  if (gpu.drm && gpu.connectors)
+    writeConnectors(w, `${pfAt}/drm/card${gpu.drm.card}`, gpu.drm.card, gpu.connectors);
 }
 
 function writeKernel(w: SysfsWriter, host: SimulatedHostDescription): void {

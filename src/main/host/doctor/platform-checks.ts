@@ -47,7 +47,10 @@ export function ignoreMsrsCheck(facts: HostFacts): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) =>
     makeCheck('ignore-msrs', 'KVM ignore_msrs', 'host-root', fields);
   if (facts.kvmIgnoreMsrs === true) {
-    return check({ status: 'pass', summary: 'kvm ignores unknown MSRs (ignore_msrs=Y), as Windows guests need.' });
+    return check({
+      status: 'pass',
+      summary: 'kvm ignores unknown MSRs (ignore_msrs=Y), as Windows guests need.',
+    });
   }
   if (facts.kvmIgnoreMsrs === null) {
     const loaded = facts.modules?.includes('kvm') === true;

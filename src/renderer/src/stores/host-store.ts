@@ -38,7 +38,9 @@ export function createHostStore(connection: Connection): StoreApi<HostStoreState
         connection.call('host.monitors', {}),
         connection.call('host.qemuCapabilities', {}),
       ]);
-      const failures = [monitors, qemu].flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
+      const failures = [monitors, qemu].flatMap((r) =>
+        r.status === 'rejected' ? [messageOf(r.reason)] : [],
+      );
       set((s) => ({
         monitors: monitors.status === 'fulfilled' ? monitors.value.connectors : s.monitors,
         qemu: qemu.status === 'fulfilled' ? qemu.value : s.qemu,

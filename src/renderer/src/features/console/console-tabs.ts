@@ -37,7 +37,9 @@ export function sshForward(spec: Pick<VmSpec, 'network'>): number | null {
 export function consoleTabs(spec: Pick<VmSpec, 'gpu' | 'display' | 'network'>): TabInfo[] {
   const tabs: TabInfo[] = [];
   if (hasGraphics(spec)) {
-    tabs.push(spec.display.kind === 'spice' ? { tab: 'spice', label: 'SPICE' } : { tab: 'vnc', label: 'Screen' });
+    tabs.push(
+      spec.display.kind === 'spice' ? { tab: 'spice', label: 'SPICE' } : { tab: 'vnc', label: 'Screen' },
+    );
   }
   tabs.push({ tab: 'serial', label: 'Serial' }, { tab: 'monitor', label: 'QEMU monitor' });
   if (sshForward(spec) !== null) tabs.push({ tab: 'ssh', label: 'SSH' });

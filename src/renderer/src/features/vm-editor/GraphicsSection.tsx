@@ -29,7 +29,16 @@ interface GraphicsProps extends SectionProps {
  * offered, and where this host's QEMU falls short of the choice, the editor says what it does
  * instead (capabilityNotes).
  */
-export function GraphicsSection({ form, errorOf, change, disabled, inventory, monitors, qemu, hostError }: GraphicsProps) {
+export function GraphicsSection({
+  form,
+  errorOf,
+  change,
+  disabled,
+  inventory,
+  monitors,
+  qemu,
+  hostError,
+}: GraphicsProps) {
   const { gpu, display } = form;
   const setGpu = (patch: Partial<GpuForm>) => {
     const next = { ...gpu, ...patch };
@@ -44,7 +53,8 @@ export function GraphicsSection({ form, errorOf, change, disabled, inventory, mo
   const pf = inventory?.gpus.find((g) => g.address === gpu.pf);
   const parent = inventory?.gpus.find((g) => g.address === gpu.parent);
   const spec = GpuSpec.safeParse(gpuFromForm(gpu));
-  const notes = qemu && spec.success ? capabilityNotes(qemu, { gpu: spec.data, display: displayFromForm(display) }) : [];
+  const notes =
+    qemu && spec.success ? capabilityNotes(qemu, { gpu: spec.data, display: displayFromForm(display) }) : [];
 
   return (
     <fieldset className="form-section" disabled={disabled}>

@@ -122,7 +122,11 @@ describe('the VM form', () => {
       const vm = VmSpec.parse({ ...spec, gpu, display });
       const form = formFromSpec(vm);
       if (gpu.kind === 'vf') expect(form.gpu.vf).toBe('vf' in gpu ? gpu.vf : '');
-      expect(validateForm(form, 'edit', [])).toEqual({ ok: true, name: 'kiosk-1', config: VmConfig.parse(vm) });
+      expect(validateForm(form, 'edit', [])).toEqual({
+        ok: true,
+        name: 'kiosk-1',
+        config: VmConfig.parse(vm),
+      });
     }
   });
 
@@ -140,9 +144,15 @@ describe('the VM form', () => {
     expect(displaysFor('passthrough')).toEqual(['vnc', 'spice', 'local', 'none']);
     expect(displaysFor('vf')).toEqual(['vnc', 'spice', 'local', 'none']);
     const form = edit(formFromSpec(spec), { gpu: { ...formFromSpec(spec).gpu, kind: 'none' } });
-    expect(validateForm(form, 'edit', [])).toMatchObject({ ok: false, errors: { display: expect.stringMatching(/no screen/) } });
+    expect(validateForm(form, 'edit', [])).toMatchObject({
+      ok: false,
+      errors: { display: expect.stringMatching(/no screen/) },
+    });
     const badVf = edit(formFromSpec(spec), { gpu: { ...formFromSpec(spec).gpu, kind: 'vf', pf: '00:02.0' } });
-    expect(validateForm(badVf, 'edit', [])).toMatchObject({ ok: false, errors: { 'gpu.pf': expect.stringMatching(/0000:00:02.1/) } });
+    expect(validateForm(badVf, 'edit', [])).toMatchObject({
+      ok: false,
+      errors: { 'gpu.pf': expect.stringMatching(/0000:00:02.1/) },
+    });
   });
 
   it('says which vCPU pinning entry is wrong', () => {
@@ -161,8 +171,21 @@ describe('the VM form', () => {
   });
 
   it('applies the Windows 11 profile, keeping larger sizes', () => {
-    const form = withWindows11Profile(edit(emptyForm(), { name: 'win', memoryMiB: '8192', disks: [newDiskRow(emptyForm(), { path: '/vm/w.qcow2', format: 'qcow2' })] }));
-    expect(form).toMatchObject({ cpus: '2', memoryMiB: '8192', firmware: 'uefi-secure-boot', tpm: true, hyperv: true, nicModel: 'e1000e' });
+    const form = withWindows11Profile(
+      edit(emptyForm(), {
+        name: 'win',
+        memoryMiB: '8192',
+        disks: [newDiskRow(emptyForm(), { path: '/vm/w.qcow2', format: 'qcow2' })],
+      }),
+    );
+    expect(form).toMatchObject({
+      cpus: '2',
+      memoryMiB: '8192',
+      firmware: 'uefi-secure-boot',
+      tpm: true,
+      hyperv: true,
+      nicModel: 'e1000e',
+    });
     expect(form.disks.map((d) => d.bus)).toEqual(['sata']);
     expect(newDiskRow(form, { path: '/vm/d.qcow2', format: 'qcow2' }).bus).toBe('sata');
   });

@@ -89,7 +89,12 @@ function gpuForm(gpu: GpuSpec): GpuForm {
 
 function displayForm(display: DisplaySpec): DisplayForm {
   return display.kind === 'local'
-    ? { kind: 'local', monitor: display.monitor ?? '', fullScreen: display.fullScreen, showFps: display.showFps }
+    ? {
+        kind: 'local',
+        monitor: display.monitor ?? '',
+        fullScreen: display.fullScreen,
+        showFps: display.showFps,
+      }
     : { kind: display.kind, monitor: '', fullScreen: true, showFps: false };
 }
 
@@ -111,7 +116,12 @@ export function gpuFromForm(form: GpuForm): z.input<typeof VmConfig>['gpu'] {
 
 export function displayFromForm(form: DisplayForm): DisplaySpec {
   return form.kind === 'local'
-    ? { kind: 'local', monitor: form.monitor === '' ? null : form.monitor, fullScreen: form.fullScreen, showFps: form.showFps }
+    ? {
+        kind: 'local',
+        monitor: form.monitor === '' ? null : form.monitor,
+        fullScreen: form.fullScreen,
+        showFps: form.showFps,
+      }
     : { kind: form.kind };
 }
 
@@ -212,7 +222,12 @@ export function formToInput(form: VmForm): z.input<typeof VmConfig> {
     restartPolicy: form.restartPolicy,
     gpu: gpuFromForm(form.gpu),
     display: displayFromForm(form.display),
-    disks: form.disks.map((d) => ({ path: d.path.trim(), format: d.format, readOnly: d.readOnly, bus: d.bus })),
+    disks: form.disks.map((d) => ({
+      path: d.path.trim(),
+      format: d.format,
+      readOnly: d.readOnly,
+      bus: d.bus,
+    })),
     ...(form.cdrom.trim() !== '' && { cdrom: form.cdrom.trim() }),
     ...(kernelUsed && {
       kernel: {

@@ -20,7 +20,15 @@ const FUNCTION = {
 const UNKNOWN = { state: 'unknown', reason: 'not read' } as const;
 
 function vf(index: number, driver: string | null, usedBy: string | null): VirtualFunction {
-  return { ...FUNCTION, address: `0000:00:02.${index}`, driver, index, usedBy, drmCard: null, drmRender: null };
+  return {
+    ...FUNCTION,
+    address: `0000:00:02.${index}`,
+    driver,
+    index,
+    usedBy,
+    drmCard: null,
+    drmRender: null,
+  };
 }
 
 /** An Alder Lake-P PF as the inventory reads §G.1: two VFs, one on vfio-pci and held by a VM. */
@@ -73,8 +81,24 @@ describe('GPU choices', () => {
     const parent: Gpu = {
       ...ADLP,
       mdevTypes: [
-        { id: 'i915-GVTg_V5_4', name: null, description: null, availableInstances: 0, deviceApi: null, instances: [], resources: { lowGmSizeMiB: 128, highGmSizeMiB: 512, fence: 4, resolution: '1920x1200', weight: 4 } },
-        { id: 'i915-GVTg_V5_8', name: null, description: null, availableInstances: 2, deviceApi: null, instances: [], resources: null },
+        {
+          id: 'i915-GVTg_V5_4',
+          name: null,
+          description: null,
+          availableInstances: 0,
+          deviceApi: null,
+          instances: [],
+          resources: { lowGmSizeMiB: 128, highGmSizeMiB: 512, fence: 4, resolution: '1920x1200', weight: 4 },
+        },
+        {
+          id: 'i915-GVTg_V5_8',
+          name: null,
+          description: null,
+          availableInstances: 2,
+          deviceApi: null,
+          instances: [],
+          resources: null,
+        },
       ],
     };
     expect(mdevTypeChoices(parent, '')).toEqual([

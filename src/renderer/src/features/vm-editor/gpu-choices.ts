@@ -85,7 +85,8 @@ export function displayChoices(
 ): Choice[] {
   return displaysFor(gpu).map((kind) => {
     let disabled: string | undefined;
-    if (kind === 'local' && qemu !== null && !hasDisplay(qemu, 'gtk')) disabled = 'QEMU has no GTK window here';
+    if (kind === 'local' && qemu !== null && !hasDisplay(qemu, 'gtk'))
+      disabled = 'QEMU has no GTK window here';
     else if (kind === 'local' && monitors !== null && !monitors.some((m) => m.status === 'connected')) {
       disabled = 'no monitor connected';
     }
