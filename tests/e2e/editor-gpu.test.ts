@@ -36,7 +36,9 @@ function options(key: string): Promise<string[]> {
     .field(key)
     .locator('option')
     .evaluateAll((els) =>
-      els.map((e) => `${(e as unknown as { disabled: boolean }).disabled ? '(off) ' : ''}${e.textContent ?? ''}`),
+      els.map(
+        (e) => `${(e as unknown as { disabled: boolean }).disabled ? '(off) ' : ''}${e.textContent ?? ''}`,
+      ),
     );
 }
 
