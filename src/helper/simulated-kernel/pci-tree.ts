@@ -239,3 +239,16 @@ export function addVf(tree: SimTree, pfAt: string, vf: NewVf): string {
   if (vf.drm) addDrm(tree, at, vf.drm);
   return address;
 }
+
+/** The PCI core removing a VF (`pci_iov_remove_virtfn`): every link `addVf` made, then the device. Its driver has let go first. */
+export function removeVf(tree: SimTree, pfAt: string, index: number, at: string): void {
+  const address = path.posix.basename(at);
+  removeFromIommuGroup(tree, at, address);
+  const home = i915Home(tree, pfAt);
+  if (home) tree.remove(`${home}/vf${index}/device`);
+  const admin = xeAdmin(tree, pfAt);
+  if (admin) tree.remove(`${admin}/vf${index}/device`);
+  tree.remove(`${PCI_DEVICES}/${address}`);
+  tree.remove(`${pfAt}/virtfn${index - 1}`);
+  tree.remove(at);
+}

@@ -33,6 +33,8 @@ export interface SimTree {
   /** Whether the path itself exists (a dangling link counts). */
   exists(hostPath: string): boolean;
   isLink(hostPath: string): boolean;
+  /** Permission bits after following links, null when it does not exist. */
+  modeOf(hostPath: string): number | null;
   /** Entry names, sorted; empty when there is no such directory. */
   list(hostPath: string): string[];
   /** The canonical host path after following links, null when it leaves the tree or dangles. */
@@ -71,6 +73,10 @@ export function openSimTree(dir: string): SimTree {
     },
     exists: (hostPath) => lstat(hostPath) !== undefined,
     isLink: (hostPath) => lstat(hostPath)?.isSymbolicLink() === true,
+    modeOf: (hostPath) => {
+      const stat = fs.statSync(at(hostPath), { throwIfNoEntry: false });
+      return stat === undefined ? null : stat.mode & 0o7777;
+    },
     list(hostPath) {
       try {
         return fs.readdirSync(at(hostPath)).sort();

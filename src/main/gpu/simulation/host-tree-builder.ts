@@ -9,6 +9,7 @@ import {
   linkDriver,
   writeIdentity,
 } from '../../../helper/simulated-kernel/pci-tree';
+import { addMdevInstance } from '../../../helper/simulated-kernel/mdev';
 import { openSimTree, type SimTree } from '../../../helper/simulated-kernel/sim-tree';
 import type { SimGpu, SimPciDevice, SimulatedHostDescription, SimValues } from './host-description';
 import { I915_VF_THRESHOLD } from '../provisioning';
@@ -109,20 +110,16 @@ function writeGvt(w: SimTree, gpu: SimGpu, pfAt: string): void {
     w.mkdir(`${dir}/devices`);
   }
   w.link(`/sys/class/mdev_bus/${gpu.address}`, pfAt);
-  // §D.2: instance under the parent, reachable from /sys/bus/mdev/devices and the type's devices/.
-  gpu.gvt.instances.forEach((instance, i) => {
-    const at = `${pfAt}/${instance.uuid}`;
-    w.file(`${at}/remove`, '', 0o200);
-    w.link(`${at}/mdev_type`, typeDir(instance.type));
-    w.link(`${typeDir(instance.type)}/devices/${instance.uuid}`, at);
-    w.link(`/sys/bus/mdev/devices/${instance.uuid}`, at);
-    w.link(`${at}/driver`, '/sys/bus/mdev/drivers/intel_vgpu_mdev');
-    w.file(`${at}/intel_vgpu/vgpu_id`, `${i + 1}\n`, 0o444);
-    const groupDir = `/sys/kernel/iommu_groups/${instance.iommuGroup}`;
-    w.link(`${groupDir}/devices/${instance.uuid}`, at);
-    w.link(`${at}/iommu_group`, groupDir);
-    w.file(`/dev/vfio/${instance.iommuGroup}`, '', 0o600);
-  });
+  gpu.gvt.instances.forEach((instance, i) =>
+    addMdevInstance(
+      w,
+      pfAt,
+      `${gpu.driver ?? 'i915'}-${instance.type}`,
+      instance.uuid,
+      instance.iommuGroup,
+      i + 1,
+    ),
+  );
 }
 
 function writeDebugfs(w: SimTree, gpu: SimGpu): void {
