@@ -34,7 +34,7 @@ export function openHostFiles(rootDir: string): HostFiles {
     if (!hostPath.startsWith('/') || hostPath.includes('\0')) return null;
     let resolved: string;
     try {
-      resolved = fs.realpathSync(machine(hostPath));
+      resolved = fs.realpathSync.native(machine(hostPath));
     } catch {
       return null;
     }

@@ -54,11 +54,28 @@ export interface SimTree {
 export function openSimTree(dir: string): SimTree {
   const root = path.resolve(dir);
   const at = (hostPath: string) => path.join(root, hostPath);
-  const mkdir = (hostPath: string) => fs.mkdirSync(at(hostPath), { recursive: true });
+  // Directories known to exist: a tree grows by many files per directory, and each mkdir -p costs
+  // a walk of system calls. Anything removed is forgotten.
+  const made = new Set<string>();
+  const mkdir = (hostPath: string) => {
+    if (made.has(hostPath)) return;
+    fs.mkdirSync(at(hostPath), { recursive: true });
+    made.add(hostPath);
+  };
+  const forget = (hostPath: string) => {
+    for (const known of made) if (known === hostPath || known.startsWith(`${hostPath}/`)) made.delete(known);
+  };
+  // The umask would narrow a mode given at creation; only then does a file need a chmod.
+  const umask = process.umask();
   const rawLink = (hostPath: string, text: string) => {
     mkdir(path.posix.dirname(hostPath));
-    fs.rmSync(at(hostPath), { force: true });
-    fs.symlinkSync(text, at(hostPath));
+    try {
+      fs.symlinkSync(text, at(hostPath));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      fs.rmSync(at(hostPath), { force: true });
+      fs.symlinkSync(text, at(hostPath));
+    }
   };
   const lstat = (hostPath: string) => fs.lstatSync(at(hostPath), { throwIfNoEntry: false });
   return {
@@ -87,7 +104,7 @@ export function openSimTree(dir: string): SimTree {
     resolve(hostPath) {
       let real: string;
       try {
-        real = fs.realpathSync(at(hostPath));
+        real = fs.realpathSync.native(at(hostPath));
       } catch {
         return null;
       }
@@ -96,8 +113,15 @@ export function openSimTree(dir: string): SimTree {
     },
     file(hostPath, content, mode = 0o644) {
       mkdir(path.posix.dirname(hostPath));
-      fs.writeFileSync(at(hostPath), content, { mode });
-      fs.chmodSync(at(hostPath), mode); // the umask must not change a sysfs mode the readers look at
+      try {
+        fs.writeFileSync(at(hostPath), content, { mode, flag: 'wx' });
+        if ((mode & umask) === 0) return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        fs.writeFileSync(at(hostPath), content);
+      }
+      // The umask must not narrow a sysfs mode the readers look at, nor an old file keep its mode.
+      fs.chmodSync(at(hostPath), mode);
     },
     update(hostPath, content) {
       fs.writeFileSync(at(hostPath), content);
@@ -105,8 +129,12 @@ export function openSimTree(dir: string): SimTree {
     link: (hostPath, targetHostPath) => rawLink(hostPath, kernfsLinkText(hostPath, targetHostPath)),
     rawLink,
     mkdir,
-    remove: (hostPath) => fs.rmSync(at(hostPath), { recursive: true, force: true }),
+    remove(hostPath) {
+      forget(hostPath);
+      fs.rmSync(at(hostPath), { recursive: true, force: true });
+    },
     rename(fromHostPath, toHostPath) {
+      forget(fromHostPath);
       mkdir(path.posix.dirname(toHostPath));
       fs.renameSync(at(fromHostPath), at(toHostPath));
     },
