@@ -2,7 +2,10 @@ import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rp
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, type HostOptions, type HostService } from './host/host-service';
 import { chooseHostRoot, type HostRootOptions } from './host-root-option';
+import { ChangeLog } from './gpu/change-log';
 import { createGpuService, type GpuService } from './gpu/gpu-service';
+import { createHelperClient, type HelperClient } from './gpu/helper-client';
+import { LayoutStore } from './gpu/layout-store';
 import { VmStore } from './vm/vm-store';
 import { VmService } from './vm/vm-service';
 import { ConsoleService } from './console/console-service';
@@ -13,6 +16,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   validateOutputs?: boolean;
   /** Do not look for running VMs to re-attach (one-shot CLI commands that only read). */
   skipReattach?: boolean;
+  /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
+  helper?: HelperClient;
 }
 
 export interface Backend {
@@ -34,7 +39,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const events = new EventBus();
   const hostRoot = chooseHostRoot(options, env, paths.dataDir);
   const host = createHostService({ ...options, env }, hostRoot);
-  const gpu = createGpuService(hostRoot.root, hostRoot.identity);
+  const gpu = createGpuService({
+    root: hostRoot.root,
+    host: hostRoot.identity,
+    helper: options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root }),
+    changes: ChangeLog.inDataDir(paths.dataDir),
+    layouts: LayoutStore.inConfigDir(paths.configDir),
+    events,
+  });
   const vms = new VmService(new VmStore(paths.configDir), paths, host, events);
   const consoles = new ConsoleService(paths, vms);
   if (!options.skipReattach) await vms.reattach();
@@ -52,6 +64,11 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
       return host.doctor(gpu.inventory(), largest > 0 ? largest : null);
     },
     'gpu.list': async () => gpu.inventory(),
+    'gpu.plan': async (intent) => gpu.plan(intent),
+    'gpu.apply': ({ plan, summary, origin }) => gpu.apply(plan, origin, summary),
+    'gpu.log': async () => ({ entries: await gpu.log() }),
+    'gpu.persistence': () => gpu.persistence(),
+    'gpu.setReapplyAtStart': ({ enabled }) => gpu.setReapplyAtStart(enabled),
     'vm.list': () => vms.list(),
     'vm.get': ({ id }) => vms.get(id),
     'vm.create': (input) => vms.create(input),

@@ -171,6 +171,9 @@ export async function openBackendLink(options: OpenLinkOptions = {}): Promise<Ba
     }
   }
   await fsp.chmod(socketPath, 0o600);
+  // The backend that owns the socket is Tessera starting: the saved GPU layouts are made again
+  // now when the user asked for it, without holding up the start (a real host may prompt).
+  void backend.gpu.reapplySavedLayouts();
   return {
     ...link,
     async close() {
