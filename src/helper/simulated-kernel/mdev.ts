@@ -62,18 +62,31 @@ function typeStates(tree: SimTree, parentAt: string): TypeState[] {
 }
 
 /**
- * The parent's graphics memory and fences, from what the tree shows: what is free is at least what
- * the most demanding type's `available_instances` needs (§D.1 takes the minimum over the three),
- * and the instances hold the rest.
+ * The parent's graphics memory and fences. The kernel knows them; sysfs shows only what each type
+ * could still get (§D.1: the minimum over the three). So the first time, they are derived from
+ * the tree (free is at least what the most demanding type's `available_instances` needs, the
+ * instances hold the rest) and kept in the tree beside the kernel's other hidden state, so later
+ * changes count from the same totals.
  */
-function totals(types: TypeState[]): { low: number; high: number; fence: number } {
+function totals(tree: SimTree, parentAt: string, types: TypeState[]): Totals {
+  const file = `/.tessera-kernel/gvt/${path.posix.basename(parentAt)}.json`;
+  const kept = tree.read(file);
+  if (kept !== null) return JSON.parse(kept) as Totals;
   const sum = (pick: (t: TypeState) => number) =>
     Math.max(0, ...types.map((t) => t.available * pick(t))) +
     types.reduce((n, t) => n + t.instances * pick(t), 0);
-  return { low: sum((t) => t.low), high: sum((t) => t.high), fence: sum((t) => t.fence) };
+  const derived = { low: sum((t) => t.low), high: sum((t) => t.high), fence: sum((t) => t.fence) };
+  tree.file(file, JSON.stringify(derived));
+  return derived;
 }
 
-function updateAvailable(tree: SimTree, parentAt: string, total: ReturnType<typeof totals>): void {
+interface Totals {
+  low: number;
+  high: number;
+  fence: number;
+}
+
+function updateAvailable(tree: SimTree, parentAt: string, total: Totals): void {
   const types = typeStates(tree, parentAt);
   const used = (pick: (t: TypeState) => number) => types.reduce((n, t) => n + t.instances * pick(t), 0);
   const free = {
@@ -104,7 +117,7 @@ export function createMdev(tree: SimTree, parentAt: string, typeId: string, valu
   const type = types.find((t) => t.id === typeId);
   // Exhaustion surfaces as a probe error; ENOSPC from the GM allocator is UNCONFIRMED (§D.1).
   if (type === undefined || type.available < 1) fail('ENOSPC', `no room for another ${typeId}`);
-  const total = totals(types);
+  const total = totals(tree, parentAt, types);
   const ids = tree
     .list(parentAt)
     .filter((e) => UUID.test(e))
@@ -120,7 +133,7 @@ export function removeMdev(tree: SimTree, instanceAt: string, value: string): vo
   if (Number(body) === 0) return;
   const uuid = path.posix.basename(instanceAt);
   const parentAt = path.posix.dirname(instanceAt);
-  const total = totals(typeStates(tree, parentAt));
+  const total = totals(tree, parentAt, typeStates(tree, parentAt));
   const typeDir = tree.resolve(`${instanceAt}/mdev_type`);
   const group = tree.resolve(`${instanceAt}/iommu_group`);
   removeFromIommuGroup(tree, instanceAt, uuid);
