@@ -29,6 +29,8 @@ export interface PciFacts {
   index: number | null;
   /** Set when `physfn` exists but the PF does not list this VF: not a VF of that PF. */
   strayVf: boolean;
+  /** A link of the device that leads where the kernel never puts it (its driver, its group), said in words. */
+  brokenLink: string | null;
 }
 
 export interface SriovFacts {
@@ -68,6 +70,13 @@ export function readPci(files: HostFiles, address: string): PciFacts | null {
   const at = deviceDir(files, address);
   if (at === null) return null;
   const group = linkedName(files, `${at}/iommu_group`, '/sys/kernel/iommu_groups');
+  const driver = linkedName(files, `${at}/driver`, PCI_DRIVERS);
+  const brokenLink =
+    files.linkText(`${at}/driver`) !== null && driver === null
+      ? `${address}/driver does not lead into ${PCI_DRIVERS}`
+      : files.linkText(`${at}/iommu_group`) !== null && group === null
+        ? `${address}/iommu_group does not lead into /sys/kernel/iommu_groups`
+        : null;
   const override = files.read(`${at}/driver_override`)?.trim() ?? null;
   let pfAt: string | null = null;
   let index: number | null = null;
@@ -92,12 +101,13 @@ export function readPci(files: HostFiles, address: string): PciFacts | null {
     at,
     vendor: hexOf(files.read(`${at}/vendor`), 4),
     classCode: hexOf(files.read(`${at}/class`), 6),
-    driver: linkedName(files, `${at}/driver`, PCI_DRIVERS),
+    driver,
     override: override === null || override === '(null)' || override === '' ? null : override,
     iommuGroup: group !== null && /^\d+$/.test(group) ? Number(group) : null,
     pfAt,
     index,
     strayVf,
+    brokenLink,
   };
 }
 

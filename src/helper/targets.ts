@@ -32,6 +32,7 @@ const refuse = (step: number, message: string): never => {
 };
 
 function requireIntelDisplay(fn: PciFacts, step: number): void {
+  if (fn.brokenLink !== null) refuse(step, `${fn.brokenLink}: this is not a device as the kernel shows one`);
   if (!isIntelDisplay(fn)) {
     refuse(
       step,
