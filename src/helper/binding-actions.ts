@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { HelperStep } from '../shared/helper-plan';
 import { isBdf } from '../shared/pci-address';
 import type { Action, ActionIo, CheckContext } from './actions';
-import { PCI_DRIVERS, deviceDir, readPci, type PciFacts } from './device-facts';
+import { PCI_DRIVERS, deviceDir, readDriver, readPci, type PciFacts } from './device-facts';
 import { HelperFailure } from './helper-failure';
 import { fileIn, type HostFiles } from './host-files';
 import { findMdev } from './mdev-actions';
@@ -29,8 +29,14 @@ function mustFile(io: ActionIo, hostPath: string, dir: string): string {
  * autoprobe off. `drivers_probe` answers success when no driver took the device, so the result is
  * read back.
  */
-export function moveDevice(io: ActionIo, address: string, target: string | null, override: string): void {
-  const fn = readPci(io.files, address) ?? io.fail('BAD_TARGET', `${address} is gone`);
+export function moveDevice(
+  io: ActionIo,
+  address: string,
+  target: string | null,
+  override: string,
+  known?: PciFacts,
+): void {
+  const fn = known ?? readPci(io.files, address) ?? io.fail('BAD_TARGET', `${address} is gone`);
   if (fn.driver === target && (fn.override ?? '\n') === override) return;
   io.write(mustFile(io, `${fn.at}/driver_override`, fn.at), override, {
     kind: 'driver_override',
@@ -44,9 +50,9 @@ export function moveDevice(io: ActionIo, address: string, target: string | null,
       driver: fn.driver,
     });
   }
-  if (target === null || readPci(io.files, address)?.driver === target) return;
+  if (target === null || readDriver(io.files, fn.at) === target) return;
   io.write(mustFile(io, DRIVERS_PROBE, '/sys/bus/pci'), address, { kind: 'drivers_probe', device: address });
-  const now = readPci(io.files, address)?.driver ?? null;
+  const now = readDriver(io.files, fn.at);
   if (now !== target) {
     io.fail(
       'BUSY',
@@ -137,7 +143,7 @@ export function checkBind(
       const before = readPci(io.files, device) ?? io.fail('BAD_TARGET', `${device} does not exist`);
       if (before.driver === target && (before.override ?? '\n') === override) return;
       undoMove(io, before);
-      moveDevice(io, device, target, override);
+      moveDevice(io, device, target, override, before);
     },
   };
 }

@@ -82,17 +82,21 @@ export function readPci(files: HostFiles, address: string): PciFacts | null {
   let index: number | null = null;
   let strayVf = false;
   if (files.linkText(`${at}/physfn`) !== null) {
+    // A VF belongs to the PF its `physfn` names only if that PF lists it back as `virtfn<N-1>`,
+    // where N follows from the PF's offset and stride (§A.1).
     strayVf = true;
     const pf = files.real(`${at}/physfn`);
     const pfAddress = pf === null ? null : path.posix.basename(pf);
-    if (pf !== null && pfAddress !== null && deviceDir(files, pfAddress) === pf) {
-      for (const entry of files.list(pf)) {
-        const n = entry.match(/^virtfn(\d+)$/)?.[1];
-        if (n !== undefined && files.real(`${pf}/${entry}`) === at) {
+    const sriov = pf === null ? null : readSriov(files, pf);
+    if (pf !== null && pfAddress !== null && sriov !== null && deviceDir(files, pfAddress) === pf) {
+      for (let n = 1; n <= sriov.totalVfs; n++) {
+        if (vfAddress(pfAddress, n, sriov.offset, sriov.stride) !== address) continue;
+        if (files.real(`${pf}/virtfn${n - 1}`) === at) {
           pfAt = pf;
-          index = Number(n) + 1;
+          index = n;
           strayVf = false;
         }
+        break;
       }
     }
   }
@@ -109,6 +113,11 @@ export function readPci(files: HostFiles, address: string): PciFacts | null {
     strayVf,
     brokenLink,
   };
+}
+
+/** The driver a device is bound to now (§A.4), read alone: what a bind checks after each write. */
+export function readDriver(files: HostFiles, at: string): string | null {
+  return linkedName(files, `${at}/driver`, PCI_DRIVERS);
 }
 
 /** An Intel display-class function (PCI base class 0x03, §A.1): the only devices the helper touches. */

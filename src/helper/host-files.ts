@@ -27,10 +27,21 @@ export interface HostFiles {
   writable(hostPath: string): boolean;
 }
 
-export function openHostFiles(rootDir: string): HostFiles {
+/**
+ * `remember`: answers are kept, for reading a host that does not change meanwhile (the helper
+ * checks a whole plan before its first write, and reads the same links many times doing so).
+ */
+export function openHostFiles(rootDir: string, options: { remember?: boolean } = {}): HostFiles {
   const root = path.resolve(rootDir);
   const machine = (hostPath: string) => (root === '/' ? hostPath : path.join(root, hostPath));
+  const memo = options.remember ? new Map<string, string | null>() : null;
   const real = (hostPath: string): string | null => {
+    if (memo === null) return resolveNow(hostPath);
+    let known = memo.get(hostPath);
+    if (known === undefined) memo.set(hostPath, (known = resolveNow(hostPath)));
+    return known;
+  };
+  const resolveNow = (hostPath: string): string | null => {
     if (!hostPath.startsWith('/') || hostPath.includes('\0')) return null;
     let resolved: string;
     try {

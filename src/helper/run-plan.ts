@@ -217,7 +217,8 @@ export function runPlan(input: string, environment: HelperEnvironment): HelperRe
       const step = first?.[0] === 'steps' && typeof first[1] === 'number' ? first[1] : null;
       throw new HelperFailure('BAD_PLAN', describeZodError(parsed.error), step);
     }
-    const files = openHostFiles(rootDir);
+    // Nothing changes while the plan is checked, so the checks may remember what they read.
+    const files = openHostFiles(rootDir, { remember: true });
     let users: Map<number, number[]> | undefined;
     const ctx: CheckContext = {
       files,
@@ -232,7 +233,7 @@ export function runPlan(input: string, environment: HelperEnvironment): HelperRe
       .flatMap(({ step, index }) => check(ctx, step, index))
       .sort((a, b) => a.step - b.step);
     const writer = environment.writer ?? (rootDir === '/' ? realWriter : createSimulatedKernel(rootDir));
-    return apply(actions, files, writer);
+    return apply(actions, openHostFiles(rootDir), writer);
   } catch (error) {
     return refused(failureOf(error));
   }
