@@ -36,11 +36,11 @@ const PKEXEC_REFUSED = 127;
  */
 export function createHelperClient(options: HelperClientOptions): HelperClient {
   const simulated = path.resolve(options.hostRoot) !== '/';
-  const script = options.helperScript ?? path.join(packageRoot(), 'out', 'helper', 'index.js');
   const launcher = options.launcher ?? HELPER_LAUNCHER;
   return {
     how: simulated ? 'simulated' : 'pkexec',
     run(plan) {
+      const script = options.helperScript ?? path.join(packageRoot(), 'out', 'helper', 'index.js');
       if (simulated && !fs.existsSync(script))
         throw new TesseraError('UNAVAILABLE', `the helper is not built (${script}): run npm run build`);
       if (!simulated && !fs.existsSync(launcher)) {
