@@ -96,6 +96,20 @@ export function readShares(gpu: Gpu): GpuShares {
   };
 }
 
+/** Every enabled VF's share as the driver shows it now: its quotas and its scheduling. */
+export function currentShares(gpu: Gpu): VfShare[] {
+  const shares = readShares(gpu);
+  return Array.from({ length: gpu.sriov?.numVfs ?? 0 }, (_, i) => {
+    const settings: VfSettings = { ...shares.scheduling[i] };
+    for (const pool of shares.pools) {
+      const resource = RESOURCES.find((r) => r.key === pool.key);
+      const quota = pool.quotas[i];
+      if (resource && quota !== undefined) settings[resource.setting] = quota;
+    }
+    return { index: i + 1, settings };
+  });
+}
+
 /**
  * What a layout of `count` VFs can share of one resource: the free part, plus what VF1..count hold
  * now (their shares are rewritten), plus what enabled VFs give back when the count changes under

@@ -10,7 +10,7 @@ import {
   type PlanPreview,
   type SavedLayout,
 } from '../../shared/gpu-plan';
-import { RESOURCES, readShares } from '../../shared/gpu-shares';
+import { currentShares } from '../../shared/gpu-shares';
 import { vfAddress } from '../../shared/pci-address';
 import type {
   AppliedStep,
@@ -106,20 +106,10 @@ function layoutPfs(plan: HelperPlan, inventory: GpuInventory): string[] {
 
 /** A GPU's layout as it is now: the count, each VF's share, each VF's driver. */
 function currentLayout(gpu: Gpu): SavedLayout {
-  const shares = readShares(gpu);
-  const count = gpu.sriov?.numVfs ?? 0;
   return {
     pf: gpu.address,
-    vfCount: count,
-    shares: Array.from({ length: count }, (_, i) => {
-      const settings: SavedLayout['shares'][number]['settings'] = { ...shares.scheduling[i] };
-      for (const pool of shares.pools) {
-        const quota = pool.quotas[i];
-        const resource = RESOURCES.find((r) => r.key === pool.key);
-        if (quota !== undefined && resource) settings[resource.setting] = quota;
-      }
-      return { index: i + 1, settings };
-    }),
+    vfCount: gpu.sriov?.numVfs ?? 0,
+    shares: currentShares(gpu),
     drivers: Object.fromEntries(gpu.vfs.map((v) => [String(v.index), v.driver])),
     savedAt: new Date().toISOString(),
   };

@@ -8,6 +8,7 @@ import type { GpuIntent, VfShare } from '../../../../shared/gpu-plan';
 import type { VfSettings } from '../../../../shared/helper-plan';
 import {
   RESOURCES,
+  currentShares,
   poolFor,
   presetShares,
   readShares,
@@ -29,22 +30,7 @@ const SCHEDULING_KEYS = ['execQuantumMs', 'preemptTimeoutUs'] as const;
 
 /** The GPU as it is: its VF count and every enabled VF's share as the driver shows it. */
 export function draftFromGpu(gpu: Gpu): LayoutDraft {
-  const shares = readShares(gpu);
-  const count = gpu.sriov?.numVfs ?? 0;
-  return {
-    pf: gpu.address,
-    vfCount: count,
-    shares: Array.from({ length: count }, (_, i) => {
-      const settings: VfSettings = { ...shares.scheduling[i] };
-      for (const pool of shares.pools) {
-        const resource = RESOURCES.find((r) => r.key === pool.key);
-        const quota = pool.quotas[i];
-        if (resource && quota !== undefined) settings[resource.setting] = quota;
-      }
-      return { index: i + 1, settings };
-    }),
-    bind: 'keep',
-  };
+  return { pf: gpu.address, vfCount: gpu.sriov?.numVfs ?? 0, shares: currentShares(gpu), bind: 'keep' };
 }
 
 const schedulingOf = (settings: VfSettings): VfSettings =>
