@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { VmRuntimeFiles } from '../src/main/paths';
+import { qemuRunFiles, type VmRuntimeFiles } from '../src/main/paths';
 import { isGone } from '../src/main/vm/qemu-process';
 import { TESSERA_BIN } from '../tests/support/cli-process';
+import { killVms, type TempHome } from '../tests/support/temp-home';
 
 /** Children of timeChild still running: an interrupted bench kills them before cleaning up. */
 const running = new Set<ChildProcess>();
@@ -78,13 +79,8 @@ export async function waitGone(pid: number, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-/** The files a QEMU run leaves in its runtime dir; the next run must start without them. */
-export function runFiles(files: VmRuntimeFiles): string[] {
-  return [files.qmp, files.vnc, files.serial, files.pid];
-}
-
 export function leftovers(files: VmRuntimeFiles): string[] {
-  return runFiles(files).filter((f) => fs.existsSync(f));
+  return qemuRunFiles(files).filter((f) => fs.existsSync(f));
 }
 
 /**
@@ -113,6 +109,26 @@ export function onInterrupt(kill: () => void): () => void {
 /** Remove a temp home even while a dying QEMU may still write into it (rmSync retries ENOTEMPTY). */
 export function removeHome(root: string): void {
   fs.rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+}
+
+/**
+ * A benchmark's temp home while it runs: an interrupt kills the home's QEMUs and the processes
+ * named (as they are then), and removes the home. `killAll` is the same killing, for the end of
+ * a run; `forget` stops guarding.
+ */
+export function guardHome(
+  home: TempHome,
+  processes: () => (ChildProcess | undefined)[],
+): { killAll(): void; forget(): void } {
+  const killAll = () => {
+    killVms(home.paths);
+    for (const child of processes()) child?.kill('SIGKILL');
+  };
+  const forget = onInterrupt(() => {
+    killAll();
+    removeHome(home.root);
+  });
+  return { killAll, forget };
 }
 
 function runEmergencyKills(): void {

@@ -1,5 +1,6 @@
 // `npm run bench`: bundled to out/bench/run.js by scripts/build-node.mjs and run from the repo root.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TESSERA_BIN } from '../tests/support/cli-process';
 import { REPO_ROOT, TINY_GUEST_DIR } from '../tests/support/temp-home';
@@ -11,6 +12,8 @@ import { benchGpuApply } from './gpu-apply';
 import { markdown, textTable, type BenchEntry, type BenchReport } from './report';
 import { VM_COUNT, benchServeMemory } from './serve-memory';
 import { benchStartToSerial } from './start-to-serial';
+import { benchConsoleBridge } from './console-bridge';
+import { THUMB_VMS, benchThumbnailCpu } from './thumbnail-cpu';
 
 const START_RUNS = 5;
 const LIST_RUNS = 10;
@@ -18,6 +21,8 @@ const WARMUP_PAIRS = 1;
 const START_GOAL = 1.1;
 const LIST_GOAL = 3;
 const RSS_GOAL_MIB = 150;
+const ADDED_P99_GOAL_MS = 1;
+const THUMB_CPU_GOAL_PERCENT = 5;
 const GPU_RUNS = 10;
 const GPU_GOAL_MS = 150;
 
@@ -41,22 +46,18 @@ async function attempt(
 
 async function main(): Promise<number> {
   installInterruptHandler();
+  // `npm run bench -- ID...` runs only those benchmarks and prints them; only a full run is kept.
+  const only = process.argv.slice(2);
+  const wanted = (id: string) => only.length === 0 || only.includes(id);
   // The test helpers find the repo from their own location; bundled into out/bench that is still
   // two levels down, but a wrong guess would time the wrong CLI, so check it.
   if (!fs.existsSync(path.join(REPO_ROOT, 'package.json')) || !fs.existsSync(TESSERA_BIN)) {
     throw new Error(`${REPO_ROOT} is not the Tessera checkout (no package.json or bin/tessera.js)`);
   }
-  // `npm run bench -- gpu-apply` runs the named benchmarks only and updates their entries.
-  const only = process.argv.slice(2);
-  const wanted = (id: string) => only.length === 0 || only.includes(id);
-  const guest = ['start-to-serial', 'list-200', 'serve-rss'].some(wanted)
-    ? buildTinyGuest(TINY_GUEST_DIR)
-    : null;
-  const needGuest = () => {
-    if (!guest) throw new Error('the tiny guest was not built');
-    return guest;
-  };
+  const guest = buildTinyGuest(TINY_GUEST_DIR);
   const machine = await machineInfo();
+  // Other work on the machine moves every figure; the report says how busy it was.
+  const loadAtStart = os.loadavg()[0] ?? 0;
   log(`nproc ${machine.nproc}, ${machine.memoryMiB} MiB, accel ${machine.accelerator}`);
 
   const benchmarks: BenchEntry[] = [];
@@ -70,12 +71,7 @@ async function main(): Promise<number> {
           unit: 'ratio',
         },
         async () => {
-          const c = await benchStartToSerial({
-            guest: needGuest(),
-            runs: START_RUNS,
-            warmup: WARMUP_PAIRS,
-            log,
-          });
+          const c = await benchStartToSerial({ guest, runs: START_RUNS, warmup: WARMUP_PAIRS, log });
           const { leftovers, ...comparison } = c;
           return {
             figure: comparison.ratio,
@@ -96,12 +92,7 @@ async function main(): Promise<number> {
           unit: 'ratio',
         },
         async () => {
-          const comparison = await benchList({
-            guest: needGuest(),
-            runs: LIST_RUNS,
-            warmup: WARMUP_PAIRS,
-            log,
-          });
+          const comparison = await benchList({ guest, runs: LIST_RUNS, warmup: WARMUP_PAIRS, log });
           return { figure: comparison.ratio, comparison };
         },
         (ratio) => ratio <= LIST_GOAL,
@@ -117,7 +108,7 @@ async function main(): Promise<number> {
           unit: 'MiB',
         },
         async () => {
-          const r = await benchServeMemory({ guest: needGuest(), log });
+          const r = await benchServeMemory({ guest, log });
           return {
             figure: r.rssMiB,
             details: {
@@ -130,8 +121,87 @@ async function main(): Promise<number> {
         (mib) => mib <= RSS_GOAL_MIB,
       ),
     );
-
-  if (wanted('gpu-apply'))
+  if (wanted('vnc-bridge')) {
+    // One measurement, two judged figures: throughput against websockify, and added latency.
+    const bridge = await benchConsoleBridge({ guest, log }).catch((error: unknown) => error);
+    const failed = bridge instanceof Error ? bridge : undefined;
+    const details = (r: Awaited<ReturnType<typeof benchConsoleBridge>>) => {
+      const out: Record<string, string> = { screen: r.screen };
+      for (const [name, f] of Object.entries(r.replayStream)) {
+        out[`replayed stream, ${name}: MB/s (updates/s)`] = `${f.mbPerSecond} (${f.updatesPerSecond})`;
+      }
+      for (const [name, f] of Object.entries(r.liveStream)) {
+        out[`live stream from QEMU, ${name}: MB/s (updates/s)`] = `${f.mbPerSecond} (${f.updatesPerSecond})`;
+      }
+      return out;
+    };
+    const latencies = (r: Awaited<ReturnType<typeof benchConsoleBridge>>) => {
+      const out: Record<string, string | number> = { 'websockify: added p99 (ms)': r.websockifyAddedP99Ms };
+      for (const [name, l] of Object.entries(r.latency)) {
+        out[`round trip to QEMU, ${name}: p50 / p99 (ms)`] = `${l.p50Ms} / ${l.p99Ms}`;
+      }
+      for (const [name, l] of Object.entries(r.replayLatency)) {
+        out[`round trip to the replay server, ${name}: p50 / p99 (ms)`] = `${l.p50Ms} / ${l.p99Ms}`;
+      }
+      return out;
+    };
+    benchmarks.push(
+      await attempt(
+        {
+          id: 'vnc-bridge-throughput',
+          title: 'VNC bridge, full-screen update stream',
+          goal: 'throughput ≥ websockify (ratio ≥ 1)',
+          unit: 'ratio',
+        },
+        async () => {
+          if (failed) throw failed;
+          const r = bridge as Awaited<ReturnType<typeof benchConsoleBridge>>;
+          return { figure: r.throughputRatio, details: details(r) };
+        },
+        (ratio) => ratio >= 1,
+      ),
+      await attempt(
+        {
+          id: 'vnc-bridge-latency',
+          title: 'VNC bridge, added latency per message',
+          goal: `added p99 ≤ ${ADDED_P99_GOAL_MS} ms`,
+          unit: 'ms',
+        },
+        async () => {
+          if (failed) throw failed;
+          const r = bridge as Awaited<ReturnType<typeof benchConsoleBridge>>;
+          return { figure: r.addedP99Ms, details: latencies(r) };
+        },
+        (ms) => ms <= ADDED_P99_GOAL_MS,
+      ),
+    );
+  }
+  if (wanted('thumbnail-cpu')) {
+    benchmarks.push(
+      await attempt(
+        {
+          id: 'thumbnail-cpu',
+          title: `Thumbnails, ${THUMB_VMS} paused VMs at 1 Hz`,
+          goal: `backend CPU ≤ ${THUMB_CPU_GOAL_PERCENT} % of one core`,
+          unit: '%',
+        },
+        async () => {
+          const r = await benchThumbnailCpu({ guest, log });
+          return {
+            figure: r.pausedPercent,
+            details: {
+              'serve CPU, idle, no polling (%)': r.idlePercent,
+              [`serve CPU, ${THUMB_VMS} running VMs polled at 1 Hz (%)`]: r.runningPercent,
+              [`one fresh thumbnail of a ${r.screen} screen from a PPM dump (ms CPU)`]: r.ppmPathMs,
+              "the same from QEMU's PNG dump (ms CPU)": r.pngPathMs,
+            },
+          };
+        },
+        (percent) => percent <= THUMB_CPU_GOAL_PERCENT,
+      ),
+    );
+  }
+  if (wanted('gpu-apply')) {
     benchmarks.push(
       await attempt(
         {
@@ -157,17 +227,8 @@ async function main(): Promise<number> {
         (ms) => ms <= GPU_GOAL_MS,
       ),
     );
-
-  const dir = path.join(REPO_ROOT, 'bench', 'results');
-  if (only.length > 0) {
-    // A partial run keeps the other benchmarks' last results beside the new ones.
-    try {
-      const previous = JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')) as BenchReport;
-      benchmarks.unshift(...previous.benchmarks.filter((b) => !only.includes(b.id)));
-    } catch {
-      // no earlier results
-    }
   }
+
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine,
@@ -178,9 +239,15 @@ async function main(): Promise<number> {
       'guest memory MiB': 256,
       TESSERA_ACCEL: 'tcg',
       'gpu-apply runs': GPU_RUNS,
+      'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(os.loadavg()[0] ?? 0).toFixed(2)}`,
     },
     benchmarks,
   };
+  if (only.length > 0) {
+    process.stdout.write(textTable(report));
+    return benchmarks.some((b) => b.error !== undefined) ? 1 : 0;
+  }
+  const dir = path.join(REPO_ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), markdown(report));

@@ -3,9 +3,9 @@ import type { ChildProcess } from 'node:child_process';
 import { vmRuntimeFiles } from '../src/main/paths';
 import { readPidFile } from '../src/main/vm/qemu-process';
 import { startServe, stopProcess } from '../tests/support/cli-process';
-import { killVms, makeTempHome } from '../tests/support/temp-home';
-import { GUEST_READY_MARKER, type TinyGuest } from '../tests/support/tiny-guest';
-import { cli, onInterrupt, removeHome, sleep, waitGone } from './proc';
+import { makeTempHome } from '../tests/support/temp-home';
+import { GUEST_READY_MARKER, tinyGuestCreateOptions, type TinyGuest } from '../tests/support/tiny-guest';
+import { cli, guardHome, removeHome, sleep, waitGone } from './proc';
 
 export const VM_COUNT = 4;
 /** Long enough for timers and lazily built state to settle before a reading. */
@@ -46,14 +46,7 @@ export async function benchServeMemory(options: {
   const names = Array.from({ length: VM_COUNT }, (_, i) => `bench-rss-${i + 1}`);
   const qemuPids = new Set<number>();
   let serve: ChildProcess | undefined;
-  const killAll = () => {
-    killVms(home.paths);
-    serve?.kill('SIGKILL');
-  };
-  const forget = onInterrupt(() => {
-    killAll();
-    removeHome(home.root);
-  });
+  const { killAll, forget } = guardHome(home, () => [serve]);
   try {
     serve = (await startServe(home.env)).child;
     const servePid = serve.pid;
@@ -67,22 +60,7 @@ export async function benchServeMemory(options: {
     options.log(`  serve pid ${servePid}: ${idle.rssMiB} MiB before any VM`);
 
     for (const name of names) {
-      await cli(
-        [
-          'vm',
-          'create',
-          name,
-          '--memory',
-          '256',
-          '--kernel',
-          guest.kernel,
-          '--initrd',
-          guest.initrd,
-          '--append',
-          guest.append,
-        ],
-        home.env,
-      );
+      await cli(['vm', 'create', name, ...tinyGuestCreateOptions(guest, 256)], home.env);
     }
     // One at a time: four TCG boots at once on two cores would only make each slower.
     for (const name of names) {

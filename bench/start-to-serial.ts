@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { waitForTextInFile } from '../src/main/console/serial-log';
-import { vmRuntimeFiles } from '../src/main/paths';
+import { qemuRunFiles, vmRuntimeFiles } from '../src/main/paths';
 import { readPidFile, spawnDetachedQemu } from '../src/main/vm/qemu-process';
 import { killVms, makeTempHome } from '../tests/support/temp-home';
-import { GUEST_READY_MARKER, type TinyGuest } from '../tests/support/tiny-guest';
+import { GUEST_READY_MARKER, tinyGuestCreateOptions, type TinyGuest } from '../tests/support/tiny-guest';
 import { cli, removeHome, ensureRuntimeClean, onInterrupt, sleep, waitGone } from './proc';
 import { interleave, type Comparison } from './stats';
 
@@ -52,22 +52,7 @@ export async function benchStartToSerial(options: {
     removeHome(home.root);
   });
   try {
-    await cli(
-      [
-        'vm',
-        'create',
-        NAME,
-        '--memory',
-        '256',
-        '--kernel',
-        guest.kernel,
-        '--initrd',
-        guest.initrd,
-        '--append',
-        guest.append,
-      ],
-      home.env,
-    );
+    await cli(['vm', 'create', NAME, ...tinyGuestCreateOptions(guest, 256)], home.env);
     const argv = JSON.parse((await cli(['vm', 'args', NAME, '--json'], home.env)).stdout) as string[];
     const [binary, ...qemuArgs] = argv;
     if (binary === undefined) throw new Error('`tessera vm args` printed an empty argv');
@@ -116,7 +101,7 @@ export async function benchStartToSerial(options: {
         await exited;
         direct = undefined;
         // QEMU cannot remove its sockets and pidfile after SIGKILL; the backend would on its side.
-        for (const f of [files.qmp, files.vnc, files.serial, files.pid]) fs.rmSync(f, { force: true });
+        for (const f of qemuRunFiles(files)) fs.rmSync(f, { force: true });
         await sleep(SETTLE_MS);
       }
     };

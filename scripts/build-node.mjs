@@ -36,5 +36,9 @@ await build({
 await build({
   ...options,
   packages: 'external',
-  entryPoints: { 'bench/run': 'bench/run.ts', 'tools/tiny-guest': 'scripts/tiny-guest.ts' },
+  entryPoints: {
+    'bench/run': 'bench/run.ts',
+    'bench/vnc-replay-server': 'bench/vnc-replay-server.ts',
+    'tools/tiny-guest': 'scripts/tiny-guest.ts',
+  },
 });

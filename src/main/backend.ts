@@ -9,6 +9,10 @@ import { LayoutStore } from './gpu/layout-store';
 import { VmStore } from './vm/vm-store';
 import { VmService } from './vm/vm-service';
 import { ConsoleService } from './console/console-service';
+import { ThumbnailService } from './console/thumbnail-service';
+import { pathInfo } from './host/path-info';
+import { SettingsService } from './settings/settings-service';
+import { createDisk } from './vm/disk-create';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -48,7 +52,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     events,
   });
   const vms = new VmService(new VmStore(paths.configDir), paths, host, events);
-  const consoles = new ConsoleService(paths, vms);
+  const consoles = new ConsoleService({ paths, vms, bus: events, env });
+  const thumbnails = new ThumbnailService({ paths, vms, bus: events });
+  const settings = new SettingsService(paths.configDir, events);
   if (!options.skipReattach) await vms.reattach();
 
   const handlers: Handlers = {
@@ -88,6 +94,17 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'vm.log': async ({ id, lines }) => ({ lines: await vms.log(id, lines) }),
     'vm.waitSerial': ({ id, text, timeoutSeconds }) => vms.waitSerial(id, text, timeoutSeconds),
     'console.open': ({ id, kind }) => consoles.open(id, kind),
+    'vm.thumbnail': ({ id, maxWidth }) => thumbnails.thumbnail(id, maxWidth),
+    'terminal.open': (request) => consoles.openTerminal(request),
+    'disk.create': (request) =>
+      createDisk(request, {
+        qemuImg: host.qemuImg(),
+        ownDir: paths.dataDir,
+        onProgress: (percent) => events.emit('disk.progress', { path: request.path, percent }),
+      }),
+    'fs.stat': ({ path }) => pathInfo(path),
+    'settings.get': () => settings.get(),
+    'settings.update': (patch) => settings.update(patch),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -104,6 +121,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     consoles,
     async close() {
       consoles.close();
+      await thumbnails.close();
       vms.close();
     },
   };

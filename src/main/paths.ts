@@ -33,17 +33,33 @@ export function vmRuntimeFiles(runtimeDir: string, id: string) {
     dir,
     qmp: path.join(dir, 'qmp.sock'),
     vnc: path.join(dir, 'vnc.sock'),
+    spice: path.join(dir, 'spice.sock'),
     serial: path.join(dir, 'serial.sock'),
+    monitor: path.join(dir, 'monitor.sock'),
     pid: path.join(dir, 'qemu.pid'),
     log: path.join(dir, 'qemu.log'),
     serialLog: path.join(dir, 'serial.log'),
+    monitorLog: path.join(dir, 'monitor.log'),
     state: path.join(dir, 'state.json'),
   };
 }
 export type VmRuntimeFiles = ReturnType<typeof vmRuntimeFiles>;
 
+/** What a QEMU run leaves behind (sockets, pidfile) that the next run must not mistake for its own. */
+export function qemuRunFiles(files: VmRuntimeFiles): string[] {
+  return [files.qmp, files.vnc, files.spice, files.serial, files.monitor, files.pid];
+}
+
 export function vmDataFiles(dataDir: string, id: string) {
   const dir = path.join(dataDir, 'vms', id);
-  return { dir, uefiVars: path.join(dir, 'OVMF_VARS.fd'), runLogs: path.join(dir, 'runs') };
+  return {
+    dir,
+    uefiVars: path.join(dir, 'OVMF_VARS.fd'),
+    runLogs: path.join(dir, 'runs'),
+    /** The screen as it last looked, for the card of a stopped VM. */
+    lastFrame: path.join(dir, 'last-frame.png'),
+    /** Host keys of the guest's SSH server, apart from the user's own known_hosts. */
+    knownHosts: path.join(dir, 'known_hosts'),
+  };
 }
 export type VmDataFiles = ReturnType<typeof vmDataFiles>;

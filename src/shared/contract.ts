@@ -7,7 +7,10 @@ import { GpuInventory, HostIdentity } from './gpu-inventory';
 import { ChangeLogEntry, ChangeOrigin, GpuIntent, GpuPersistence, PlanPreview } from './gpu-plan';
 import { AppliedStep, HelperPlan } from './helper-plan';
 import { DoctorReport } from './host-report';
-import { InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
+import { DiskFormat, InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
+import { Settings, SettingsPatch } from './settings';
+
+const Grant = z.object({ token: z.string(), path: z.string() });
 
 const VmRef = z.object({ id: VmName });
 
@@ -113,11 +116,62 @@ export const calls = {
     }),
     z.object({ elapsedMs: z.number() }),
   ),
-  'console.open': call(
-    "A one-time token for a console bridge to the VM's serial or VNC socket; it expires if unused.",
-    z.object({ id: VmName, kind: z.enum(['serial', 'vnc']) }),
-    z.object({ token: z.string(), path: z.string() }),
+  'vm.thumbnail': call(
+    "A small PNG of the VM's screen for gallery cards: live while it runs, its last frame once it stopped, null if it never showed one.",
+    z.object({ id: VmName, maxWidth: z.int().min(16).max(1920).default(320) }),
+    z.object({
+      pngBase64: z.string().nullable(),
+      width: z.int().min(0),
+      height: z.int().min(0),
+      takenAt: z.iso.datetime().nullable(),
+      live: z.boolean(),
+    }),
   ),
+  'console.open': call(
+    "A one-time token for a bridge to one of the VM's consoles: graphics (VNC or SPICE, whichever its display is), serial, or the QEMU monitor. It expires within seconds if unused; the session ends when the VM stops.",
+    z.object({ id: VmName, kind: z.enum(['vnc', 'spice', 'serial', 'monitor']) }),
+    Grant,
+  ),
+  'terminal.open': call(
+    "A one-time token for a pseudo-terminal: the user's shell on the host, or SSH into a VM through its forwarded SSH port.",
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('host') }),
+      z.object({
+        kind: z.literal('ssh'),
+        id: VmName,
+        user: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
+            error: 'a user name is lower-case letters, digits, "_" or "-"',
+          })
+          .default('root'),
+      }),
+    ]),
+    Grant,
+  ),
+  'disk.create': call(
+    'Create an empty disk image with qemu-img; disk.progress events report how far it got.',
+    z.object({
+      path: z.string().min(1),
+      sizeGiB: z.number().positive().max(65536),
+      format: DiskFormat.default('qcow2'),
+    }),
+    z.object({ path: z.string(), format: DiskFormat, sizeBytes: z.int().nonnegative() }),
+  ),
+  'fs.stat': call(
+    'Whether a path on the host exists and what it is, for typed paths in the browser front (which has no file dialog).',
+    z.object({ path: z.string().min(1) }),
+    z.object({
+      path: z.string(),
+      exists: z.boolean(),
+      kind: z.enum(['file', 'directory', 'other']).optional(),
+      readable: z.boolean(),
+      writable: z.boolean(),
+      sizeBytes: z.int().nonnegative().optional(),
+    }),
+  ),
+  'settings.get': call("The user's preferences.", z.object({}), Settings),
+  'settings.update': call('Replace the given sections of the preferences.', SettingsPatch, Settings),
 } as const;
 
 export const events = {
@@ -126,6 +180,14 @@ export const events = {
   'gpu.changed': {
     doc: 'A GPU change was applied or tried (see its log entry); the inventory may differ now.',
     payload: z.object({ entry: ChangeLogEntry }),
+  },
+  'disk.progress': {
+    doc: 'How far a disk.create has got.',
+    payload: z.object({ path: z.string(), percent: z.number().min(0).max(100) }),
+  },
+  'settings.changed': {
+    doc: 'Preferences changed (from any front).',
+    payload: z.object({ settings: Settings }),
   },
 } as const;
 

@@ -41,7 +41,7 @@ export const KernelBoot = z.object({
 
 export const Firmware = z.enum(['bios', 'uefi']);
 export const Vga = z.enum(['std', 'virtio', 'none']);
-export const Display = z.enum(['vnc', 'none']);
+export const Display = z.enum(['vnc', 'spice', 'none']);
 export const RestartPolicy = z.enum(['never', 'on-crash', 'always']);
 
 /** Fields a user sets; the stored definition adds identity (VmSpec). */

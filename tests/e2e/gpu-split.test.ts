@@ -8,7 +8,12 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInventory } from '../../src/shared/gpu-inventory';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
-import { launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
+import {
+  launchBrowser,
+  requireBuiltRenderer,
+  screenshotOnFailure,
+  screenshotWholePage,
+} from '../support/browser';
 import { REPO_ROOT, makeTempHome, type TempHome } from '../support/temp-home';
 import { GpuSplitPage } from './gpu-split-page';
 
@@ -77,7 +82,7 @@ describe('splitting the GPU from the GPU page', () => {
     expect(changes).toContainEqual(['VF7 0000:00:02.7', 'exec_quantum_ms', '0', '2']);
     expect(changes.at(-1)).toEqual(['VF7 0000:00:02.7', 'driver', 'none', 'vfio-pci']);
     fs.mkdirSync(DOCS, { recursive: true });
-    await ui.page.screenshot({ path: path.join(DOCS, 'gpu-split-review.png'), fullPage: true });
+    await screenshotWholePage(ui.page, path.join(DOCS, 'gpu-split-review.png'));
     await ui.applyReview();
     await ui.fn('0000:00:02.7').waitFor();
     expect(await ui.fn('0000:00:02.7').getAttribute('aria-label')).toBe('VF7 0000:00:02.7, vfio-pci, free');
@@ -85,7 +90,7 @@ describe('splitting the GPU from the GPU page', () => {
     expect(await ui.page.getByTestId('gpu-log').locator('li').first().textContent()).toMatch(
       /^applied .* by \S+ from the GPU page.*: 7 VFs, on vfio-pci \(43 changes\)$/,
     );
-    await ui.page.screenshot({ path: path.join(DOCS, 'gpu-split-7-vfs.png'), fullPage: true });
+    await screenshotWholePage(ui.page, path.join(DOCS, 'gpu-split-7-vfs.png'));
   });
 
   it('a change made elsewhere shows at once; a whole-GPU passthrough is reviewed like any change', async () => {

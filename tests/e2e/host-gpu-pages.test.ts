@@ -3,7 +3,12 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, stopProcess } from '../support/cli-process';
-import { launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
+import {
+  launchBrowser,
+  requireBuiltRenderer,
+  screenshotOnFailure,
+  screenshotWholePage,
+} from '../support/browser';
 import { REPO_ROOT, makeTempHome, type TempHome } from '../support/temp-home';
 import { HostGpuPages } from './host-gpu-pages';
 
@@ -58,7 +63,7 @@ describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
       'echo 0 | sudo tee /sys/bus/pci/devices/0000:00:02.0/sriov_drivers_autoprobe',
     );
     fs.mkdirSync(DOCS, { recursive: true });
-    await browser.page.screenshot({ path: path.join(DOCS, 'host-page.png'), fullPage: true });
+    await screenshotWholePage(browser.page, path.join(DOCS, 'host-page.png'));
   });
 
   it('the GPU page draws PF → VFs, and the keyboard selects a function to show its details', async () => {
@@ -78,11 +83,11 @@ describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
 
     await ui.fn('0000:00:02.1').click();
     expect(await ui.details().textContent()).toContain('1.75 GiB (1879048192)');
-    await browser.page.screenshot({ path: path.join(DOCS, 'gpu-page.png'), fullPage: true });
+    await screenshotWholePage(browser.page, path.join(DOCS, 'gpu-page.png'));
   });
 
   it('the VM list still works behind its tab', async () => {
-    await browser.page.getByTestId('nav-vms').click();
+    await browser.page.getByTestId('nav-gallery').click();
     await browser.page.getByText('No VMs yet', { exact: false }).first().waitFor();
   });
 });

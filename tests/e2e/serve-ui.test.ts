@@ -6,13 +6,13 @@ import { waitForTextInFile } from '../../src/main/console/serial-log';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
 import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
-import { VmListPage } from './vm-list-page';
+import { GalleryPage } from './gallery-page';
 
 let home: TempHome;
 let guest: TinyGuest;
 let serve: { child: ChildProcess; url: string };
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let ui: VmListPage;
+let ui: GalleryPage;
 
 beforeAll(async () => {
   requireBuiltRenderer();
@@ -37,7 +37,7 @@ beforeAll(async () => {
   expect(created.stderr).toBe('');
   serve = await startServe(home.env);
   browser = await launchBrowser();
-  ui = new VmListPage(browser.page);
+  ui = new GalleryPage(browser.page);
 });
 
 afterEach((context) => screenshotOnFailure(browser.page, context.task));

@@ -157,3 +157,49 @@ describe('bad input gets a clear message and changes nothing', () => {
     });
   });
 });
+
+describe('bad input to consoles, terminals and thumbnails', () => {
+  const refused = async (method: string, params: unknown, code: string, message?: RegExp) => {
+    const result = await backend.dispatcher.dispatch(method, params);
+    expect(result).toMatchObject({ ok: false, error: { code } });
+    if (message && !result.ok) expect(result.error.message).toMatch(message);
+  };
+
+  it('a console kind, terminal kind or user name outside the contract', async () => {
+    await refused('console.open', { id: 'keeper', kind: 'rdp' }, 'BAD_INPUT');
+    await refused('console.open', { id: '../keeper', kind: 'serial' }, 'BAD_INPUT');
+    await refused('terminal.open', { kind: 'telnet' }, 'BAD_INPUT');
+    await refused(
+      'terminal.open',
+      { kind: 'ssh', id: 'keeper', user: 'root; reboot' },
+      'BAD_INPUT',
+      /user name/,
+    );
+    await refused('terminal.open', { kind: 'ssh', id: 'keeper', user: '-oProxyCommand=x' }, 'BAD_INPUT');
+  });
+
+  it('a console or ssh session of a VM that is not running, or does not exist', async () => {
+    await refused(
+      'console.open',
+      { id: 'keeper', kind: 'serial' },
+      'INVALID_STATE',
+      /'keeper' is not running/,
+    );
+    await refused('console.open', { id: 'nobody', kind: 'vnc' }, 'NOT_FOUND');
+    await refused('terminal.open', { kind: 'ssh', id: 'keeper' }, 'INVALID_STATE', /'keeper' is not running/);
+  });
+
+  it('a thumbnail width outside 16 to 1920 pixels, or of an unknown VM', async () => {
+    await refused('vm.thumbnail', { id: 'keeper', maxWidth: 8 }, 'BAD_INPUT');
+    await refused('vm.thumbnail', { id: 'keeper', maxWidth: 4000 }, 'BAD_INPUT');
+    await refused('vm.thumbnail', { id: 'keeper', maxWidth: 100.5 }, 'BAD_INPUT');
+    await refused('vm.thumbnail', { id: 'nobody' }, 'NOT_FOUND');
+    expect(await client.call('vm.thumbnail', { id: 'keeper' })).toEqual({
+      pngBase64: null,
+      width: 0,
+      height: 0,
+      takenAt: null,
+      live: false,
+    });
+  });
+});

@@ -2,7 +2,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
+import {
+  GUEST_READY_MARKER,
+  buildTinyGuest,
+  tinyGuestCreateOptions,
+  type TinyGuest,
+} from '../support/tiny-guest';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
 import type { ChildProcess } from 'node:child_process';
@@ -30,21 +35,7 @@ const isAlive = async (pid: number) => !(await isGone(pid));
 describe('the CLI, one backend per user, and VMs that outlive it', () => {
   it('creates, lists and prints the argv without any backend running', async () => {
     const created = await runCli(
-      [
-        'vm',
-        'create',
-        'cli',
-        '--memory',
-        '256',
-        '--kernel',
-        guest.kernel,
-        '--initrd',
-        guest.initrd,
-        '--append',
-        guest.append,
-        '--forward',
-        '42122:22',
-      ],
+      ['vm', 'create', 'cli', ...tinyGuestCreateOptions(guest, 256), '--forward', '42122:22'],
       home.env,
     );
     expect(created).toMatchObject({ code: 0, stderr: '' });

@@ -25,6 +25,20 @@ echo ${GUEST_READY_MARKER}
 exec setsid cttyhack sh
 `;
 
+/** `tessera vm create NAME ...` options that boot the tiny guest with `memoryMiB` of memory. */
+export function tinyGuestCreateOptions(guest: TinyGuest, memoryMiB: number): string[] {
+  return [
+    '--memory',
+    String(memoryMiB),
+    '--kernel',
+    guest.kernel,
+    '--initrd',
+    guest.initrd,
+    '--append',
+    guest.append,
+  ];
+}
+
 function findKernel(): { kernel: string; modules: string } {
   const boot = '/boot';
   const names = fs.existsSync(boot)

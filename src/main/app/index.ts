@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { BrowserWindow, app, dialog, protocol, session } from 'electron';
-import { openBackendLink } from '../server/backend-link';
-import { APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
+import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
+import { openFailoverLink } from '../server/failover-link';
+import { APP_ORIGIN, APP_SCHEME_PRIVILEGES, handleAppProtocol, isAppUrl } from './app-protocol';
+import { serveConsoleBase } from './console-base';
+import { handleFileDialogs } from './file-dialog';
 import { denyPermissions, hardenApp } from './hardening';
 import { createMainWindow } from './window';
 
@@ -28,10 +30,11 @@ async function main(): Promise<void> {
   await app.whenReady();
   denyPermissions(session.defaultSession);
   handleAppProtocol(protocol, rendererDir);
+  handleFileDialogs(ipcMain, isAppUrl);
 
-  let link: Awaited<ReturnType<typeof openBackendLink>>;
+  let link: Awaited<ReturnType<typeof openFailoverLink>>;
   try {
-    link = await openBackendLink();
+    link = await openFailoverLink();
   } catch (error) {
     dialog.showErrorBox(
       'Tessera could not reach its backend',
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
     app.exit(1);
     return;
   }
+
+  const consoles = await serveConsoleBase(link, ipcMain, { origin: APP_ORIGIN, isAppUrl });
 
   const openWindow = () => createMainWindow(link, preloadPath);
   openWindow();
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
     if (linkClosed) return;
     event.preventDefault();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, LINK_CLOSE_TIMEOUT_MS).unref());
-    void Promise.race([link.close(), timeout])
+    void Promise.race([consoles.close().then(() => link.close()), timeout])
       .catch((error: unknown) => console.error('closing the backend link failed:', error))
       .finally(() => {
         linkClosed = true;

@@ -16,7 +16,7 @@ const USAGE = `usage: tessera <command>
   vm create NAME [--cpus N] [--memory MiB] [--disk PATH]... [--cdrom ISO]
                  [--kernel K] [--initrd I] [--append ARGS] [--firmware bios|uefi]
                  [--forward [udp:]HOSTPORT:GUESTPORT]... [--network user|none]
-                 [--vga std|virtio|none] [--display vnc|none] [--restart never|on-crash|always]
+                 [--vga std|virtio|none] [--display vnc|spice|none] [--restart never|on-crash|always]
   vm list [--json]            vm show NAME [--json]
   vm start NAME [--wait-serial TEXT] [--timeout SECONDS]
   vm stop NAME [--timeout SECONDS]

@@ -1,18 +1,32 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TesseraError } from '../../shared/errors';
 import { VmSpec, type VmInfo, type VmState } from '../../shared/vm-spec';
-import { vmRuntimeFiles, type TesseraPaths } from '../paths';
-import type { VmService } from '../vm/vm-service';
-import { CONSOLE_TOKEN_TTL_MS, ConsoleService } from './console-service';
+import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
+import { EventBus } from '../rpc/dispatcher';
+import { rejection } from '../../../tests/support/rejection';
+import {
+  CONSOLE_TOKEN_TTL_MS,
+  ConsoleService,
+  SPICE_CHANNEL_WINDOW_MS,
+  SPICE_CHANNELS_MAX,
+} from './console-service';
 
 const paths: TesseraPaths = {
   configDir: '/nonexistent/config',
   runtimeDir: '/nonexistent/run/tessera',
-  dataDir: '/nonexistent/data',
+  // Written to (ssh's known_hosts folder), so a real temp dir.
+  dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-console-data-')),
 };
 
-function vm(id: string, state: VmState, display: 'vnc' | 'none' = 'vnc'): VmInfo {
+function vm(
+  id: string,
+  state: VmState,
+  display: 'vnc' | 'spice' | 'none' = 'vnc',
+  forwards: { hostPort: number; guestPort: number; protocol?: 'tcp' | 'udp' }[] = [],
+): VmInfo {
   return {
     id,
     spec: VmSpec.parse({
@@ -20,12 +34,24 @@ function vm(id: string, state: VmState, display: 'vnc' | 'none' = 'vnc'): VmInfo
       uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
       createdAt: '2025-01-02T03:04:05.000Z',
       display,
+      network: { forwards },
     }),
     state,
     since: '2025-01-02T03:04:05.000Z',
     restarts: 0,
   };
 }
+
+// An `ssh` of our own on PATH: the tests must not depend on openssh-client being installed.
+let fakeBin: string;
+beforeAll(() => {
+  fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bin-'));
+  fs.writeFileSync(path.join(fakeBin, 'ssh'), '#!/bin/sh\n', { mode: 0o755 });
+});
+afterAll(() => {
+  fs.rmSync(fakeBin, { recursive: true, force: true });
+  fs.rmSync(paths.dataDir, { recursive: true, force: true });
+});
 
 /** A console service over fixed VMs and a clock the test moves by hand. */
 function setup(list: VmInfo[]) {
@@ -39,8 +65,10 @@ function setup(list: VmInfo[]) {
     },
   };
   const clock = { now: 1_700_000_000_000 };
-  const service = new ConsoleService(paths, vms as unknown as VmService, () => clock.now);
-  return { service, clock };
+  const bus = new EventBus();
+  const env = { HOME: '/home/ada', SHELL: '/bin/sh', PATH: fakeBin };
+  const service = new ConsoleService({ paths, vms, bus, env, now: () => clock.now });
+  return { service, clock, bus };
 }
 
 /** The token inside the bridge path the call hands out. */
@@ -49,27 +77,16 @@ function tokenOf(result: { token: string; path: string }): string {
   return result.token;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TesseraError);
-  return error as TesseraError;
-}
-
 describe('ConsoleService', () => {
   it('hands out a token that works exactly once', async () => {
     const { service } = setup([vm('alpha', 'running')]);
     const token = tokenOf(await service.open('alpha', 'serial'));
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const files = vmRuntimeFiles(paths.runtimeDir, 'alpha');
     expect(service.redeem(token)).toEqual({
       id: 'alpha',
       kind: 'serial',
-      socketPath: vmRuntimeFiles(paths.runtimeDir, 'alpha').serial,
-      expires: expect.any(Number) as number,
+      source: { socketPath: files.serial, logFile: files.serialLog },
     });
     expect(service.redeem(token)).toBeUndefined();
   });
@@ -120,18 +137,20 @@ describe('ConsoleService', () => {
     expect(grantB).toMatchObject({ id: 'beta', kind: 'vnc', socketPath: betaFiles.vnc });
     const grantA = service.redeem(a);
     expect(grantA).toMatchObject({ id: 'alpha', kind: 'vnc', socketPath: alphaVnc });
-    expect(grantA?.socketPath.startsWith(path.join(paths.runtimeDir, 'alpha') + path.sep)).toBe(true);
+    expect(
+      grantA?.kind === 'vnc' && grantA.socketPath.startsWith(path.join(paths.runtimeDir, 'alpha') + path.sep),
+    ).toBe(true);
     expect(service.redeem(bSerial)).toMatchObject({
       id: 'beta',
       kind: 'serial',
-      socketPath: betaFiles.serial,
+      source: { socketPath: betaFiles.serial, logFile: betaFiles.serialLog },
     });
   });
 
   it('refuses to open a console of a VM that is not running', async () => {
     const { service } = setup([vm('off', 'stopped'), vm('dead', 'crashed')]);
     for (const id of ['off', 'dead']) {
-      for (const kind of ['serial', 'vnc'] as const) {
+      for (const kind of ['serial', 'vnc', 'monitor'] as const) {
         const error = await rejection(service.open(id, kind));
         expect(error.code).toBe('INVALID_STATE');
         expect(error.message).toContain(`'${id}'`);
@@ -139,13 +158,124 @@ describe('ConsoleService', () => {
     }
   });
 
-  it("refuses a VNC console of a VM whose display is 'none', but gives its serial", async () => {
+  it("refuses a graphical console of a VM whose display is 'none', but gives its serial and monitor", async () => {
     const { service } = setup([vm('headless', 'running', 'none')]);
-    const error = await rejection(service.open('headless', 'vnc'));
-    expect(error.code).toBe('INVALID_STATE');
-    expect(error.message).toContain("display is 'none'");
-    const token = tokenOf(await service.open('headless', 'serial'));
-    expect(service.redeem(token)?.kind).toBe('serial');
+    for (const kind of ['vnc', 'spice'] as const) {
+      const error = await rejection(service.open('headless', kind));
+      expect(error.code).toBe('INVALID_STATE');
+      expect(error.message).toContain("display is 'none'");
+    }
+    expect(service.redeem(tokenOf(await service.open('headless', 'serial')))?.kind).toBe('serial');
+    const monitor = service.redeem(tokenOf(await service.open('headless', 'monitor')));
+    const files = vmRuntimeFiles(paths.runtimeDir, 'headless');
+    expect(monitor).toMatchObject({
+      kind: 'monitor',
+      source: { socketPath: files.monitor, logFile: files.monitorLog },
+    });
+  });
+
+  it('opens the graphical console the display has, and says which one when asked for the other', async () => {
+    const { service } = setup([vm('v', 'running', 'vnc'), vm('s', 'running', 'spice')]);
+    expect((await rejection(service.open('v', 'spice'))).message).toBe(
+      "VM 'v' shows its screen over VNC, not SPICE (display is 'vnc')",
+    );
+    expect((await rejection(service.open('s', 'vnc'))).message).toBe(
+      "VM 's' shows its screen over SPICE, not VNC (display is 'spice')",
+    );
+    const spice = service.redeem(tokenOf(await service.open('s', 'spice')));
+    expect(spice).toEqual({
+      kind: 'spice',
+      id: 's',
+      socketPath: vmRuntimeFiles(paths.runtimeDir, 's').spice,
+    });
+  });
+
+  it('lets one SPICE token open the few channels of one session, then no more', async () => {
+    const { service, clock } = setup([vm('s', 'running', 'spice')]);
+    const token = tokenOf(await service.open('s', 'spice'));
+    for (let i = 0; i < SPICE_CHANNELS_MAX; i++) {
+      expect(service.redeem(token)?.id, `channel ${i}`).toBe('s');
+      clock.now += 100;
+    }
+    expect(service.redeem(token)).toBeUndefined();
+  });
+
+  it('closes the SPICE window shortly after the first channel, however many are left', async () => {
+    const { service, clock } = setup([vm('s', 'running', 'spice')]);
+    const token = tokenOf(await service.open('s', 'spice'));
+    clock.now += CONSOLE_TOKEN_TTL_MS - 1;
+    expect(service.redeem(token)?.id).toBe('s');
+    clock.now += SPICE_CHANNEL_WINDOW_MS;
+    expect(service.redeem(token)?.id).toBe('s');
+    clock.now += 1;
+    expect(service.redeem(token)).toBeUndefined();
+  });
+
+  it('spends the tokens of a VM that stops, and only of that VM', async () => {
+    const alpha = vm('alpha', 'running', 'spice');
+    const { service, bus } = setup([alpha, vm('beta', 'running')]);
+    const a = tokenOf(await service.open('alpha', 'spice'));
+    const b = tokenOf(await service.open('beta', 'serial'));
+    bus.emit('vm.changed', { vm: { ...alpha, state: 'stopped' } });
+    expect(service.redeem(a)).toBeUndefined();
+    expect(service.redeem(b)?.id).toBe('beta');
+  });
+
+  it("opens the user's shell in their home for a host terminal", async () => {
+    const { service } = setup([]);
+    const target = service.redeem(tokenOf(await service.openTerminal({ kind: 'host' })));
+    expect(target).toMatchObject({
+      kind: 'terminal',
+      command: { file: '/bin/sh', args: [], cwd: '/home/ada', env: { TERM: 'xterm-256color' } },
+    });
+    expect(target && 'id' in target ? target.id : undefined).toBeUndefined();
+  });
+
+  it('runs ssh to the forwarded port of a guest, with a known_hosts file of its own', async () => {
+    const { service } = setup([
+      vm('web', 'running', 'vnc', [
+        { hostPort: 8080, guestPort: 80 },
+        { hostPort: 2222, guestPort: 22 },
+      ]),
+    ]);
+    const target = service.redeem(
+      tokenOf(await service.openTerminal({ kind: 'ssh', id: 'web', user: 'ada' })),
+    );
+    if (target?.kind !== 'terminal') throw new Error('expected a terminal');
+    expect(target.id).toBe('web');
+    expect(target.command.file).toBe(path.join(fakeBin, 'ssh'));
+    expect(target.command.args).toEqual(expect.arrayContaining(['-p', '2222', 'ada@127.0.0.1']));
+    expect(target.command.args).toContain(
+      `UserKnownHostsFile=${vmDataFiles(paths.dataDir, 'web').knownHosts}`,
+    );
+    expect(target.command.args.at(-1)).toBe('ada@127.0.0.1');
+    expect(fs.statSync(vmDataFiles(paths.dataDir, 'web').dir).isDirectory()).toBe(true);
+  });
+
+  it('says which package brings ssh when it is missing', async () => {
+    const { service } = setup([vm('web', 'running', 'vnc', [{ hostPort: 2222, guestPort: 22 }])]);
+    fs.rmSync(path.join(fakeBin, 'ssh'));
+    try {
+      const error = await rejection(service.openTerminal({ kind: 'ssh', id: 'web', user: 'root' }));
+      expect(error).toMatchObject({
+        code: 'UNAVAILABLE',
+        message: expect.stringContaining('openssh-client'),
+      });
+    } finally {
+      fs.writeFileSync(path.join(fakeBin, 'ssh'), '#!/bin/sh\n', { mode: 0o755 });
+    }
+  });
+
+  it('refuses ssh into a VM that forwards no port to guest port 22, or is not running', async () => {
+    const { service } = setup([
+      vm('closed', 'running', 'vnc', [{ hostPort: 2222, guestPort: 22, protocol: 'udp' }]),
+      vm('off', 'stopped', 'vnc', [{ hostPort: 2223, guestPort: 22 }]),
+    ]);
+    const closed = await rejection(service.openTerminal({ kind: 'ssh', id: 'closed', user: 'root' }));
+    expect(closed.code).toBe('INVALID_STATE');
+    expect(closed.message).toMatch(/^VM 'closed' forwards no host port to its SSH port \(guest tcp\/22\)/);
+    const off = await rejection(service.openTerminal({ kind: 'ssh', id: 'off', user: 'root' }));
+    expect(off).toMatchObject({ code: 'INVALID_STATE', message: "VM 'off' is not running" });
   });
 
   it('passes on NOT_FOUND for an unknown VM', async () => {

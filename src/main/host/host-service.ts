@@ -8,7 +8,7 @@ import { runDoctor } from './doctor/doctor';
 import { readKernelFacts } from './kernel-facts';
 import { probeKvm } from './kvm-probe';
 import { readMemlock } from './machine-facts';
-import { findOvmf, findQemu, qemuVersion, searchPath } from './qemu-binary';
+import { findOvmf, findQemu, findQemuImg, qemuVersion, searchPath } from './qemu-binary';
 
 export interface HostOptions {
   env?: NodeJS.ProcessEnv;
@@ -31,6 +31,8 @@ export interface HostService {
   /** Decided once per backend: an override, or KVM when QEMU can really use it, else TCG. */
   accelerator(): Promise<AcceleratorChoice>;
   qemuBinary(): string;
+  /** Throws QEMU_MISSING with the package to install. */
+  qemuImg(): string;
   ovmf(): { ovmfCode: string; ovmfVarsTemplate: string } | null;
   info(): Promise<{
     accelerator: 'kvm' | 'tcg';
@@ -78,6 +80,15 @@ export function createHostService(options: HostOptions, host: HostRootChoice): H
     qemuBinary() {
       return findQemu(options.qemuBinary === undefined ? { env } : { env, override: options.qemuBinary })
         .path;
+    },
+    qemuImg() {
+      let qemu: string | undefined;
+      try {
+        qemu = service.qemuBinary();
+      } catch {
+        // No QEMU: qemu-img may still be on PATH, and creating a disk needs nothing else.
+      }
+      return findQemuImg(qemu, env);
     },
     ovmf() {
       return findOvmf();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { TesseraError } from '../../shared/errors';
-import { findOvmf, findQemu, parseQemuVersion, qemuVersion } from './qemu-binary';
+import { findOvmf, findQemu, findQemuImg, parseQemuVersion, qemuVersion } from './qemu-binary';
 
 let dir: string;
 beforeEach(() => {
@@ -93,6 +93,24 @@ describe('findQemu', () => {
     expect(thrown(() => findQemu({ env: { PATH: env.PATH }, override: missing }))).toMatchObject({
       code: 'QEMU_MISSING',
       message: `the configured QEMU ${missing} is not an executable file`,
+    });
+  });
+});
+
+describe('findQemuImg', () => {
+  it("prefers the qemu-img beside the QEMU in use, then PATH's", () => {
+    const own = file('opt/bin/qemu-img', '', 0o755);
+    const onPath = file('usr/bin/qemu-img', '', 0o755);
+    const env = { PATH: path.join(dir, 'usr/bin') };
+    expect(findQemuImg(path.join(dir, 'opt/bin/qemu-system-x86_64'), env)).toBe(own);
+    expect(findQemuImg(path.join(dir, 'elsewhere/qemu-system-x86_64'), env)).toBe(onPath);
+    expect(findQemuImg(undefined, env)).toBe(onPath);
+  });
+
+  it('names the package when there is none', () => {
+    expect(thrown(() => findQemuImg(undefined, { PATH: path.join(dir, 'empty') }))).toMatchObject({
+      code: 'QEMU_MISSING',
+      message: expect.stringContaining('qemu-utils'),
     });
   });
 });

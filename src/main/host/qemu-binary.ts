@@ -37,6 +37,23 @@ export function findQemu(opts: FindQemuOptions): { path: string } {
   return { path: found };
 }
 
+/**
+ * qemu-img from the same install as the QEMU in use (a QEMU built from source keeps its own
+ * beside it), else the first on PATH.
+ */
+export function findQemuImg(qemuBinary: string | undefined, env: NodeJS.ProcessEnv): string {
+  const beside =
+    qemuBinary === undefined ? undefined : executableAt(path.join(path.dirname(qemuBinary), 'qemu-img'));
+  const found = beside ?? searchPath('qemu-img', env);
+  if (found === undefined) {
+    throw new TesseraError(
+      'QEMU_MISSING',
+      'qemu-img is not installed: install the Debian package qemu-utils (apt install qemu-utils)',
+    );
+  }
+  return found;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }

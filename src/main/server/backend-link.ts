@@ -1,8 +1,6 @@
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
-import WebSocket, { createWebSocketStream } from 'ws';
+import WebSocket from 'ws';
 import type { CallMessage } from '../../shared/wire';
 import { EventMessage, ResultMessage, type Envelope } from '../../shared/wire';
 import type { EventName } from '../../shared/contract';
@@ -10,15 +8,19 @@ import { createBackend, type Backend, type BackendOptions } from '../backend';
 import { defaultPaths } from '../paths';
 import type { Dispatcher, EventSource, Listener } from '../rpc/dispatcher';
 import { createFrontServer } from './front-server';
+import { webSocketChannel } from './console-bridge';
+import type { ConsoleChannel } from '../console/console-channel';
 
 /** What a front needs of a backend, whether it runs in this process or another. */
 export interface BackendLink {
   readonly dispatcher: Dispatcher;
   readonly events: EventSource;
-  /** The bytes of a console grant, or undefined when the token is wrong, used or expired. */
-  openConsole(token: string): Promise<Duplex | undefined>;
+  /** A session with the console a token grants, or undefined when it is wrong, spent or expired. */
+  openConsole(token: string): Promise<ConsoleChannel | undefined>;
   /** True when this process runs the backend and owns the control socket. */
   readonly owner: boolean;
+  /** For a link to another process's backend: called once if that backend goes away unasked. */
+  onLost?(handler: () => void): void;
   close(): Promise<void>;
 }
 
@@ -32,15 +34,7 @@ export function localLink(backend: Backend, owner = false): BackendLink {
     dispatcher: backend.dispatcher,
     events: backend.events,
     owner,
-    async openConsole(token) {
-      const grant = backend.consoles.redeem(token);
-      if (!grant) return undefined;
-      const socket = net.createConnection(grant.socketPath);
-      return new Promise<Duplex | undefined>((resolve) => {
-        socket.once('connect', () => resolve(socket));
-        socket.once('error', () => resolve(undefined));
-      });
-    },
+    openConsole: (token) => backend.consoles.connect(token),
     close: () => backend.close(),
   };
 }
@@ -82,7 +76,10 @@ export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): P
     const event = EventMessage.safeParse(raw);
     if (event.success) for (const l of listeners) l(event.data.name as EventName, event.data.payload);
   });
+  let closing = false;
+  const lostHandlers: (() => void)[] = [];
   ws.on('close', () => {
+    if (!closing) for (const handler of lostHandlers.splice(0)) handler();
     for (const resolve of pending.values()) {
       resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'the Tessera backend went away' } });
     }
@@ -112,13 +109,20 @@ export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): P
     },
     async openConsole(token) {
       const bridge = new WebSocket(`ws+unix://${socketPath}:/console/${encodeURIComponent(token)}`);
-      return new Promise<Duplex | undefined>((resolve) => {
-        bridge.once('open', () => resolve(createWebSocketStream(bridge)));
+      return new Promise<ConsoleChannel | undefined>((resolve) => {
+        bridge.once('open', () => {
+          bridge.pause();
+          resolve(webSocketChannel(bridge));
+        });
         bridge.once('unexpected-response', () => resolve(undefined));
         bridge.once('error', () => resolve(undefined));
       });
     },
+    onLost(handler) {
+      lostHandlers.push(handler);
+    },
     async close() {
+      closing = true;
       ws.close();
     },
   };

@@ -2,9 +2,10 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { serveTransport } from '../rpc/dispatcher';
 import { createWsTransport } from './ws-transport';
+import { bridgeConsole } from './console-bridge';
 import { CONTENT_SECURITY_POLICY } from './csp';
 import { contentTypeFor, resolveStaticFile } from './static-files';
 import type { BackendLink } from './backend-link';
@@ -15,8 +16,15 @@ import type { BackendLink } from './backend-link';
  * - loopback: `tessera serve` on 127.0.0.1; a one-time launch token buys a session cookie,
  *   and every request needs that cookie, a loopback Host (against DNS rebinding) and, for
  *   WebSockets, our own Origin (against cross-site WebSocket hijacking).
+ * - consoles: console bridges only, on 127.0.0.1, for the Electron window, whose app:// page has
+ *   no server of its own to open WebSockets on. No cookie can reach it (another site), so a
+ *   console token (handed out over IPC) and the app's Origin are what let a WebSocket in;
+ *   there is no RPC and no page here.
  */
-export type FrontAccess = { kind: 'unix' } | { kind: 'loopback'; launchToken: string; port: () => number };
+export type FrontAccess =
+  | { kind: 'unix' }
+  | { kind: 'loopback'; launchToken: string; port: () => number }
+  | { kind: 'consoles'; origin: string; port: () => number };
 
 export interface FrontServerOptions {
   link: BackendLink;
@@ -58,7 +66,7 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   });
 
   const allowedHosts = () => {
-    if (access.kind !== 'loopback') return [];
+    if (access.kind === 'unix') return [];
     const port = access.port();
     return [`127.0.0.1:${port}`, `localhost:${port}`];
   };
@@ -66,12 +74,14 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
     access.kind === 'unix' || allowedHosts().includes(req.headers.host ?? '');
   const hasSession = (req: http.IncomingMessage) => {
     if (access.kind === 'unix') return true;
+    if (access.kind === 'consoles') return false;
     const value = cookieValue(req.headers.cookie, SESSION_COOKIE);
     return value !== undefined && [...sessions].some((s) => sameSecret(s, value));
   };
   const originAllowed = (req: http.IncomingMessage) => {
     const origin = req.headers.origin;
     if (access.kind === 'unix') return origin === undefined;
+    if (access.kind === 'consoles') return origin === access.origin;
     return origin !== undefined && allowedHosts().some((h) => origin === `http://${h}`);
   };
 
@@ -92,6 +102,10 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
     };
     if (!hostAllowed(req)) {
       res.writeHead(403, base).end('Forbidden\n');
+      return;
+    }
+    if (access.kind === 'consoles') {
+      res.writeHead(404, base).end();
       return;
     }
     const token = url.searchParams.get('token');
@@ -142,20 +156,23 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
     };
-    if (!hostAllowed(req) || !hasSession(req) || !originAllowed(req)) return refuse(403);
+    const consolesOnly = access.kind === 'consoles';
+    if (!hostAllowed(req) || !(consolesOnly || hasSession(req)) || !originAllowed(req)) return refuse(403);
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    if (url.pathname === '/rpc') {
+    if (url.pathname === '/rpc' && !consolesOnly) {
       wss.handleUpgrade(req, socket, head, (ws) =>
         serveTransport(createWsTransport(ws), link.dispatcher, link.events),
       );
       return;
     }
     const match = /^\/console\/([A-Za-z0-9_-]{16,128})$/.exec(url.pathname);
-    if (!match?.[1]) return refuse(404);
-    void link.openConsole(match[1]).then((target) => {
-      if (!target) return refuse(403);
-      wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, target));
+    // A token that is wrong in any way, malformed included, gets the same bare 403.
+    if (!match?.[1]) return refuse(url.pathname.startsWith('/console/') ? 403 : 404);
+    void link.openConsole(match[1]).then((channel) => {
+      if (!channel) return refuse(403);
+      if (socket.destroyed) return channel.close();
+      wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, channel));
     });
   });
 
@@ -171,19 +188,4 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
       });
     },
   };
-}
-
-/** Bytes both ways between a WebSocket and a console's stream; either side closing ends both. */
-function bridge(ws: WebSocket, target: Duplex): void {
-  const stream = createWebSocketStream(ws);
-  stream.pipe(target);
-  target.pipe(stream);
-  const end = () => {
-    stream.destroy();
-    target.destroy();
-  };
-  stream.on('error', end);
-  target.on('error', end);
-  stream.on('close', end);
-  target.on('close', end);
 }

@@ -218,6 +218,24 @@ describe('preflightVm', () => {
     await expect(preflightVm(spec({ cdrom: gone }), { modulesRoot })).rejects.toMatchObject({
       code: 'BAD_INPUT',
       message: `CD-ROM image ${gone} does not exist`,
+      details: { issues: [{ path: ['cdrom'], message: `CD-ROM image ${gone} does not exist` }] },
+    });
+  });
+
+  it('points each problem at its field', async () => {
+    const kernel = path.join(dir, 'not-a-kernel');
+    fs.writeFileSync(kernel, 'text');
+    const initrd = path.join(dir, 'gone.img');
+    const error: unknown = await preflightVm(spec({ kernel: { path: kernel, initrd } }), {
+      modulesRoot,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      details: {
+        issues: [
+          { path: ['kernel', 'initrd'], message: `initrd ${initrd} does not exist` },
+          { path: ['kernel', 'path'], message: `${kernel} is not a Linux kernel image (bzImage)` },
+        ],
+      },
     });
   });
 
@@ -231,7 +249,12 @@ describe('preflightVm', () => {
     expect(error).toMatchObject({
       code: 'BAD_INPUT',
       message: `disk ${a} does not exist; disk ${b} does not exist`,
-      details: { problems: [`disk ${a} does not exist`, `disk ${b} does not exist`] },
+      details: {
+        issues: [
+          { path: ['disks', 0, 'path'], message: `disk ${a} does not exist` },
+          { path: ['disks', 1, 'path'], message: `disk ${b} does not exist` },
+        ],
+      },
     });
   });
 });

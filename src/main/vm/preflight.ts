@@ -11,9 +11,16 @@ export interface PreflightOptions {
   access?: (file: string, mode: number) => Promise<void>;
 }
 
+/** Where in a VmConfig a problem is, as zod writes issue paths, so an editor shows it by the field. */
+export interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+
 /**
  * Everything about the files a spec names that would make QEMU fail to start, or start a guest
- * that cannot boot, each as a BAD_INPUT error naming the file. Checked before QEMU runs, because
+ * that cannot boot, each as a BAD_INPUT error naming the file, with `details.issues` naming the
+ * field. Checked before QEMU runs, because
  * QEMU's own messages come late (after the window opened) and name options, not the user's fields.
  */
 export async function findPreflightProblems(
@@ -21,35 +28,43 @@ export async function findPreflightProblems(
   opts: PreflightOptions = {},
 ): Promise<TesseraError[]> {
   const access = opts.access ?? fs.access;
-  const problems: string[] = [];
-  const check = async (what: string, file: string, writable: boolean): Promise<boolean> => {
+  const problems: FieldIssue[] = [];
+  const check = async (
+    field: FieldIssue['path'],
+    what: string,
+    file: string,
+    writable: boolean,
+  ): Promise<boolean> => {
     const problem = await fileProblem(what, file, writable, access);
-    if (problem !== undefined) problems.push(problem);
+    if (problem !== undefined) problems.push({ path: field, message: problem });
     return problem === undefined;
   };
 
-  for (const disk of spec.disks) await check('disk', disk.path, !disk.readOnly);
-  if (spec.cdrom !== undefined) await check('CD-ROM image', spec.cdrom, false);
+  for (const [i, disk] of spec.disks.entries()) {
+    await check(['disks', i, 'path'], 'disk', disk.path, !disk.readOnly);
+  }
+  if (spec.cdrom !== undefined) await check(['cdrom'], 'CD-ROM image', spec.cdrom, false);
   if (spec.kernel) {
     const { path: kernel, initrd } = spec.kernel;
-    const kernelOk = await check('kernel', kernel, false);
-    if (initrd !== undefined) await check('initrd', initrd, false);
+    const kernelOk = await check(['kernel', 'path'], 'kernel', kernel, false);
+    if (initrd !== undefined) await check(['kernel', 'initrd'], 'initrd', initrd, false);
     if (kernelOk) {
       const problem = await kernelProblem(kernel, initrd, opts.modulesRoot ?? '/lib/modules');
       if (problem !== undefined) problems.push(problem);
     }
   }
-  return problems.map((message) => new TesseraError('BAD_INPUT', message));
+  return problems.map((issue) => new TesseraError('BAD_INPUT', issue.message, { issues: [issue] }));
 }
 
-/** Throws the one problem, or all of them in one BAD_INPUT error (each listed in `details.problems`). */
+/** Throws the one problem, or all of them in one BAD_INPUT error (each in `details.issues`). */
 export async function preflightVm(spec: VmSpec, opts: PreflightOptions = {}): Promise<void> {
   const problems = await findPreflightProblems(spec, opts);
   const [first] = problems;
   if (first === undefined) return;
   if (problems.length === 1) throw first;
-  const messages = problems.map((p) => p.message);
-  throw new TesseraError('BAD_INPUT', messages.join('; '), { problems: messages });
+  throw new TesseraError('BAD_INPUT', problems.map((p) => p.message).join('; '), {
+    issues: problems.flatMap((p) => (p.details as { issues: FieldIssue[] }).issues),
+  });
 }
 
 async function fileProblem(
@@ -124,7 +139,8 @@ async function kernelProblem(
   kernel: string,
   initrd: string | undefined,
   modulesRoot: string,
-): Promise<string | undefined> {
+): Promise<FieldIssue | undefined> {
+  const onKernel = (message: string): FieldIssue => ({ path: ['kernel', 'path'], message });
   let head: Buffer;
   try {
     const handle = await fs.open(kernel, 'r');
@@ -136,12 +152,14 @@ async function kernelProblem(
       await handle.close();
     }
   } catch (error) {
-    return `kernel ${kernel} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    return onKernel(
+      `kernel ${kernel} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   // QEMU can also boot multiboot and PVH ELF images, but Tessera's direct kernel boot is for
   // Linux: anything else is far more likely a wrong file than one of those.
   const info = parseBzImage(head);
-  if (!info) return `${kernel} is not a Linux kernel image (bzImage)`;
+  if (!info) return onKernel(`${kernel} is not a Linux kernel image (bzImage)`);
   if (initrd !== undefined || info.version === undefined) return undefined;
 
   // A distribution kernel keeps its disk and virtio drivers as modules and finds them in its
@@ -151,7 +169,11 @@ async function kernelProblem(
   const hasInitrd = await exists(besideKernel);
   if (!hasInitrd && !(await exists(path.join(modulesRoot, version)))) return undefined;
   const fix = hasInitrd ? `add --initrd ${besideKernel}` : `add --initrd with an initrd built for ${version}`;
-  return `kernel ${kernel} (version ${version}) is a distribution kernel that loads its drivers from an initrd: ${fix}`;
+  return {
+    // The fix is an initrd, so that is the field to point at.
+    path: ['kernel', 'initrd'],
+    message: `kernel ${kernel} (version ${version}) is a distribution kernel that loads its drivers from an initrd: ${fix}`,
+  };
 }
 
 async function exists(file: string): Promise<boolean> {

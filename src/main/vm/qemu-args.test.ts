@@ -93,6 +93,7 @@ const scenarios: Scenario[] = [
     },
   }),
   scenario('virtio-vga', { name: 'desktop', cpus: 4, memoryMiB: 8192, vga: 'virtio' }),
+  scenario('spice', { name: 'spice', memoryMiB: 2048, vga: 'virtio', display: 'spice' }),
   scenario('headless', { name: 'headless', display: 'none', network: { mode: 'none' } }),
   scenario('kvm', { name: 'fast', cpus: 8, memoryMiB: 16384 }, { accelerator: 'kvm' }),
   // QEMU reads `,,` as a comma in option strings, but takes -kernel and -initrd verbatim.

@@ -66,8 +66,22 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
     'chardev:serial0',
   );
 
+  // The human monitor on its own socket, for the console's monitor tab; its log lets a viewer
+  // that comes late see what was typed before.
+  args.push(
+    '-chardev',
+    `socket,id=monitor0,path=${opt(runtime.monitor)},server=on,wait=off,logfile=${opt(runtime.monitorLog)}`,
+    '-mon',
+    'chardev=monitor0,mode=readline',
+  );
+
   args.push('-display', 'none');
   if (spec.display === 'vnc') args.push('-vnc', `unix:${opt(runtime.vnc)}`);
+  // No ticket: the socket sits in the VM's 0700 runtime dir, and the console bridge checks its
+  // own one-time token before it connects.
+  if (spec.display === 'spice') {
+    args.push('-spice', `unix=on,addr=${opt(runtime.spice)},disable-ticketing=on`);
+  }
 
   if (spec.firmware === 'uefi') args.push(...uefiArgs(spec, host));
 
@@ -113,9 +127,27 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
   if (spec.vga === 'std') args.push('-device', 'VGA,id=video0');
   else if (spec.vga === 'virtio') args.push('-device', 'virtio-vga,id=video0');
 
-  if (spec.display === 'vnc' && spec.vga !== 'none') {
-    // An absolute pointer keeps the guest cursor under the VNC client's; a PS/2 mouse drifts.
+  if (spec.display !== 'none' && spec.vga !== 'none') {
+    // An absolute pointer keeps the guest cursor under the client's; a PS/2 mouse drifts.
     args.push('-device', 'qemu-xhci,id=usb0', '-device', 'usb-tablet,id=tablet0,bus=usb0.0');
+  }
+  if (spec.display !== 'none') {
+    // The agent's channel: a guest running spice-vdagent shares its clipboard with the console
+    // (noVNC's clipboard reaches it through QEMU's own vdagent; SPICE speaks to the agent
+    // itself) and, under SPICE, follows the client's window size. The pointer stays the
+    // tablet's, so the agent's mouse is off.
+    const agent =
+      spec.display === 'spice'
+        ? 'spicevmc,id=vdagent0,name=vdagent'
+        : 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off';
+    args.push(
+      '-device',
+      'virtio-serial-pci,id=vserial0',
+      '-chardev',
+      agent,
+      '-device',
+      'virtserialport,id=vdagentport0,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0',
+    );
   }
 
   return args;

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { TesseraError } from '../../shared/errors';
 import type { VmState } from '../../shared/vm-spec';
-import type { VmRuntimeFiles } from '../paths';
+import { qemuRunFiles, type VmRuntimeFiles } from '../paths';
 import { QmpClient, type QmpEvent } from './qmp-client';
 import { isGone, spawnDetachedQemu, tailFile } from './qemu-process';
 
@@ -52,11 +52,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   async start(binary: string, argv: string[], timeoutMs = 30_000): Promise<void> {
     await fsp.mkdir(this.files.dir, { recursive: true, mode: 0o700 });
     await fsp.chmod(this.files.dir, 0o700);
-    await Promise.all(
-      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) =>
-        fsp.rm(f, { force: true }),
-      ),
-    );
+    await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     await fsp.appendFile(
       this.files.log,
       `--- ${new Date().toISOString()} tessera starts: ${[binary, ...argv].join(' ')}\n`,
@@ -155,11 +151,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   private async finish(clean: boolean, guestInitiated: boolean, message: string): Promise<void> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
     if (this.state === 'stopped' || this.state === 'crashed') return;
-    await Promise.all(
-      [this.files.qmp, this.files.vnc, this.files.serial, this.files.pid].map((f) =>
-        fsp.rm(f, { force: true }),
-      ),
-    );
+    await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     this.setState(clean ? 'stopped' : 'crashed');
     const end: RunEnd = { clean, guestInitiated, requested: this.stopRequested, message, logTail };
     this.markEnded?.(end);

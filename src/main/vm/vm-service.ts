@@ -298,18 +298,23 @@ export class VmService {
   }
 
   async screenshot(id: string): Promise<{ pngBase64: string; width: number; height: number }> {
+    const png = await this.screendump(id, 'png');
+    return { pngBase64: png.toString('base64'), ...pngSize(png) };
+  }
+
+  /** The VM's screen as QEMU dumps it: PNG, or PPM (raw pixels, cheapest to read). */
+  async screendump(id: string, format: 'png' | 'ppm'): Promise<Buffer> {
     const spec = await this.store.get(id);
     if (spec.vga === 'none')
       throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
     const runner = this.requireRunner(id);
     const file = path.join(
       vmRuntimeFiles(this.paths.runtimeDir, id).dir,
-      `screen-${randomBytes(6).toString('hex')}.png`,
+      `screen-${randomBytes(6).toString('hex')}.${format}`,
     );
     try {
-      await runner.command('screendump', { filename: file, format: 'png' });
-      const png = await fsp.readFile(file);
-      return { pngBase64: png.toString('base64'), ...pngSize(png) };
+      await runner.command('screendump', { filename: file, format });
+      return await fsp.readFile(file);
     } finally {
       await fsp.rm(file, { force: true });
     }

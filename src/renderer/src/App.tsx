@@ -1,35 +1,57 @@
+import { lazy, Suspense } from 'react';
 import { BackendBanner } from './components/BackendBanner';
 import { Header } from './components/Header';
-import { TopNav } from './components/TopNav';
+import { ViewBoundary } from './components/ViewBoundary';
+import { Gallery } from './features/gallery/Gallery';
 import { GpuPage } from './features/gpu/GpuPage';
-import { InvalidDefinitions } from './features/gallery/InvalidDefinitions';
-import { VmList } from './features/gallery/VmList';
 import { HostPage } from './features/host/HostPage';
-import { useRoute } from './navigation/route';
-import { useVmStore } from './stores/vm-store';
+import { VmEditor } from './features/vm-editor/VmEditor';
+import { useTheme } from './hooks/use-theme';
+import { formatRoute } from './navigation/route';
+import { useRoute } from './navigation/use-route';
+import { useSettingsStore, useVmStore } from './stores/context';
+
+// noVNC, spice-html5 and xterm.js are most of the bytes; the gallery must not wait for them.
+const ConsoleView = lazy(() =>
+  import('./features/console/ConsoleView').then((m) => ({ default: m.ConsoleView })),
+);
+const WallView = lazy(() => import('./features/wall/WallView').then((m) => ({ default: m.WallView })));
 
 export function App() {
+  const route = useRoute();
   const loadError = useVmStore((s) => s.loadError);
-  const page = useRoute();
+  const settingsError = useSettingsStore((s) => s.error);
+  useTheme(useSettingsStore((s) => s.settings.appearance.theme));
+  const wide = route.view === 'console' || route.view === 'wall';
+
   return (
     <>
       <BackendBanner />
-      <Header />
-      <TopNav page={page} />
-      <main className="page">
-        {page === 'host' && <HostPage />}
-        {page === 'gpu' && <GpuPage />}
-        {page === 'vms' && (
-          <>
-            {loadError !== null && (
-              <p className="notice notice-error" role="alert" data-testid="load-error">
-                Could not load the VM list: {loadError}
-              </p>
-            )}
-            <InvalidDefinitions />
-            <VmList />
-          </>
+      <Header route={route} />
+      <main className={wide ? 'page page-wide' : 'page'} id="main">
+        {loadError !== null && (
+          <p className="notice notice-error" role="alert" data-testid="load-error">
+            Could not load the VM list: {loadError}
+          </p>
         )}
+        {settingsError !== null && (
+          // The defaults stay in use meanwhile; the backend never overwrites a broken settings file.
+          <p className="notice notice-warning" role="alert" data-testid="settings-error">
+            Preferences could not be read or saved, so the defaults are in use: {settingsError}
+          </p>
+        )}
+        {/* Keyed by the route, so leaving a broken view clears its error. */}
+        <ViewBoundary key={formatRoute(route)}>
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            {route.view === 'gallery' && <Gallery />}
+            {route.view === 'new' && <VmEditor key="new" id={null} />}
+            {route.view === 'edit' && <VmEditor key={route.id} id={route.id} />}
+            {route.view === 'console' && <ConsoleView key={route.id} id={route.id} tab={route.tab} />}
+            {route.view === 'wall' && <WallView />}
+            {route.view === 'host' && <HostPage />}
+            {route.view === 'gpu' && <GpuPage />}
+          </Suspense>
+        </ViewBoundary>
       </main>
     </>
   );

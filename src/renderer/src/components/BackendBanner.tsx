@@ -1,4 +1,4 @@
-import { useVmStore } from '../stores/vm-store';
+import { useVmStore } from '../stores/context';
 
 export function BackendBanner() {
   const connection = useVmStore((s) => s.connection);

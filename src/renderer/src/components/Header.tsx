@@ -1,10 +1,57 @@
-import { useVmStore } from '../stores/vm-store';
+import type { Settings } from '../../../shared/settings';
+import { formatRoute, type Route } from '../navigation/route';
+import { ChoiceSelect } from './ChoiceSelect';
+import { HostBadge } from './HostBadge';
+import { useSettingsStore, useVmStore } from '../stores/context';
 
-export function Header() {
+type Theme = Settings['appearance']['theme'];
+const THEMES: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };
+
+function NavLink({ to, current, children }: { to: Route; current: Route; children: string }) {
+  const active = to.view === current.view;
+  return (
+    <a
+      href={formatRoute(to)}
+      className="nav-link"
+      aria-current={active ? 'page' : undefined}
+      data-testid={`nav-${to.view}`}
+    >
+      {children}
+    </a>
+  );
+}
+
+export function Header({ route }: { route: Route }) {
   const host = useVmStore((s) => s.host);
+  const theme = useSettingsStore((s) => s.settings.appearance.theme);
+  const updateSettings = useSettingsStore((s) => s.update);
   return (
     <header className="app-header">
-      <h1 className="app-name">Tessera</h1>
+      <a className="app-name" href={formatRoute({ view: 'gallery' })}>
+        <svg viewBox="0 0 32 32" aria-hidden="true" className="app-logo">
+          <rect width="32" height="32" rx="6" fill="var(--logo-bg)" />
+          <rect x="6" y="6" width="9" height="9" rx="1.5" fill="#fff" />
+          <rect x="17" y="6" width="9" height="9" rx="1.5" fill="#9cc3f5" />
+          <rect x="6" y="17" width="9" height="9" rx="1.5" fill="#9cc3f5" />
+          <rect x="17" y="17" width="9" height="9" rx="1.5" fill="#fff" />
+        </svg>
+        <h1>Tessera</h1>
+      </a>
+      <nav aria-label="Views" className="nav">
+        <NavLink to={{ view: 'gallery' }} current={route}>
+          Gallery
+        </NavLink>
+        <NavLink to={{ view: 'wall' }} current={route}>
+          Wall
+        </NavLink>
+        <NavLink to={{ view: 'host' }} current={route}>
+          Host
+        </NavLink>
+        <NavLink to={{ view: 'gpu' }} current={route}>
+          GPU
+        </NavLink>
+      </nav>
+      <HostBadge />
       {host && (
         <dl className="host-facts" data-testid="host-info">
           <div>
@@ -15,8 +62,8 @@ export function Header() {
               </dd>
             ) : (
               // Without KVM every guest is emulated and slow; the reason says what to fix.
-              <dd data-testid="host-accelerator" className="text-warning">
-                TCG, software emulation: {host.acceleratorReason}
+              <dd data-testid="host-accelerator" className="text-warning" title={host.acceleratorReason}>
+                TCG (software emulation)
               </dd>
             )}
           </div>
@@ -34,6 +81,19 @@ export function Header() {
           </div>
         </dl>
       )}
+      <div className="header-actions">
+        <ChoiceSelect
+          label="Theme"
+          hideLabel
+          value={theme}
+          choices={THEMES}
+          testId="theme"
+          onChange={(next) => void updateSettings({ appearance: { theme: next } })}
+        />
+        <a className="button" href={formatRoute({ view: 'new' })} data-testid="new-vm">
+          New VM
+        </a>
+      </div>
     </header>
   );
 }

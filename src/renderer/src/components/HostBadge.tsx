@@ -1,4 +1,5 @@
-import { useHostStore } from '../stores/host-store';
+import './host-badge.css';
+import { useHostStore } from '../stores/context';
 
 /** Says on every page when the host shown is not this machine: a simulated host above all. */
 export function HostBadge() {

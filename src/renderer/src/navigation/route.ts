@@ -1,23 +1,53 @@
-import { useSyncExternalStore } from 'react';
+import { VM_NAME_PATTERN } from '../../../shared/vm-spec';
 
-/** The pages, addressed by the URL hash (#/host) so reloads and the back button keep the page. */
-export const PAGES = [
-  { id: 'vms', label: 'Virtual machines' },
-  { id: 'host', label: 'Host' },
-  { id: 'gpu', label: 'GPU' },
-] as const;
-export type PageId = (typeof PAGES)[number]['id'];
+export const CONSOLE_TABS = ['vnc', 'spice', 'serial', 'monitor', 'host', 'ssh'] as const;
+export type ConsoleTab = (typeof CONSOLE_TABS)[number];
 
-export function pageFromHash(hash: string): PageId {
-  const id = hash.replace(/^#\/?/, '');
-  return PAGES.find((p) => p.id === id)?.id ?? 'vms';
+/** Where the user is. Lives in the URL's hash, so Back works and a reload stays put; never a secret in it. */
+export type Route =
+  | { view: 'gallery' }
+  | { view: 'new' }
+  | { view: 'edit'; id: string }
+  | { view: 'console'; id: string; tab: ConsoleTab | null }
+  | { view: 'wall' }
+  | { view: 'host' }
+  | { view: 'gpu' };
+
+function isTab(value: string | undefined): value is ConsoleTab {
+  return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
 }
 
-function subscribe(onChange: () => void): () => void {
-  window.addEventListener('hashchange', onChange);
-  return () => window.removeEventListener('hashchange', onChange);
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, id, action, tab] = parts;
+  if (first === 'new' && parts.length === 1) return { view: 'new' };
+  if (first === 'wall' && parts.length === 1) return { view: 'wall' };
+  if (first === 'host' && parts.length === 1) return { view: 'host' };
+  if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
+  if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
+    if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
+    if (action === 'console' && parts.length <= 4) {
+      return { view: 'console', id, tab: isTab(tab) ? tab : null };
+    }
+  }
+  return { view: 'gallery' };
 }
 
-export function useRoute(): PageId {
-  return useSyncExternalStore(subscribe, () => pageFromHash(window.location.hash));
+export function formatRoute(route: Route): string {
+  switch (route.view) {
+    case 'gallery':
+      return '#/';
+    case 'new':
+      return '#/new';
+    case 'wall':
+      return '#/wall';
+    case 'host':
+      return '#/host';
+    case 'gpu':
+      return '#/gpu';
+    case 'edit':
+      return `#/vm/${encodeURIComponent(route.id)}/edit`;
+    case 'console':
+      return `#/vm/${encodeURIComponent(route.id)}/console${route.tab ? `/${route.tab}` : ''}`;
+  }
 }

@@ -3,7 +3,8 @@ import type { GpuInventory } from '../../../shared/gpu-inventory';
 import type { ChangeLogEntry, GpuIntent, GpuPersistence, PlanPreview } from '../../../shared/gpu-plan';
 import type { Connection } from '../transport/connect';
 import type { LayoutDraft } from '../features/gpu/layout-draft';
-import { messageOf, refreshOnConnect, storeContext } from './store-context';
+import { messageOf } from './failure';
+import { refreshOnConnect } from './refresh-on-connect';
 
 /** A change waiting for the user's yes: the diff the backend computed, for one GPU. */
 export interface Review {
@@ -140,5 +141,3 @@ function exists(inventory: GpuInventory, id: string): boolean {
       g.mdevTypes.some((t) => `${g.address}/${t.id}` === id),
   );
 }
-
-export const [GpuStoreContext, useGpuStore] = storeContext<GpuStoreState>('useGpuStore');

@@ -2,7 +2,8 @@ import { createStore, type StoreApi } from 'zustand';
 import type { HostIdentity } from '../../../shared/gpu-inventory';
 import type { DoctorReport } from '../../../shared/host-report';
 import type { Connection } from '../transport/connect';
-import { messageOf, refreshOnConnect, storeContext } from './store-context';
+import { messageOf } from './failure';
+import { refreshOnConnect } from './refresh-on-connect';
 
 export interface HostStoreState {
   /** Which host the backend reads; null until host.info answers. */
@@ -39,5 +40,3 @@ export function createHostStore(connection: Connection): StoreApi<HostStoreState
   refreshOnConnect(connection, () => store.getState().refresh());
   return store;
 }
-
-export const [HostStoreContext, useHostStore] = storeContext<HostStoreState>('useHostStore');

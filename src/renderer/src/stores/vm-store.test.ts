@@ -1,67 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CallName } from '../../../shared/contract';
-import { createMemoryTransportPair } from '../../../shared/memory-transport';
 import type { VmInfo } from '../../../shared/vm-spec';
-import { CallMessage, type Envelope, type Transport } from '../../../shared/wire';
+import { vmInfo } from './vm-fixture';
 import { connectReconnecting } from '../transport/connect';
 import { createVmStore } from './vm-store';
-
-function vmInfo(id: string, state: VmInfo['state']): VmInfo {
-  return {
-    id,
-    state,
-    since: '2025-01-01T00:00:00.000Z',
-    restarts: 0,
-    spec: {
-      name: id,
-      uuid: '3f1c2a4e-8d7b-4c1a-9e2f-0a1b2c3d4e5f',
-      createdAt: '2025-01-01T00:00:00.000Z',
-      cpus: 1,
-      memoryMiB: 512,
-      firmware: 'bios',
-      disks: [],
-      network: { mode: 'user', forwards: [] },
-      vga: 'std',
-      display: 'vnc',
-      restartPolicy: 'never',
-    },
-  };
-}
-
-type Answer = Envelope<unknown>;
-const noHandler: Answer = { ok: false, error: { code: 'INTERNAL', message: 'no handler' } };
-
-/** A stand-in backend on memory transports: answers calls from `answers`, can push events and drop. */
-function fakeBackend(answers: Partial<Record<CallName, (params: { id?: string }) => Answer>>) {
-  const live = new Set<Transport>();
-  let refuse = false;
-  const open = async (): Promise<Transport> => {
-    if (refuse) throw new Error('refused');
-    const [client, server] = createMemoryTransportPair();
-    live.add(server);
-    server.onClose?.(() => live.delete(server));
-    server.onMessage((raw) => {
-      const call = CallMessage.parse(raw);
-      const answer = answers[call.method as CallName];
-      const result = answer ? answer(call.params as { id?: string }) : noHandler;
-      server.send({ type: 'result', id: call.id, result });
-    });
-    return client;
-  };
-  return {
-    open,
-    emit(name: string, payload: unknown) {
-      for (const t of live) t.send({ type: 'event', name, payload });
-    },
-    drop(refuseFor: boolean) {
-      refuse = refuseFor;
-      for (const t of [...live]) t.close();
-    },
-    allow() {
-      refuse = false;
-    },
-  };
-}
+import { fakeBackend } from './fake-backend';
 
 const host = {
   accelerator: 'tcg',

@@ -1,15 +1,18 @@
-import { createContext, useContext } from 'react';
-import { createStore, useStore, type StoreApi } from 'zustand';
+import { createStore, type StoreApi } from 'zustand';
 import type { CallOutput } from '../../../shared/contract';
-import type { InvalidDefinition, VmInfo } from '../../../shared/vm-spec';
+import type { InvalidDefinition, VmConfig, VmInfo } from '../../../shared/vm-spec';
 import type { Connection, ConnectionStatus } from '../transport/connect';
+import { failureOf, messageOf, type Failure } from './failure';
 
 export type HostInfo = CallOutput<'host.info'>;
-export type VmAction = 'start' | 'stop' | 'kill';
+export type VmAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume' | 'delete';
 export interface ActionError {
   action: VmAction;
   message: string;
 }
+
+/** What saving the editor's form came to: the saved VM, or the failure to show at its fields. */
+export type SaveResult = { ok: true; vm: VmInfo } | { ok: false; failure: Failure };
 
 export interface VmStoreState {
   connection: ConnectionStatus;
@@ -27,10 +30,12 @@ export interface VmStoreState {
   start(id: string): Promise<void>;
   stop(id: string): Promise<void>;
   kill(id: string): Promise<void>;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  reset(id: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  create(name: string, config: VmConfig): Promise<SaveResult>;
+  update(id: string, config: VmConfig): Promise<SaveResult>;
 }
 
 function upsert(vms: VmInfo[] | null, vm: VmInfo): VmInfo[] | null {
@@ -46,15 +51,16 @@ function without<T>(record: Partial<Record<string, T>>, key: string): Partial<Re
 
 /**
  * The VM gallery's state, fed by vm.list and kept live by vm.changed / vm.removed. Actions are the
- * only callers of the backend and never reject: failures land in `errors` for the card to show.
+ * only callers of the backend and never reject: failures land in `errors` for the card to show,
+ * or in the SaveResult for the editor.
  */
 export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
   const store = createStore<VmStoreState>()((set, get) => {
-    const runAction = async (id: string, action: VmAction, call: () => Promise<VmInfo>) => {
+    const runAction = async (id: string, action: VmAction, call: () => Promise<VmInfo | null>) => {
       set((s) => ({ busy: { ...s.busy, [id]: action }, errors: without(s.errors, id) }));
       try {
         const vm = await call();
-        set((s) => ({ vms: upsert(s.vms, vm) }));
+        set((s) => ({ vms: vm ? upsert(s.vms, vm) : (s.vms?.filter((v) => v.id !== id) ?? null) }));
       } catch (error) {
         // A stop overtaken by a kill may fail for that reason; only the current action may complain.
         if (get().busy[id] === action) {
@@ -62,6 +68,15 @@ export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
         }
       } finally {
         if (get().busy[id] === action) set((s) => ({ busy: without(s.busy, id) }));
+      }
+    };
+    const save = async (call: () => Promise<VmInfo>): Promise<SaveResult> => {
+      try {
+        const vm = await call();
+        set((s) => ({ vms: upsert(s.vms, vm) }));
+        return { ok: true, vm };
+      } catch (error) {
+        return { ok: false, failure: failureOf(error) };
       }
     };
 
@@ -92,6 +107,16 @@ export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
       start: (id) => runAction(id, 'start', () => connection.call('vm.start', { id })),
       stop: (id) => runAction(id, 'stop', () => connection.call('vm.stop', { id })),
       kill: (id) => runAction(id, 'kill', () => connection.call('vm.kill', { id })),
+      reset: (id) => runAction(id, 'reset', () => connection.call('vm.reset', { id })),
+      pause: (id) => runAction(id, 'pause', () => connection.call('vm.pause', { id })),
+      resume: (id) => runAction(id, 'resume', () => connection.call('vm.resume', { id })),
+      remove: (id) =>
+        runAction(id, 'delete', async () => {
+          await connection.call('vm.delete', { id });
+          return null;
+        }),
+      create: (name, config) => save(() => connection.call('vm.create', { ...config, name })),
+      update: (id, config) => save(() => connection.call('vm.update', { id, config })),
     };
   });
 
@@ -110,12 +135,4 @@ export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
   });
   if (connection.status === 'connected') void store.getState().refresh();
   return store;
-}
-
-export const VmStoreContext = createContext<StoreApi<VmStoreState> | null>(null);
-
-export function useVmStore<T>(selector: (state: VmStoreState) => T): T {
-  const store = useContext(VmStoreContext);
-  if (!store) throw new Error('useVmStore needs a VmStoreContext provider');
-  return useStore(store, selector);
 }

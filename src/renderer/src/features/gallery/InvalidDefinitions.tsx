@@ -1,4 +1,4 @@
-import { useVmStore } from '../../stores/vm-store';
+import { useVmStore } from '../../stores/context';
 
 export function InvalidDefinitions() {
   const invalid = useVmStore((s) => s.invalid);

@@ -1,80 +1,120 @@
-import type { VmInfo, VmState } from '../../../../shared/vm-spec';
-import { useVmStore, type VmAction } from '../../stores/vm-store';
-import { formatCpus, formatMemory } from './format';
+import { useState } from 'react';
+import type { VmInfo } from '../../../../shared/vm-spec';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { VmActionButton } from '../../components/VmActionButton';
+import { formatRoute } from '../../navigation/route';
+import { useVmStore } from '../../stores/context';
+import type { VmAction } from '../../stores/vm-store';
+import { formatCpus, formatGpu, formatMemory } from './format';
 import { StateBadge } from './StateBadge';
+import { canEdit, canResume } from './vm-actions';
+import { VmThumbnail } from './VmThumbnail';
 
-const CAN_START: readonly VmState[] = ['stopped', 'crashed'];
-const CAN_STOP: readonly VmState[] = ['running', 'paused'];
-const CAN_KILL: readonly VmState[] = ['starting', 'running', 'paused', 'stopping'];
 const FAILED: Record<VmAction, string> = {
   start: 'Could not start',
-  stop: 'Could not stop',
+  stop: 'Could not shut down',
   kill: 'Could not force off',
+  reset: 'Could not reset',
+  pause: 'Could not pause',
+  resume: 'Could not resume',
+  delete: 'Could not delete',
 };
 
 export function VmCard({ vm }: { vm: VmInfo }) {
   const busy = useVmStore((s) => s.busy[vm.id]);
   const error = useVmStore((s) => s.errors[vm.id]);
-  const start = useVmStore((s) => s.start);
-  const stop = useVmStore((s) => s.stop);
-  const kill = useVmStore((s) => s.kill);
-  // While disconnected the state shown may be stale and every call would fail anyway.
+  const remove = useVmStore((s) => s.remove);
   const offline = useVmStore((s) => s.connection !== 'connected');
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const { id, state, spec } = vm;
   const headingId = `vm-${id}-name`;
+  const stopped = canEdit(state);
+  const consoleHref = formatRoute({ view: 'console', id, tab: null });
 
   return (
-    <li className="vm-card" data-testid={`vm-card-${id}`} aria-labelledby={headingId}>
-      <div className="vm-card-head">
-        <h3 className="vm-name" id={headingId}>
-          {spec.name}
-        </h3>
-        <StateBadge id={id} state={state} />
-      </div>
-      <p className="vm-facts">
-        {formatCpus(spec.cpus)} · {formatMemory(spec.memoryMiB)}
-      </p>
-      <div className="vm-actions">
-        <button
-          type="button"
-          data-testid={`vm-${id}-start`}
-          disabled={offline || busy !== undefined || !CAN_START.includes(state)}
-          onClick={() => void start(id)}
-        >
-          {busy === 'start' ? 'Starting…' : 'Start'}
-        </button>
-        <button
-          type="button"
-          data-testid={`vm-${id}-stop`}
-          disabled={offline || busy !== undefined || !CAN_STOP.includes(state)}
-          onClick={() => void stop(id)}
-          title="Ask the guest to shut down (ACPI); forced off after 60 s"
-        >
-          {busy === 'stop' ? 'Stopping…' : 'Stop'}
-        </button>
-        <button
-          type="button"
-          className="button-danger"
-          data-testid={`vm-${id}-kill`}
-          // Stays usable while a stop waits on a guest that ignores ACPI, or a start hangs.
-          disabled={offline || busy === 'kill' || !CAN_KILL.includes(state)}
-          onClick={() => void kill(id)}
-          title="Turn the VM off at once, like pulling the plug"
-        >
-          {busy === 'kill' ? 'Forcing off…' : 'Force off'}
-        </button>
-      </div>
-      {error !== undefined && (
-        <p className="vm-error" role="alert" data-testid={`vm-${id}-error`}>
-          {FAILED[error.action]}: {error.message}
+    <li className={`vm-card vm-card-${state}`} data-testid={`vm-card-${id}`} aria-labelledby={headingId}>
+      {/* The thumbnail is a shortcut for the mouse; keyboard users have the Console button. */}
+      <a className="thumb-link" href={consoleHref} tabIndex={-1} aria-hidden="true">
+        <VmThumbnail vm={vm} />
+      </a>
+      <div className="vm-card-body">
+        <div className="vm-card-head">
+          <h3 className="vm-name" id={headingId}>
+            {spec.name}
+          </h3>
+          <StateBadge id={id} state={state} />
+        </div>
+        <p className="vm-facts">
+          {formatCpus(spec.cpus)} · {formatMemory(spec.memoryMiB)}
         </p>
-      )}
-      {error === undefined && vm.lastError && state !== 'running' && (
-        <details className="vm-last-error" data-testid={`vm-${id}-last-error`}>
-          <summary>Last run ended: {vm.lastError.message}</summary>
-          {vm.lastError.logTail.length > 0 && <pre>{vm.lastError.logTail.join('\n')}</pre>}
-        </details>
-      )}
+        <p className="vm-gpu" data-testid={`vm-${id}-gpu`}>
+          <span className="label">GPU</span> {formatGpu(spec)}
+        </p>
+        <div className="vm-actions" role="group" aria-label={`Actions: ${spec.name}`}>
+          <VmActionButton vm={vm} action="start" />
+          <a
+            className={stopped ? 'button button-secondary' : 'button'}
+            data-testid={`vm-${id}-console`}
+            href={consoleHref}
+          >
+            Console
+          </a>
+          <VmActionButton vm={vm} action="stop" />
+          <VmActionButton vm={vm} action="kill" />
+        </div>
+        <div className="vm-actions vm-actions-more" role="group" aria-label={`More actions: ${spec.name}`}>
+          <VmActionButton vm={vm} action={canResume(state) ? 'resume' : 'pause'} className="button-ghost" />
+          <VmActionButton vm={vm} action="reset" className="button-ghost" />
+          {stopped && (
+            <>
+              <a
+                className="button button-ghost"
+                data-testid={`vm-${id}-edit`}
+                href={formatRoute({ view: 'edit', id })}
+              >
+                Edit
+              </a>
+              <button
+                type="button"
+                className="button-ghost button-danger"
+                data-testid={`vm-${id}-delete`}
+                disabled={offline || busy !== undefined}
+                onClick={() => setConfirmDelete(true)}
+                title="Delete this VM definition; its disks stay"
+              >
+                {busy === 'delete' ? 'Deleting…' : 'Delete'}
+              </button>
+            </>
+          )}
+        </div>
+        {error !== undefined && (
+          <p className="vm-error" role="alert" data-testid={`vm-${id}-error`}>
+            {FAILED[error.action]}: {error.message}
+          </p>
+        )}
+        {error === undefined && vm.lastError && state !== 'running' && (
+          <details className="vm-last-error" data-testid={`vm-${id}-last-error`}>
+            <summary>Last run ended: {vm.lastError.message}</summary>
+            {vm.lastError.logTail.length > 0 && <pre>{vm.lastError.logTail.join('\n')}</pre>}
+          </details>
+        )}
+      </div>
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete ${spec.name}?`}
+        confirmLabel="Delete VM"
+        testId={`vm-${id}-delete-dialog`}
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={() => {
+          setConfirmDelete(false);
+          void remove(id);
+        }}
+      >
+        <p>
+          The definition and its runtime files are removed. Disk images stay where they are
+          {spec.disks.length > 0 ? `: ${spec.disks.map((d) => d.path).join(', ')}` : ''}.
+        </p>
+      </ConfirmDialog>
     </li>
   );
 }

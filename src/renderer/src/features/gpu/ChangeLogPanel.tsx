@@ -1,4 +1,4 @@
-import { useGpuStore } from '../../stores/gpu-store';
+import { useGpuStore } from '../../stores/context';
 import { CopyCommand } from '../host/CopyCommand';
 
 const RESULT_LABEL = {

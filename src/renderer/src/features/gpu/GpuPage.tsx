@@ -1,6 +1,6 @@
 import { PageHead } from '../../components/PageHead';
 import { UnreadableList } from '../../components/UnreadableList';
-import { useGpuStore } from '../../stores/gpu-store';
+import { useGpuStore } from '../../stores/context';
 import { ChangeLogPanel } from './ChangeLogPanel';
 import { FunctionDetails } from './FunctionDetails';
 import { GpuPicture } from './GpuPicture';

@@ -1,6 +1,6 @@
 import type { KeyboardEvent } from 'react';
 import type { Gpu } from '../../../../shared/gpu-inventory';
-import { useGpuStore } from '../../stores/gpu-store';
+import { useGpuStore } from '../../stores/context';
 import { layoutGpu, type PictureNode } from './gpu-layout';
 
 const LEGEND = [

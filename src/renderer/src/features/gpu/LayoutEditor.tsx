@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Gpu } from '../../../../shared/gpu-inventory';
 import { RESOURCES, readShares } from '../../../../shared/gpu-shares';
-import { useGpuStore } from '../../stores/gpu-store';
+import { useGpuStore } from '../../stores/context';
 import {
   draftFromGpu,
   intentOf,

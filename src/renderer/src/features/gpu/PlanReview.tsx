@@ -1,4 +1,5 @@
-import { useGpuStore, type Review } from '../../stores/gpu-store';
+import { useGpuStore } from '../../stores/context';
+import type { Review } from '../../stores/gpu-store';
 import { formatAmount } from './layout-draft';
 
 /** Byte counts read better in MiB and GiB; the exact number stays beside them. */

@@ -1,5 +1,5 @@
 import type { Gpu } from '../../../../shared/gpu-inventory';
-import { useGpuStore } from '../../stores/gpu-store';
+import { useGpuStore } from '../../stores/context';
 
 /** GVT-g: make a vGPU of a type while the GPU has room, remove one that no VM uses (§D). */
 export function VgpuPanel({ gpu }: { gpu: Gpu }) {

@@ -1,6 +1,6 @@
 import { PageHead } from '../../components/PageHead';
 import { UnreadableList } from '../../components/UnreadableList';
-import { useHostStore } from '../../stores/host-store';
+import { useHostStore } from '../../stores/context';
 import { CheckRow } from './CheckRow';
 import './host.css';
 

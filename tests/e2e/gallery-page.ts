@@ -1,7 +1,8 @@
 import type { Locator, Page } from 'playwright-core';
+import { imageStats, type PixelStats } from './pixels';
 
-/** The VM list as a user sees it; selectors are the stable test ids from identity. */
-export class VmListPage {
+/** The gallery as a user sees it; selectors are the stable test ids from identity. */
+export class GalleryPage {
   constructor(readonly page: Page) {}
 
   card(id: string): Locator {
@@ -24,5 +25,18 @@ export class VmListPage {
 
   stop(id: string): Promise<void> {
     return this.page.getByTestId(`vm-${id}-stop`).click();
+  }
+
+  openConsole(id: string): Promise<void> {
+    return this.page.getByTestId(`vm-${id}-console`).click();
+  }
+
+  thumbnail(id: string): Locator {
+    return this.page.getByTestId(`vm-${id}-thumbnail`);
+  }
+
+  /** What the card's thumbnail shows, decoded by the browser itself. */
+  thumbnailStats(id: string): Promise<PixelStats> {
+    return this.thumbnail(id).evaluate(imageStats);
   }
 }

@@ -1,0 +1,32 @@
+interface ChoiceSelectProps<T extends string> {
+  label: string;
+  /** Say the label to screen readers only, where the choices speak for themselves. */
+  hideLabel?: boolean;
+  value: T;
+  choices: Record<T, string>;
+  onChange(value: T): void;
+  testId: string;
+}
+
+/** A labelled choice among a fixed set, as the preferences use them (sort order, theme, layout). */
+export function ChoiceSelect<T extends string>({
+  label,
+  hideLabel = false,
+  value,
+  choices,
+  onChange,
+  testId,
+}: ChoiceSelectProps<T>) {
+  return (
+    <label className="inline-field">
+      {hideLabel ? <span className="visually-hidden">{label}</span> : label}
+      <select value={value} data-testid={testId} onChange={(e) => onChange(e.target.value as T)}>
+        {(Object.entries(choices) as [T, string][]).map(([choice, text]) => (
+          <option key={choice} value={choice}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

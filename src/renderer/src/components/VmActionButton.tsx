@@ -1,0 +1,78 @@
+import type { VmInfo, VmState } from '../../../shared/vm-spec';
+import {
+  canForceOff,
+  canPause,
+  canReset,
+  canResume,
+  canShutDown,
+  canStart,
+} from '../features/gallery/vm-actions';
+import { useVmStore } from '../stores/context';
+
+export type PowerAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume';
+
+interface ActionMeta {
+  label: string;
+  busy: string;
+  allowed(state: VmState): boolean;
+  title?: string;
+  className?: string;
+}
+
+const ACTIONS: Record<PowerAction, ActionMeta> = {
+  start: { label: 'Start', busy: 'Starting…', allowed: canStart },
+  stop: {
+    label: 'Shut down',
+    busy: 'Shutting down…',
+    allowed: canShutDown,
+    title: 'Ask the guest to shut down (ACPI); forced off after 60 s',
+    className: 'button-secondary',
+  },
+  kill: {
+    label: 'Force off',
+    busy: 'Forcing off…',
+    allowed: canForceOff,
+    title: 'Turn the VM off at once, like pulling the plug',
+    className: 'button-danger',
+  },
+  reset: {
+    label: 'Reset',
+    busy: 'Resetting…',
+    allowed: canReset,
+    title: 'Hard reset, like the reset button',
+  },
+  pause: { label: 'Pause', busy: 'Pausing…', allowed: canPause, title: 'Freeze the vCPUs; memory stays' },
+  resume: { label: 'Resume', busy: 'Resuming…', allowed: canResume },
+};
+
+interface VmActionButtonProps {
+  vm: VmInfo;
+  action: PowerAction;
+  className?: string;
+  /** `vm-<id>-<action>` unless a second copy on the same page needs its own. */
+  testId?: string;
+}
+
+/** One power action of one VM, shown only in the states that allow it, so a card holds only what applies. */
+export function VmActionButton({ vm, action, className, testId }: VmActionButtonProps) {
+  const busy = useVmStore((s) => s.busy[vm.id]);
+  const run = useVmStore((s) => s[action]);
+  // While disconnected the state shown may be stale and every call would fail anyway.
+  const offline = useVmStore((s) => s.connection !== 'connected');
+  const meta = ACTIONS[action];
+  // Force off stays usable while a shutdown waits on a guest that ignores ACPI, or a start hangs.
+  const blocked = action === 'kill' ? busy === 'kill' : busy !== undefined;
+  if (!meta.allowed(vm.state) && busy !== action) return null;
+  return (
+    <button
+      type="button"
+      className={[meta.className, className].filter(Boolean).join(' ') || undefined}
+      data-testid={testId ?? `vm-${vm.id}-${action}`}
+      disabled={offline || blocked}
+      title={meta.title}
+      onClick={() => void run(vm.id)}
+    >
+      {busy === action ? meta.busy : meta.label}
+    </button>
+  );
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
+import type { TinyGuest } from '../support/tiny-guest';
+import { killVms, type TempHome } from '../support/temp-home';
+import { runCli, startServe, stopProcess } from '../support/cli-process';
+import { SCREENSHOT_DIR, launchBrowser } from '../support/browser';
+
+/** `tessera serve` in a temp home with Chromium logged in through its one-time link. */
+export interface UiSession {
+  home: TempHome;
+  serve: { child: ChildProcess; url: string };
+  /** http://127.0.0.1:PORT: where the page lives and what its WebSockets send as Origin. */
+  origin: string;
+  browser: Awaited<ReturnType<typeof launchBrowser>>;
+}
+
+export async function openUiSession(home: TempHome): Promise<UiSession> {
+  const serve = await startServe(home.env);
+  const browser = await launchBrowser();
+  await browser.page.goto(serve.url);
+  return { home, serve, origin: new URL(serve.url).origin, browser };
+}
+
+/** Browser, server and every VM of the home go, whatever state the tests left them in. */
+export async function closeUiSession(session: Partial<UiSession>, home: TempHome | undefined): Promise<void> {
+  await session.browser?.close();
+  if (session.serve) await stopProcess(session.serve.child);
+  if (home) {
+    killVms(home.paths);
+    home.cleanup();
+  }
+}
+
+/** For afterEach: a failed test leaves a picture of the page behind. */
+export async function screenshotOnFailure(
+  session: Partial<UiSession>,
+  prefix: string,
+  task: { name: string; result?: { state?: string } },
+): Promise<void> {
+  if (task.result?.state !== 'fail' || !session.browser) return;
+  await session.browser.page.screenshot({
+    path: path.join(SCREENSHOT_DIR, `${prefix}-${task.name.replace(/\W+/g, '-')}.png`),
+  });
+}
+
+/** A tiny-guest VM defined through the CLI, as a user would. */
+export async function createTinyVm(
+  home: TempHome,
+  guest: TinyGuest,
+  id: string,
+  options: { memoryMiB?: number; append?: string; extra?: string[] } = {},
+): Promise<void> {
+  const created = await runCli(
+    [
+      'vm',
+      'create',
+      id,
+      '--memory',
+      String(options.memoryMiB ?? 192),
+      '--kernel',
+      guest.kernel,
+      '--initrd',
+      guest.initrd,
+      '--append',
+      options.append ?? guest.append,
+      ...(options.extra ?? []),
+    ],
+    home.env,
+  );
+  expect(created.stderr).toBe('');
+}
