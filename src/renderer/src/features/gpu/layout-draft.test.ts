@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Gpu } from '../../../../shared/gpu-inventory';
+import { gpuFixture } from './gpu-fixture';
 import {
   draftFromGpu,
   formatAmount,
@@ -10,7 +10,6 @@ import {
   withShare,
 } from './layout-draft';
 
-const unknownUc = { state: 'unknown', reason: 'r' } as const;
 const quota = (on: boolean, ggtt: number, contexts: number, doorbells: number) => ({
   exec_quantum_ms: 0,
   preempt_timeout_us: 0,
@@ -20,26 +19,9 @@ const quota = (on: boolean, ggtt: number, contexts: number, doorbells: number) =
 });
 
 /** The Alder Lake-P of reference §G.1 as the inventory reads it: 2 of 7 VFs, fair auto shares. */
-const gpu: Gpu = {
-  address: '0000:00:02.0',
-  vendorId: '8086',
-  deviceId: '46a6',
-  classCode: '030000',
-  revision: '0c',
-  subsystemVendorId: null,
-  subsystemDeviceId: null,
-  driver: 'i915',
-  driverOverride: null,
-  iommuGroup: 0,
-  numaNode: null,
-  drmCard: 'card0',
-  drmRender: 'renderD128',
-  name: 'Alder Lake-P',
-  platform: 'ADL-P',
-  support: null,
+const gpu = gpuFixture({
   sriov: { totalVfs: 7, numVfs: 2, autoprobe: true, vfDeviceId: '46a6', offset: 1, stride: 1 },
   sriovInterface: 'i915-prelim_iov',
-  driverHasMaxVfs: true,
   provisioning: {
     home: '/sys/devices/pci0000:00/0000:00:02.0/drm/card0/prelim_iov',
     mode: 'SR-IOV PF',
@@ -66,12 +48,7 @@ const gpu: Gpu = {
       })),
     ],
   },
-  vfs: [],
-  mdevTypes: [],
-  mdevInstances: [],
-  guc: unknownUc,
-  huc: unknownUc,
-};
+});
 
 describe('the layout being edited', () => {
   it('starts as the GPU is, drawn as a bar per resource', () => {
