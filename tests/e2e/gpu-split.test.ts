@@ -2,8 +2,6 @@
  * The GPU page on `tessera serve --simulate adl-p`: a new user goes from no VFs to seven
  * fair-share VFs on vfio-pci and back, reviewing each change before one click applies it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInventory } from '../../src/shared/gpu-inventory';
@@ -13,11 +11,11 @@ import {
   requireBuiltRenderer,
   screenshotOnFailure,
   screenshotWholePage,
+  docsScreenshotPath,
 } from '../support/browser';
-import { REPO_ROOT, makeTempHome, type TempHome } from '../support/temp-home';
+import { makeTempHome, type TempHome } from '../support/temp-home';
 import { GpuSplitPage } from './gpu-split-page';
 
-const DOCS = path.join(REPO_ROOT, 'docs');
 const PF = '0000:00:02.0';
 
 let home: TempHome;
@@ -81,8 +79,7 @@ describe('splitting the GPU from the GPU page', () => {
     expect(changes).toContainEqual(['VF4 0000:00:02.4', 'ggtt_quota', '0', '512 MiB (536870912)']);
     expect(changes).toContainEqual(['VF7 0000:00:02.7', 'exec_quantum_ms', '0', '2']);
     expect(changes.at(-1)).toEqual(['VF7 0000:00:02.7', 'driver', 'none', 'vfio-pci']);
-    fs.mkdirSync(DOCS, { recursive: true });
-    await screenshotWholePage(ui.page, path.join(DOCS, 'gpu-split-review.png'));
+    await screenshotWholePage(ui.page, docsScreenshotPath('gpu-split-review.png'));
     await ui.applyReview();
     await ui.fn('0000:00:02.7').waitFor();
     expect(await ui.fn('0000:00:02.7').getAttribute('aria-label')).toBe('VF7 0000:00:02.7, vfio-pci, free');
@@ -90,7 +87,7 @@ describe('splitting the GPU from the GPU page', () => {
     expect(await ui.page.getByTestId('gpu-log').locator('li').first().textContent()).toMatch(
       /^applied .* by \S+ from the GPU page.*: 7 VFs, on vfio-pci \(43 changes\)$/,
     );
-    await screenshotWholePage(ui.page, path.join(DOCS, 'gpu-split-7-vfs.png'));
+    await screenshotWholePage(ui.page, docsScreenshotPath('gpu-split-7-vfs.png'));
   });
 
   it('a change made elsewhere shows at once; a whole-GPU passthrough is reviewed like any change', async () => {

@@ -73,3 +73,14 @@ export async function screenshotWholePage(page: Page, file: string): Promise<voi
     if (before) await page.setViewportSize(before);
   }
 }
+
+/**
+ * Where a test keeps a picture meant for docs/: there only when TESSERA_DOCS_SCREENSHOTS=1 (a
+ * deliberate refresh), otherwise beside the other test screenshots, so a test run never edits
+ * the repository.
+ */
+export function docsScreenshotPath(name: string): string {
+  const dir = process.env['TESSERA_DOCS_SCREENSHOTS'] === '1' ? path.join(REPO_ROOT, 'docs') : SCREENSHOT_DIR;
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
