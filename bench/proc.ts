@@ -28,10 +28,12 @@ export function timeChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 180_000,
+  input?: string,
 ): Promise<TimedResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env });
+    child.stdin.end(input);
     running.add(child);
     let ended = 0;
     let stdout = '';

@@ -3,7 +3,10 @@ import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rp
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, type HostOptions, type HostService } from './host/host-service';
 import { chooseHostRoot, type HostRootOptions } from './host-root-option';
+import { ChangeLog } from './gpu/change-log';
 import { createGpuService, type GpuService } from './gpu/gpu-service';
+import { createHelperClient, type HelperClient } from './gpu/helper-client';
+import { LayoutStore } from './gpu/layout-store';
 import { VmStore } from './vm/vm-store';
 import { VmService, type VmHost } from './vm/vm-service';
 import { emulatedGpuAttachment } from './vm/gpu-attachment';
@@ -19,6 +22,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   validateOutputs?: boolean;
   /** Do not look for running VMs to re-attach (one-shot CLI commands that only read). */
   skipReattach?: boolean;
+  /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
+  helper?: HelperClient;
 }
 
 export interface Backend {
@@ -40,7 +45,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const events = new EventBus();
   const hostRoot = chooseHostRoot(options, env, paths.dataDir);
   const host = createHostService({ ...options, env }, hostRoot, paths.cacheDir);
-  const gpu = createGpuService(hostRoot.root, hostRoot.identity);
+  const gpu = createGpuService({
+    root: hostRoot.root,
+    host: hostRoot.identity,
+    helper: options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root }),
+    changes: ChangeLog.inDataDir(paths.dataDir),
+    layouts: LayoutStore.inConfigDir(paths.configDir),
+    events,
+  });
   const vmHost: VmHost = {
     accelerator: () => host.accelerator(),
     qemuBinary: () => host.qemuBinary(),
@@ -84,6 +96,11 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'gpu.list': async () => gpu.inventory(),
     'host.qemuCapabilities': () => host.qemuCapabilities(),
     'host.monitors': async () => ({ connectors: host.connectors() }),
+    'gpu.plan': async (intent) => gpu.plan(intent),
+    'gpu.apply': ({ plan, summary, origin }) => gpu.apply(plan, origin, summary),
+    'gpu.log': async () => ({ entries: await gpu.log() }),
+    'gpu.persistence': () => gpu.persistence(),
+    'gpu.setReapplyAtStart': ({ enabled }) => gpu.setReapplyAtStart(enabled),
     'vm.list': () => vms.list(),
     'vm.get': ({ id }) => vms.get(id),
     'vm.create': (input) => vms.create(input),

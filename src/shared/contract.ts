@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { GpuInventory, HostIdentity } from './gpu-inventory';
+import { ChangeLogEntry, ChangeOrigin, GpuIntent, GpuPersistence, PlanPreview } from './gpu-plan';
+import { AppliedStep, HelperPlan } from './helper-plan';
 import { DrmConnector } from './host-displays';
 import { DoctorReport } from './host-report';
 import { QemuCapabilities } from './qemu-capabilities';
@@ -53,6 +55,35 @@ export const calls = {
     'The GPU as the kernel shows it: physical functions, VFs, drivers, IOMMU groups, mdev types, GuC/HuC state.',
     z.object({}),
     GpuInventory,
+  ),
+  'gpu.plan': call(
+    'What a GPU change would do: the helper plan and the diff to review, against the GPU as it is now. Changes nothing.',
+    GpuIntent,
+    PlanPreview,
+  ),
+  'gpu.apply': call(
+    "Apply a reviewed plan through the privileged helper (one password prompt on a real host, none on a simulated one); the change is logged and every front told. Fails with the helper's reason; what was done before a failure is undone.",
+    z.object({
+      plan: HelperPlan,
+      summary: z.string().max(500).optional(),
+      origin: ChangeOrigin.default('gpu-page'),
+    }),
+    z.object({ applied: z.array(AppliedStep), entry: ChangeLogEntry }),
+  ),
+  'gpu.log': call(
+    'The GPU changes Tessera made or tried, newest first: who, when, what, and how it ended.',
+    z.object({}),
+    z.object({ entries: z.array(ChangeLogEntry) }),
+  ),
+  'gpu.persistence': call(
+    'The saved GPU layouts (made again at start when asked), and the same as lines for the boot configuration.',
+    z.object({}),
+    GpuPersistence,
+  ),
+  'gpu.setReapplyAtStart': call(
+    'Turn re-making the saved GPU layouts when Tessera starts on or off.',
+    z.object({ enabled: z.boolean() }),
+    GpuPersistence,
   ),
   'vm.list': call(
     'Every VM definition with its live state, plus definition files that failed to load.',
@@ -158,6 +189,10 @@ export const calls = {
 export const events = {
   'vm.changed': { doc: 'A VM was created, changed state or settings.', payload: z.object({ vm: VmInfo }) },
   'vm.removed': { doc: 'A VM definition was deleted.', payload: z.object({ id: VmName }) },
+  'gpu.changed': {
+    doc: 'A GPU change was applied or tried (see its log entry); the inventory may differ now.',
+    payload: z.object({ entry: ChangeLogEntry }),
+  },
   'disk.progress': {
     doc: 'How far a disk.create has got.',
     payload: z.object({ path: z.string(), percent: z.number().min(0).max(100) }),

@@ -1,13 +1,15 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, stopProcess } from '../support/cli-process';
-import { launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';
-import { REPO_ROOT, makeTempHome, type TempHome } from '../support/temp-home';
+import {
+  launchBrowser,
+  requireBuiltRenderer,
+  screenshotOnFailure,
+  screenshotWholePage,
+  docsScreenshotPath,
+} from '../support/browser';
+import { makeTempHome, type TempHome } from '../support/temp-home';
 import { HostGpuPages } from './host-gpu-pages';
-
-const DOCS = path.join(REPO_ROOT, 'docs');
 
 let home: TempHome;
 let serve: { child: ChildProcess; url: string };
@@ -57,8 +59,7 @@ describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
     expect(await browser.page.evaluate('navigator.clipboard.readText()')).toBe(
       'echo 0 | sudo tee /sys/bus/pci/devices/0000:00:02.0/sriov_drivers_autoprobe',
     );
-    fs.mkdirSync(DOCS, { recursive: true });
-    await browser.page.screenshot({ path: path.join(DOCS, 'host-page.png'), fullPage: true });
+    await screenshotWholePage(browser.page, docsScreenshotPath('host-page.png'));
   });
 
   it('the GPU page draws PF → VFs, and the keyboard selects a function to show its details', async () => {
@@ -78,7 +79,7 @@ describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
 
     await ui.fn('0000:00:02.1').click();
     expect(await ui.details().textContent()).toContain('1.75 GiB (1879048192)');
-    await browser.page.screenshot({ path: path.join(DOCS, 'gpu-page.png'), fullPage: true });
+    await screenshotWholePage(browser.page, docsScreenshotPath('gpu-page.png'));
   });
 
   it('the VM list still works behind its tab', async () => {

@@ -55,3 +55,32 @@ export function requireBuiltRenderer(): void {
     throw new Error('out/renderer is missing: run `npm run build` first (npm test does)');
   }
 }
+
+/**
+ * The whole page in one picture for docs/: the page scrolls inside `.page`, so the viewport is made
+ * as tall as its content for the shot and put back afterwards.
+ */
+export async function screenshotWholePage(page: Page, file: string): Promise<void> {
+  const before = page.viewportSize();
+  // A string, because the tests compile without the DOM's types.
+  const height = await page.evaluate<number>(
+    `(() => { const s = document.querySelector('.page'); return Math.ceil(s ? s.getBoundingClientRect().top + s.scrollHeight : document.body.scrollHeight); })()`,
+  );
+  await page.setViewportSize({ width: before?.width ?? 1280, height: Math.max(height, before?.height ?? 0) });
+  try {
+    await page.screenshot({ path: file });
+  } finally {
+    if (before) await page.setViewportSize(before);
+  }
+}
+
+/**
+ * Where a test keeps a picture meant for docs/: there only when TESSERA_DOCS_SCREENSHOTS=1 (a
+ * deliberate refresh), otherwise beside the other test screenshots, so a test run never edits
+ * the repository.
+ */
+export function docsScreenshotPath(name: string): string {
+  const dir = process.env['TESSERA_DOCS_SCREENSHOTS'] === '1' ? path.join(REPO_ROOT, 'docs') : SCREENSHOT_DIR;
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}

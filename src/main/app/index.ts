@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
-import { openBackendLink } from '../server/backend-link';
+import { openFailoverLink } from '../server/failover-link';
 import { APP_ORIGIN, APP_SCHEME_PRIVILEGES, handleAppProtocol, isAppUrl } from './app-protocol';
 import { serveConsoleBase } from './console-base';
 import { handleFileDialogs } from './file-dialog';
@@ -32,9 +32,9 @@ async function main(): Promise<void> {
   handleAppProtocol(protocol, rendererDir);
   handleFileDialogs(ipcMain, isAppUrl);
 
-  let link: Awaited<ReturnType<typeof openBackendLink>>;
+  let link: Awaited<ReturnType<typeof openFailoverLink>>;
   try {
-    link = await openBackendLink();
+    link = await openFailoverLink();
   } catch (error) {
     dialog.showErrorBox(
       'Tessera could not reach its backend',

@@ -7,7 +7,8 @@ import { describeDisplay, describeGpu } from '../../shared/vm-describe';
 import type { VmInfo } from '../../shared/vm-spec';
 import { openCliSession, type CliSession } from './cli-link';
 import { extractGlobalOptions } from './global-options';
-import { formatDoctor, formatGpuList, hostLine } from './host-format';
+import { GPU_USAGE, gpuCommand, gpuReadsOnly } from './gpu-command';
+import { formatDoctor, hostLine } from './host-format';
 import {
   createInputFromOptions,
   gpuOptionNeedsInventory,
@@ -21,7 +22,7 @@ import { runServe } from './serve-command';
 const USAGE = `usage: tessera <command>
 
   vm create NAME [--cpus N] [--memory MiB] [--disk PATH]... [--cdrom ISO]
-                 [--kernel K] [--initrd I] [--append ARGS] [--firmware bios|uefi]
+                 [--kernel K] [--initrd I] [--append ARGS] [--firmware bios|uefi|uefi-secure-boot]
                  [--forward [udp:]HOSTPORT:GUESTPORT]... [--network user|none]
                  [--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS]
                  [--display vnc|spice|none|local[:CONNECTOR] [--windowed] [--show-fps]]
@@ -36,8 +37,7 @@ const USAGE = `usage: tessera <command>
   vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
   host [--json]               serve [--port N]
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
-  gpu list [--json]           PFs, VFs, drivers, IOMMU groups, vGPU types, GuC/HuC
-
+${GPU_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -268,17 +268,13 @@ async function doctorCommand(session: CliSession, args: string[]): Promise<numbe
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
 }
 
-async function gpuCommand(session: CliSession, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'list') throw new UsageError(sub ? `unknown command 'gpu ${sub}'\n${USAGE}` : USAGE);
-  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-  const inventory = await session.client.call('gpu.list', {});
-  print(values.json === true, inventory, () => formatGpuList(inventory));
-  return 0;
-}
-
 const COMMANDS = { vm: vmCommand, host: hostCommand, doctor: doctorCommand, gpu: gpuCommand } as const;
-const READ_ONLY = new Set(['host', 'doctor', 'gpu']);
+
+/** Commands that change nothing may run their own backend beside one of another host. */
+function readsOnly(command: string, rest: string[]): boolean {
+  if (command === 'gpu') return gpuReadsOnly(rest[0], rest.slice(1));
+  return command === 'host' || command === 'doctor';
+}
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -290,7 +286,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'serve') return await runServe(rest, options);
     if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
-    const session = await openCliSession({ ...options, readOnly: READ_ONLY.has(command) });
+    const session = await openCliSession({ ...options, readOnly: readsOnly(command, rest) });
     try {
       return await COMMANDS[command as keyof typeof COMMANDS](session, rest);
     } finally {

@@ -84,7 +84,7 @@ export function fullPciAddress(text: string): string {
   return /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(lower) ? `0000:${lower}` : lower;
 }
 
-const GPU_USAGE =
+const GPU_OPTION_FORMS =
   '--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS (e.g. vf:0000:00:02.0, mdev:0000:00:02.0:i915-GVTg_V5_4)';
 
 /** Whether `--gpu` names a VF or a GPU's VFs, so the caller fetches the inventory first. */
@@ -116,7 +116,7 @@ export function parseGpuOption(text: string, inventory?: GpuInventory): GpuSpec 
     if (isBdf(parent)) return { kind: 'mdev', parent, type: value.slice(cut + 1) };
   }
   if (kind === 'passthrough' && value !== '') return { kind: 'passthrough', device: fullPciAddress(value) };
-  throw new UsageError(`--gpu ${text}: expected ${GPU_USAGE}`);
+  throw new UsageError(`--gpu ${text}: expected ${GPU_OPTION_FORMS}`);
 }
 
 /** `--display vnc|spice|none|local[:CONNECTOR]`; `--windowed` and `--show-fps` only mean something locally. */

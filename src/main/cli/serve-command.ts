@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { openBackendLink } from '../server/backend-link';
+import { openFailoverLink } from '../server/failover-link';
 import { createFrontServer } from '../server/front-server';
 import { rendererDir } from '../server/package-root';
 import type { HostIdentity } from '../../shared/gpu-inventory';
@@ -19,7 +19,7 @@ export async function runServe(args: string[], host: GlobalOptions = {}): Promis
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${values.port}: expected 0 to 65535`);
-  const link = await openBackendLink(host);
+  const link = await openFailoverLink(host);
   const info = await link.dispatcher.dispatch('host.info', {});
   const running = info.ok ? (info.value as { host: HostIdentity }).host : undefined;
   const asked = askedHostRoot(host, defaultPaths().dataDir);

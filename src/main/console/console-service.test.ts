@@ -6,6 +6,7 @@ import { TesseraError } from '../../shared/errors';
 import { VmSpec, type VmInfo, type VmState } from '../../shared/vm-spec';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { EventBus } from '../rpc/dispatcher';
+import { rejection } from '../../../tests/support/rejection';
 import {
   CONSOLE_TOKEN_TTL_MS,
   ConsoleService,
@@ -75,17 +76,6 @@ function setup(list: VmInfo[]) {
 function tokenOf(result: { token: string; path: string }): string {
   expect(result.path).toBe(`/console/${result.token}`);
   return result.token;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TesseraError);
-  return error as TesseraError;
 }
 
 describe('ConsoleService', () => {

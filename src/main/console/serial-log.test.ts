@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TesseraError } from '../../shared/errors';
 import { waitForTextInFile } from './serial-log';
+import { rejection } from '../../../tests/support/rejection';
 
 let dir: string;
 let file: string;
@@ -33,17 +33,6 @@ function onFirstMiss(step: () => void): () => boolean {
     }
     return true;
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TesseraError);
-  return error as TesseraError;
 }
 
 // Generous timeouts: they only guard against a hang, nothing is measured.

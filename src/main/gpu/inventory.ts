@@ -7,6 +7,7 @@ import type {
   SriovState,
   VirtualFunction,
 } from '../../shared/gpu-inventory';
+import { isBdf } from '../../shared/pci-address';
 import { createHostReader, type HostReader } from '../fsutil/host-reader';
 import type { HostRoot } from '../fsutil/host-root';
 import { readMdev } from './mdev';
@@ -15,7 +16,6 @@ import { findSriovInterface, readProvisioning } from './provisioning';
 import { readUcInfo } from './uc-info';
 
 const PCI_DEVICES = '/sys/bus/pci/devices';
-const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 export const INTEL_VENDOR_ID = '8086';
 
 /** PCI base class 0x03, display controller (VGA 0x0300, 3D 0x0302, other 0x0380 as on Flex, §G.2). */
@@ -136,7 +136,7 @@ export function readGpuInventory(root: HostRoot, host: HostIdentity): GpuInvento
   const devices = root.readDir(PCI_DEVICES);
   if (!devices.ok) reader.report({ path: devices.path, reason: devices.reason });
   for (const address of devices.ok ? devices.value : []) {
-    if (!BDF.test(address)) {
+    if (!isBdf(address)) {
       reader.report({ path: `${PCI_DEVICES}/${address}`, reason: `${address} is not a PCI address` });
       continue;
     }

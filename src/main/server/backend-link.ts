@@ -19,6 +19,8 @@ export interface BackendLink {
   openConsole(token: string): Promise<ConsoleChannel | undefined>;
   /** True when this process runs the backend and owns the control socket. */
   readonly owner: boolean;
+  /** For a link to another process's backend: called once if that backend goes away unasked. */
+  onLost?(handler: () => void): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,10 @@ export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): P
     const event = EventMessage.safeParse(raw);
     if (event.success) for (const l of listeners) l(event.data.name as EventName, event.data.payload);
   });
+  let closing = false;
+  const lostHandlers: (() => void)[] = [];
   ws.on('close', () => {
+    if (!closing) for (const handler of lostHandlers.splice(0)) handler();
     for (const resolve of pending.values()) {
       resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'the Tessera backend went away' } });
     }
@@ -113,7 +118,11 @@ export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): P
         bridge.once('error', () => resolve(undefined));
       });
     },
+    onLost(handler) {
+      lostHandlers.push(handler);
+    },
     async close() {
+      closing = true;
       ws.close();
     },
   };
@@ -166,6 +175,9 @@ export async function openBackendLink(options: OpenLinkOptions = {}): Promise<Ba
     }
   }
   await fsp.chmod(socketPath, 0o600);
+  // The backend that owns the socket is Tessera starting: the saved GPU layouts are made again
+  // now when the user asked for it, without holding up the start (a real host may prompt).
+  void backend.gpu.reapplySavedLayouts();
   return {
     ...link,
     async close() {

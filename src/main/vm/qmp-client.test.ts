@@ -3,8 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TesseraError } from '../../shared/errors';
 import { QmpClient, type QmpEvent } from './qmp-client';
+import { rejection } from '../../../tests/support/rejection';
 
 /** QEMU 7.2's greeting, byte for byte as it prints it on the QMP socket. */
 const GREETING =
@@ -117,17 +117,6 @@ async function connected(): Promise<{ client: QmpClient; conn: ServerConn }> {
   const client = await clientPromise;
   clients.push(client);
   return { client, conn };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TesseraError);
-  return error as TesseraError;
 }
 
 describe('QmpClient', () => {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { TesseraError } from '../../shared/errors';
 import { VmSpec } from '../../shared/vm-spec';
 import { VmStore } from './vm-store';
+import { rejection } from '../../../tests/support/rejection';
 
 let configDir: string;
 let store: VmStore;
@@ -40,17 +40,6 @@ function writeDefinition(fileName: string, content: string): string {
 function snapshot(file: string): { content: string; mtimeMs: number; mode: number } {
   const stat = fs.statSync(file);
   return { content: fs.readFileSync(file, 'utf8'), mtimeMs: stat.mtimeMs, mode: stat.mode };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TesseraError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TesseraError);
-  return error as TesseraError;
 }
 
 describe('VmStore', () => {

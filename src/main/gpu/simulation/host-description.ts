@@ -2,38 +2,20 @@
  * A compact description of a host for the simulation: enough to build a faithful sysfs/procfs/
  * debugfs tree (reference §G) and nothing the tree itself could not say.
  */
+import type { DrmNodes, NewVf, PciIdentity } from '../../../helper/simulated-kernel/pci-tree';
 import type { SimConnector } from './display-outputs';
 import type { UcSample } from './uc-samples';
 
-export interface SimDrm {
-  /** `cardN`; the render node is `renderD(128 + N)` unless given. */
-  card: number;
-  render?: number;
-}
-
-export interface SimPciDevice {
-  address: string;
-  /** The chain below /sys/devices: `pci0000:00`, or bridges for a card behind a switch. */
-  parent: string;
-  vendor: string;
-  device: string;
-  classCode: string;
-  revision: string;
-  subsystem: readonly [vendor: string, device: string];
+export interface SimPciDevice extends PciIdentity {
   driver: string | null;
   iommuGroup: number | null;
-  numaNode: number;
-  drm?: SimDrm;
+  drm?: DrmNodes;
 }
 
 export type SimDriver = 'vfio-pci' | 'i915' | 'xe';
 
-export interface SimVf {
-  /** 1-based VF number (`virtfn0` is VF1). */
-  index: number;
+export interface SimVf extends NewVf {
   driver: SimDriver | null;
-  iommuGroup: number | null;
-  drm?: SimDrm;
 }
 
 /** Provisioning files by group directory (`gt0`, `gt0/available`, `profile`) and attribute name. */

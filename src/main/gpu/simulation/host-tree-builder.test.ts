@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATED_HOSTS } from './host-descriptions';
-import { addVf, buildHostTree, vfAddress } from './host-tree-builder';
+import { addVf } from '../../../helper/simulated-kernel/pci-tree';
+import { buildHostTree } from './host-tree-builder';
 import { findSimulatedHost, ensureSimulatedHost, readSimulationMarker } from './simulated-hosts';
-import { kernfsLinkText } from './sysfs-writer';
 
 /** The value, failing the test when it is missing. */
 function must<T>(value: T | null | undefined): T {
@@ -24,57 +24,6 @@ afterEach(() => {
 const at = (hostPath: string) => path.join(dir, 'tree', hostPath);
 const text = (hostPath: string) => fs.readFileSync(at(hostPath), 'utf8');
 const linkText = (hostPath: string) => fs.readlinkSync(at(hostPath));
-
-describe('kernfsLinkText', () => {
-  it.each([
-    // Every link text of reference §G.1, as the kernel writes it.
-    [
-      '/sys/bus/pci/devices/0000:00:02.0',
-      '/sys/devices/pci0000:00/0000:00:02.0',
-      '../../../devices/pci0000:00/0000:00:02.0',
-    ],
-    [
-      '/sys/devices/pci0000:00/0000:00:02.0/virtfn0',
-      '/sys/devices/pci0000:00/0000:00:02.1',
-      '../0000:00:02.1',
-    ],
-    [
-      '/sys/devices/pci0000:00/0000:00:02.0/driver',
-      '/sys/bus/pci/drivers/i915',
-      '../../../bus/pci/drivers/i915',
-    ],
-    [
-      '/sys/devices/pci0000:00/0000:00:02.0/iommu_group',
-      '/sys/kernel/iommu_groups/0',
-      '../../../kernel/iommu_groups/0',
-    ],
-    [
-      '/sys/devices/pci0000:00/0000:00:02.0/drm/card0/prelim_iov/pf/device',
-      '/sys/devices/pci0000:00/0000:00:02.0',
-      '../../../../../0000:00:02.0',
-    ],
-    [
-      '/sys/kernel/iommu_groups/17/devices/0000:00:02.1',
-      '/sys/devices/pci0000:00/0000:00:02.1',
-      '../../../../devices/pci0000:00/0000:00:02.1',
-    ],
-    [
-      '/sys/bus/pci/drivers/i915/0000:00:02.0',
-      '/sys/devices/pci0000:00/0000:00:02.0',
-      '../../../../devices/pci0000:00/0000:00:02.0',
-    ],
-  ])('%s -> %s', (link, target, expected) => {
-    expect(kernfsLinkText(link, target)).toBe(expected);
-  });
-});
-
-describe('vfAddress', () => {
-  it('counts routing ids from the PF with offset and stride, across device numbers (ARI)', () => {
-    expect(vfAddress('0000:00:02.0', 1, 1, 1)).toBe('0000:00:02.1');
-    expect(vfAddress('0000:00:02.0', 7, 1, 1)).toBe('0000:00:02.7');
-    expect(vfAddress('0000:4d:00.0', 8, 1, 1)).toBe('0000:4d:01.0'); // §G.2: VF8 would be 0000:4d:01.0
-  });
-});
 
 describe('buildHostTree', () => {
   it('builds the Alder Lake-P host of reference §G.1 file for file', () => {
@@ -184,7 +133,9 @@ describe('buildHostTree', () => {
 describe('addVf', () => {
   it('adds a VF to a tree using only what the tree says about its PF', () => {
     const tree = buildHostTree(findSimulatedHost('adl-p'), path.join(dir, 'tree'));
-    expect(addVf(tree, '0000:00:02.0', { index: 3, driver: null, iommuGroup: 19 })).toBe('0000:00:02.3');
+    expect(
+      addVf(tree, '/sys/devices/pci0000:00/0000:00:02.0', { index: 3, driver: null, iommuGroup: 19 }),
+    ).toBe('0000:00:02.3');
     expect(linkText('/sys/devices/pci0000:00/0000:00:02.0/virtfn2')).toBe('../0000:00:02.3');
     expect(text('/sys/devices/pci0000:00/0000:00:02.3/device')).toBe('0x46a6\n');
     expect(linkText('/sys/devices/pci0000:00/0000:00:02.0/drm/card0/prelim_iov/vf3/device')).toBe(

@@ -1,8 +1,16 @@
 import { createStore, type StoreApi } from 'zustand';
 import type { GpuInventory } from '../../../shared/gpu-inventory';
+import type { ChangeLogEntry, GpuIntent, GpuPersistence, PlanPreview } from '../../../shared/gpu-plan';
 import type { Connection } from '../transport/connect';
+import type { LayoutDraft } from '../features/gpu/layout-draft';
 import { messageOf } from './failure';
 import { refreshOnConnect } from './refresh-on-connect';
+
+/** A change waiting for the user's yes: the diff the backend computed, for one GPU. */
+export interface Review {
+  pf: string;
+  preview: PlanPreview;
+}
 
 export interface GpuStoreState {
   /** Null until gpu.list answers. */
@@ -11,17 +19,42 @@ export interface GpuStoreState {
   error: string | null;
   /** The function shown in the details panel: a PCI address or an mdev UUID. */
   selected: string | null;
+  /** Layouts being edited, by PF; a GPU without one shows its state as it is. */
+  drafts: Partial<Record<string, LayoutDraft>>;
+  review: Review | null;
+  /** `planning` while the backend computes the diff, `applying` while the helper runs. */
+  busy: 'planning' | 'applying' | null;
+  /** Why the last plan or apply failed, by PF. */
+  changeErrors: Partial<Record<string, string>>;
+  log: ChangeLogEntry[];
+  persistence: GpuPersistence | null;
   refresh(): Promise<void>;
   select(id: string): void;
+  edit(pf: string, draft: LayoutDraft | null): void;
+  /** Ask the backend for the plan and diff of a change; shown for review when there is something to do. */
+  plan(pf: string, intent: GpuIntent): Promise<void>;
+  /** Apply the reviewed plan: one prompt on a real host. */
+  apply(): Promise<void>;
+  cancelReview(): void;
+  refreshLog(): Promise<void>;
+  setReapplyAtStart(enabled: boolean): Promise<void>;
 }
 
-/** The GPU page's state: the inventory and which function is selected. */
+/** The GPU page's state: the inventory, the selection, layouts being edited, the review and the log. */
 export function createGpuStore(connection: Connection): StoreApi<GpuStoreState> {
-  const store = createStore<GpuStoreState>()((set) => ({
+  const failed = (pf: string, error: unknown) =>
+    store.setState((s) => ({ busy: null, changeErrors: { ...s.changeErrors, [pf]: messageOf(error) } }));
+  const store = createStore<GpuStoreState>()((set, get) => ({
     inventory: null,
     loading: false,
     error: null,
     selected: null,
+    drafts: {},
+    review: null,
+    busy: null,
+    changeErrors: {},
+    log: [],
+    persistence: null,
     async refresh() {
       set({ loading: true });
       try {
@@ -41,8 +74,61 @@ export function createGpuStore(connection: Connection): StoreApi<GpuStoreState> 
       }
     },
     select: (id) => set({ selected: id }),
+    edit: (pf, draft) =>
+      set((s) => ({
+        drafts: { ...s.drafts, [pf]: draft ?? undefined },
+        changeErrors: { ...s.changeErrors, [pf]: undefined },
+      })),
+    async plan(pf, intent) {
+      set((s) => ({ busy: 'planning', review: null, changeErrors: { ...s.changeErrors, [pf]: undefined } }));
+      try {
+        const preview = await connection.call('gpu.plan', intent);
+        set({ busy: null, review: { pf, preview } });
+      } catch (error) {
+        failed(pf, error);
+      }
+    },
+    async apply() {
+      const review = get().review;
+      if (!review?.preview.plan) return;
+      set({ busy: 'applying' });
+      try {
+        await connection.call('gpu.apply', {
+          plan: review.preview.plan,
+          summary: review.preview.summary,
+          origin: 'gpu-page',
+        });
+        set((s) => ({ busy: null, review: null, drafts: { ...s.drafts, [review.pf]: undefined } }));
+      } catch (error) {
+        set({ review: null });
+        failed(review.pf, error);
+      }
+      await Promise.all([get().refresh(), get().refreshLog()]);
+    },
+    cancelReview: () => set({ review: null }),
+    async refreshLog() {
+      try {
+        const [{ entries }, persistence] = await Promise.all([
+          connection.call('gpu.log', {}),
+          connection.call('gpu.persistence', {}),
+        ]);
+        set({ log: entries, persistence });
+      } catch {
+        // The page still works without its log; the next change event reads it again.
+      }
+    },
+    async setReapplyAtStart(enabled) {
+      const persistence = await connection.call('gpu.setReapplyAtStart', { enabled });
+      set({ persistence });
+    },
   }));
-  refreshOnConnect(connection, () => store.getState().refresh());
+  connection.on('gpu.changed', () => {
+    void store.getState().refresh();
+    void store.getState().refreshLog();
+  });
+  refreshOnConnect(connection, async () => {
+    await Promise.all([store.getState().refresh(), store.getState().refreshLog()]);
+  });
   return store;
 }
 

@@ -1,8 +1,12 @@
 import { PageHead } from '../../components/PageHead';
 import { UnreadableList } from '../../components/UnreadableList';
 import { useGpuStore } from '../../stores/context';
+import { ChangeLogPanel } from './ChangeLogPanel';
 import { FunctionDetails } from './FunctionDetails';
 import { GpuPicture } from './GpuPicture';
+import { LayoutEditor } from './LayoutEditor';
+import { PlanReview } from './PlanReview';
+import { VgpuPanel } from './VgpuPanel';
 import './gpu.css';
 
 /** The GPU as the kernel shows it: a picture per GPU and the details of the selected function. */
@@ -12,6 +16,7 @@ export function GpuPage() {
   const loading = useGpuStore((s) => s.loading);
   const selected = useGpuStore((s) => s.selected);
   const refresh = useGpuStore((s) => s.refresh);
+  const review = useGpuStore((s) => s.review);
   const simulated = inventory?.host.simulated ?? null;
   return (
     <section aria-labelledby="gpu-title" className="gpu-page">
@@ -52,11 +57,15 @@ export function GpuPage() {
               </h3>
               <div className="gpu-card-body">
                 <GpuPicture gpu={gpu} />
+                {review?.pf === gpu.address && <PlanReview review={review} simulated={simulated !== null} />}
+                <LayoutEditor gpu={gpu} />
+                <VgpuPanel gpu={gpu} />
                 {selected !== null && <FunctionDetails gpu={gpu} selected={selected} />}
               </div>
             </article>
           ))}
           <UnreadableList items={inventory.unreadable} testId="gpu-unreadable" />
+          <ChangeLogPanel />
         </>
       )}
     </section>

@@ -1,39 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Gpu, VirtualFunction } from '../../../../shared/gpu-inventory';
+import type { VirtualFunction } from '../../../../shared/gpu-inventory';
+import { gpuFixture } from './gpu-fixture';
 import { layoutGpu } from './gpu-layout';
 
-const unknownUc = { state: 'unknown', reason: 'r' } as const;
-
-function gpu(overrides: Partial<Gpu>): Gpu {
-  return {
-    address: '0000:00:02.0',
-    vendorId: '8086',
-    deviceId: '46a6',
-    classCode: '030000',
-    revision: '0c',
-    subsystemVendorId: null,
-    subsystemDeviceId: null,
-    driver: 'i915',
-    driverOverride: null,
-    iommuGroup: 0,
-    numaNode: null,
-    drmCard: 'card0',
-    drmRender: 'renderD128',
-    name: 'Alder Lake-P',
-    platform: 'ADL-P',
-    support: null,
-    sriov: null,
-    sriovInterface: 'none',
-    driverHasMaxVfs: true,
-    provisioning: null,
-    vfs: [],
-    mdevTypes: [],
-    mdevInstances: [],
-    guc: unknownUc,
-    huc: unknownUc,
-    ...overrides,
-  };
-}
+const gpu = gpuFixture;
 
 function vf(index: number, driver: string | null, usedBy: string | null = null): VirtualFunction {
   return {
