@@ -4,14 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../../src/shared/client';
-import { createMemoryTransportPair } from '../../src/shared/memory-transport';
+import type { Client } from '../../src/shared/client';
 import type { CallInput } from '../../src/shared/contract';
-import { serveTransport } from '../../src/main/rpc/dispatcher';
-import { createBackend, type Backend } from '../../src/main/backend';
+import type { Backend } from '../../src/main/backend';
 import { buildHostTree } from '../../src/main/gpu/simulation/host-tree-builder';
 import { findSimulatedHost } from '../../src/main/gpu/simulation/simulated-hosts';
 import { runCli } from '../support/cli-process';
+import { connectBackend } from '../support/memory-backend';
 import { makeTempHome, type TempHome } from '../support/temp-home';
 
 const ADLP = '0000:00:02.0';
@@ -34,16 +33,9 @@ async function onHost(name: string, change?: (at: (hostPath: string) => string) 
   const root = fs.mkdtempSync(path.join(home.root, `${name}-`));
   buildHostTree(findSimulatedHost(name), root);
   change?.((hostPath) => path.join(root, hostPath));
-  const backend = await createBackend({
-    paths: home.paths,
-    hostRoot: root,
-    accelerator: 'tcg',
-    validateOutputs: true,
-  });
+  const { backend, client } = await connectBackend({ paths: home.paths, hostRoot: root });
   open.push(backend);
-  const [x, y] = createMemoryTransportPair();
-  serveTransport(y, backend.dispatcher, backend.events);
-  return createClient(x);
+  return client;
 }
 
 type Create = CallInput<'vm.create'>;

@@ -3,13 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../src/shared/client';
-import { createMemoryTransportPair } from '../../src/shared/memory-transport';
-import { serveTransport } from '../../src/main/rpc/dispatcher';
-import { createBackend } from '../../src/main/backend';
 import DEBIAN_12 from '../../src/main/host/debian-12-qemu-capabilities.json';
 import { findQemu } from '../../src/main/host/qemu-binary';
 import { probeQemuCapabilities } from '../../src/main/host/qemu-capabilities';
+import { connectBackend } from '../support/memory-backend';
 import { makeTempHome, type TempHome } from '../support/temp-home';
 
 const qemu = findQemu({ env: process.env }).path;
@@ -32,10 +29,8 @@ describe("the installed QEMU's capabilities", () => {
 
   it('are probed once per binary and kept in the cache dir for the next backend', async () => {
     const paths = { ...home.paths, cacheDir: path.join(home.root, 'cache') };
-    const backend = await createBackend({ paths, accelerator: 'tcg', validateOutputs: true });
-    const [a, b] = createMemoryTransportPair();
-    serveTransport(b, backend.dispatcher, backend.events);
-    const caps = await createClient(a).call('host.qemuCapabilities', {});
+    const { backend, client } = await connectBackend({ paths });
+    const caps = await client.call('host.qemuCapabilities', {});
     await backend.close();
     expect(caps.binary).toBe(qemu);
     expect(caps.displays).toContain('egl-headless');

@@ -5,12 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../../src/shared/client';
-import { createMemoryTransportPair } from '../../src/shared/memory-transport';
-import { serveTransport } from '../../src/main/rpc/dispatcher';
-import { createBackend, type Backend } from '../../src/main/backend';
+import type { Client } from '../../src/shared/client';
+import type { Backend } from '../../src/main/backend';
 import { searchPath } from '../../src/main/host/qemu-binary';
 import { vmRuntimeFiles } from '../../src/main/paths';
+import { connectBackend } from '../support/memory-backend';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 
@@ -22,10 +21,7 @@ let guest: TinyGuest;
 beforeAll(async () => {
   guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome('tessera-platform-');
-  backend = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true });
-  const [a, b] = createMemoryTransportPair();
-  serveTransport(b, backend.dispatcher, backend.events);
-  client = createClient(a);
+  ({ backend, client } = await connectBackend({ paths: home.paths }));
 });
 
 afterAll(async () => {

@@ -4,11 +4,22 @@ import { TesseraError } from '../../shared/errors';
 import { applyWindows11Profile } from '../../shared/vm-presets';
 import { VmSpec } from '../../shared/vm-spec';
 import { buildQemuArgs } from './qemu-args';
-import { HOME, host, scenario, spec, type Scenario } from './qemu-args-fixtures';
+import { HOME, host, scenario, spec, type Scenario, type SpecInput } from './qemu-args-fixtures';
 import { escapeOptionValue } from './qemu-option';
 
 const ADLP = '0000:00:02.0';
 const GVTG_TYPE = 'i915-GVTg_V5_4';
+
+/** A kiosk as edge-desktop-virtualization's launcher makes one: a VF, its own window, hugepages. */
+const VF_KIOSK: SpecInput = {
+  name: 'vf-local',
+  cpus: 4,
+  memoryMiB: 8192,
+  memoryBacking: { hugepages: '2M' },
+  machine: { kernelIrqchip: 'on' },
+  gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.2' },
+  display: { kind: 'local', monitor: 'HDMI-A-1', showFps: true },
+};
 
 const scenarios: Scenario[] = [
   scenario('minimal', { name: 'minimal' }),
@@ -114,32 +125,8 @@ const scenarios: Scenario[] = [
     { name: 'vf-any', cpus: 4, memoryMiB: 8192, gpu: { kind: 'vf', pf: ADLP }, display: { kind: 'spice' } },
     { accelerator: 'kvm', gpu: { kind: 'vf', address: '0000:00:02.3', renderNode: '/dev/dri/renderD128' } },
   ),
-  scenario(
-    'sriov-vf-local',
-    {
-      name: 'vf-local',
-      cpus: 4,
-      memoryMiB: 8192,
-      memoryBacking: { hugepages: '2M' },
-      machine: { kernelIrqchip: 'on' },
-      gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.2' },
-      display: { kind: 'local', monitor: 'HDMI-A-1', showFps: true },
-    },
-    { accelerator: 'kvm' },
-  ),
-  scenario(
-    'sriov-vf-local-intel-qemu',
-    {
-      name: 'vf-local',
-      cpus: 4,
-      memoryMiB: 8192,
-      memoryBacking: { hugepages: '2M' },
-      machine: { kernelIrqchip: 'on' },
-      gpu: { kind: 'vf', pf: ADLP, vf: '0000:00:02.2' },
-      display: { kind: 'local', monitor: 'HDMI-A-1', showFps: true },
-    },
-    { accelerator: 'kvm', qemu: 'intel' },
-  ),
+  scenario('sriov-vf-local', VF_KIOSK, { accelerator: 'kvm' }),
+  scenario('sriov-vf-local-intel-qemu', VF_KIOSK, { accelerator: 'kvm', qemu: 'intel' }),
   scenario(
     'sriov-vf-headless',
     {

@@ -1,54 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import type { Gpu, GpuInventory, VirtualFunction } from '../../../../shared/gpu-inventory';
+import { VirtualFunction, type Gpu, type GpuInventory } from '../../../../shared/gpu-inventory';
 import type { DrmConnector } from '../../../../shared/host-displays';
 import type { QemuCapabilities } from '../../../../shared/qemu-capabilities';
+import { gpuFixture } from '../gpu/gpu-fixture';
 import { displayChoices, gpuKindChoices, mdevTypeChoices, monitorChoices, vfChoices } from './gpu-choices';
 
-const FUNCTION = {
-  vendorId: '8086',
-  deviceId: '46a6',
-  classCode: '030000',
-  revision: '0c',
-  subsystemVendorId: null,
-  subsystemDeviceId: null,
-  driverOverride: null,
-  iommuGroup: 0,
-  numaNode: null,
-  drmCard: 'card0',
-  drmRender: 'renderD128',
-};
-const UNKNOWN = { state: 'unknown', reason: 'not read' } as const;
-
+/** A VF of the fixture's PF, as gpu.list reports it (the schema keeps only a VF's fields). */
 function vf(index: number, driver: string | null, usedBy: string | null): VirtualFunction {
-  return {
-    ...FUNCTION,
-    address: `0000:00:02.${index}`,
+  const address = `0000:00:02.${index}`;
+  return VirtualFunction.parse({
+    ...gpuFixture({}),
+    address,
     driver,
     index,
     usedBy,
     drmCard: null,
     drmRender: null,
-  };
+  });
 }
 
-/** An Alder Lake-P PF as the inventory reads §G.1: two VFs, one on vfio-pci and held by a VM. */
-const ADLP: Gpu = {
-  ...FUNCTION,
-  address: '0000:00:02.0',
-  driver: 'i915',
-  name: 'Alder Lake-P',
-  platform: 'ADL-P',
-  support: null,
+/** The Alder Lake-P PF of §G.1 with two VFs, one on vfio-pci and held by a VM. */
+const ADLP: Gpu = gpuFixture({
   sriov: { totalVfs: 7, numVfs: 2, autoprobe: true, vfDeviceId: '46a6', offset: 1, stride: 1 },
   sriovInterface: 'i915-prelim_iov',
-  driverHasMaxVfs: true,
-  provisioning: null,
   vfs: [vf(1, 'vfio-pci', 'kiosk-1'), vf(2, 'i915', null)],
-  mdevTypes: [],
-  mdevInstances: [],
-  guc: UNKNOWN,
-  huc: UNKNOWN,
-};
+});
 
 const inventory = (gpus: Gpu[]): GpuInventory => ({
   host: { root: '/', simulated: null },
