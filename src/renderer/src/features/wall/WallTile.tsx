@@ -1,6 +1,6 @@
 import type RFB from '@novnc/novnc';
 import { useEffect, useState } from 'react';
-import type { VmInfo } from '../../../../shared/vm-spec';
+import { hasScreen, type VmInfo } from '../../../../shared/vm-spec';
 import { formatRoute } from '../../navigation/route';
 import { hasGraphics } from '../console/console-tabs';
 import { StoppedNotice } from '../console/StoppedNotice';
@@ -50,7 +50,12 @@ export function WallTile({ vm, cell, focused, onFocus }: WallTileProps) {
           Console
         </a>
       </div>
-      {!hasGraphics(vm.spec) ? (
+      {vm.spec.display.kind === 'local' && hasScreen(vm.spec) ? (
+        <div className="wall-preview">
+          <VmThumbnail vm={vm} />
+          <p className="wall-note">Shown in QEMU’s own window on this host’s monitor; here as a preview.</p>
+        </div>
+      ) : !hasGraphics(vm.spec) ? (
         <p className="wall-note">No graphical display: open its serial console.</p>
       ) : vm.spec.display.kind === 'spice' ? (
         // spice-html5 names its canvases by fixed DOM ids, so one page holds one SPICE session.
