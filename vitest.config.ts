@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Three levels from DESIGN.md. Integration and e2e boot real QEMU guests under TCG on a 2-core
-// machine, so they run one file at a time.
+// machine, so they run one file at a time, and one level after the other (groupOrder): run side by
+// side, a browser waiting on a page and four TCG guests booting starve each other into timeouts.
 export default defineConfig({
   test: {
     reporters: ['default', './tests/support/summary-reporter.ts'],
@@ -11,6 +12,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -21,6 +23,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -31,6 +34,7 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
