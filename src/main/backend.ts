@@ -75,6 +75,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     runtimeDir: paths.runtimeDir,
     // Any root but `/` is not this machine's hardware: QEMU cannot open its devices.
     simulated: path.resolve(hostRoot.identity.root) !== '/',
+    memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
   const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
   const consoles = new ConsoleService({ paths, vms, bus: events, env });

@@ -133,6 +133,24 @@ describe('VF guests on a simulated ADL-P', () => {
     expect(await drivers(client)).toEqual(before);
   });
 
+  it('the helper refusing (the VF’s group is held open) leaves nothing leased or bound', async () => {
+    const client = await adlp(2);
+    const before = await drivers(client);
+    const vf = vfsOf(await client.call('gpu.list', {})).find((v) => v.address === '0000:00:02.2');
+    // Another program holds the VF's group open (§A.6): the simulated kernel sees it in proc/.
+    fs.mkdirSync(path.join(root, 'proc/99/fd'), { recursive: true });
+    fs.symlinkSync(`/dev/vfio/${vf?.iommuGroup}`, path.join(root, 'proc/99/fd/20'));
+    await client.call('vm.create', vfGuest('held', '0000:00:02.2'));
+    await expect(client.call('vm.start', { id: 'held' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/0000:00:02.2 is in use: process 99 holds \/dev\/vfio\/\d+ open/),
+    });
+    expect(fs.existsSync(leaseFile('held'))).toBe(false);
+    expect(await usedBy(client)).toEqual({ '0000:00:02.1': null, '0000:00:02.2': null });
+    expect(await drivers(client)).toEqual(before);
+    await expect(client.call('vm.get', { id: 'held' })).resolves.toMatchObject({ state: 'stopped' });
+  });
+
   it('QEMU failing to start gives the VF back', async () => {
     const client = await adlp(2);
     const before = await drivers(client);

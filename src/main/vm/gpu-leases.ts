@@ -4,9 +4,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
 import type { GpuInventory } from '../../shared/gpu-inventory';
-import type { HelperStep } from '../../shared/helper-plan';
+import type { ChangeOrigin } from '../../shared/gpu-plan';
+import type { HelperPlan, HelperStep } from '../../shared/helper-plan';
+import type { DoctorCheck } from '../../shared/host-report';
 import { GpuLeaseInfo, type VmSpec } from '../../shared/vm-spec';
-import type { GpuService } from '../gpu/gpu-service';
 import type { GpuAttachment } from './gpu-attachment';
 import { resolveGpuPlacement, type GpuPlacement } from './gpu-placement';
 
@@ -28,11 +29,17 @@ export interface GpuLeases extends GpuAttachment {
 }
 
 export interface GpuLeaseDeps {
-  gpu: Pick<GpuService, 'inventory' | 'apply'>;
+  /** The gpu service: plans go through it, so they are logged and every front hears of them. */
+  gpu: {
+    inventory(): GpuInventory;
+    apply(plan: HelperPlan, origin: ChangeOrigin, summary: string): Promise<unknown>;
+  };
   /** `$XDG_RUNTIME_DIR/tessera`: every VM's runtime dir is under it, and the lock file. */
   runtimeDir: string;
   /** The host is a simulated tree: QEMU gets a virtual GPU in the slice's place. */
   simulated: boolean;
+  /** The doctor's locked-memory check for a guest of this size (this process's limit, which QEMU inherits). */
+  memlockFor(guestMiB: number): DoctorCheck;
 }
 
 function readLease(dir: string): LeaseFile | null {
@@ -148,6 +155,15 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     const placement = resolveGpuPlacement(spec, inventory);
     if (placement.kind !== 'vf' && placement.kind !== 'mdev' && placement.kind !== 'passthrough')
       return placement;
+    // §F: vfio pins all guest RAM. The helper cannot raise the limit of a QEMU not yet running
+    // (set-memlock is refused by design), so a start that would fail in QEMU is refused here.
+    // On a simulated host QEMU gets a virtual GPU and pins nothing.
+    const memlock = simulated ? null : deps.memlockFor(spec.memoryMiB);
+    if (memlock !== null && memlock.status === 'warn')
+      throw new TesseraError(
+        'UNAVAILABLE',
+        `${memlock.summary} ${memlock.fix ?? ''} ${memlock.commands.join('; ')}`.trim(),
+      );
     const device = placement.kind === 'mdev' ? placement.uuid : placement.address;
     const holder = leases().find((l) => l.device === device);
     if (holder && holder.vm !== spec.name)
