@@ -56,8 +56,7 @@ async function adlp(vfCount: number): Promise<Client> {
   root = fs.mkdtempSync(path.join(home.root, 'adl-p-'));
   buildHostTree(findSimulatedHost('adl-p'), root);
   const client = await backendOn(root);
-  // On the host's driver, so giving a VF back shows: a VF without a driver stays on vfio-pci
-  // (the helper binds to vfio-pci or the host's driver, never to nothing).
+  // On the host's driver, so giving a VF back shows (flex170 below starts from no driver).
   const preview = await client.call('gpu.plan', { kind: 'layout', pf: ADLP, vfCount, bind: 'host' });
   if (preview.plan) await client.call('gpu.apply', { plan: preview.plan, origin: 'cli' });
   return client;
@@ -175,5 +174,45 @@ describe('VF guests on a simulated ADL-P', () => {
     expect(await again.call('vm.get', { id: 'kept' })).toMatchObject({ state: 'running', gpuLease });
     await stopped(again, 'kept');
     expect(await drivers(again)).toEqual(before);
+  });
+});
+
+/** Every function's driver and every vGPU: what a run must leave as it found it. */
+const gpuState = async (client: Client) =>
+  (await client.call('gpu.list', {})).gpus.map((g) => ({
+    [g.address]: g.driver,
+    ...Object.fromEntries(g.vfs.map((v) => [v.address, v.driver])),
+    vgpus: g.mdevInstances.map((m) => m.uuid),
+  }));
+
+describe('the start and stop sequence on every simulated host with a GPU slice to give', () => {
+  const cases = [
+    { host: 'adl-p', gpu: { kind: 'vf', pf: ADLP }, held: '0000:00:02.1' },
+    { host: 'flex170', gpu: { kind: 'vf', pf: '0000:4d:00.0' }, held: '0000:4d:00.1' },
+    { host: 'bmg', gpu: { kind: 'vf', pf: '0000:03:00.0' }, held: '0000:03:00.1' },
+    { host: 'cml', gpu: { kind: 'mdev', parent: ADLP, type: 'i915-GVTg_V5_4' }, held: null },
+    { host: 'adl-p-maxvfs0', gpu: { kind: 'passthrough', device: ADLP }, held: ADLP },
+  ] as const;
+  it.each(cases)('$host: $gpu.kind', async ({ host, gpu, held }) => {
+    root = fs.mkdtempSync(path.join(home.root, `${host}-`));
+    buildHostTree(findSimulatedHost(host), root);
+    const client = await backendOn(root);
+    const before = await gpuState(client);
+    const vm = await client.call('vm.create', { ...vfGuest('slice'), gpu });
+    const started = await client.call('vm.start', { id: 'slice' });
+    const device = held ?? vm.spec.uuid;
+    expect(started.gpuLease).toEqual({ kind: gpu.kind, device, simulated: true });
+    const during = await client.call('gpu.list', {});
+    if (gpu.kind === 'mdev') {
+      expect(during.gpus[0]?.mdevInstances).toContainEqual(
+        expect.objectContaining({ uuid: device, usedBy: 'slice' }),
+      );
+    } else {
+      const fn = during.gpus.flatMap((g) => [g, ...g.vfs]).find((f) => f.address === device);
+      expect(fn?.driver).toBe('vfio-pci');
+      if (gpu.kind === 'vf') expect(fn).toMatchObject({ usedBy: 'slice' });
+    }
+    await stopped(client, 'slice');
+    expect(await gpuState(client)).toEqual(before);
   });
 });

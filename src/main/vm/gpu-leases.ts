@@ -205,10 +205,15 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     const steps: HelperStep[] =
       lease.kind === 'mdev'
         ? [{ op: 'remove-mdev', uuid: lease.device }]
-        : lease.originalDriver === 'i915' || lease.originalDriver === 'xe'
-          ? [{ op: 'bind', device: lease.device, driver: 'host' }]
-          : // It was on vfio-pci (or on no driver, which the helper cannot restore): it stays on vfio-pci.
-            [];
+        : lease.originalDriver === 'vfio-pci'
+          ? []
+          : [
+              {
+                op: 'bind',
+                device: lease.device,
+                driver: lease.originalDriver === null ? 'none' : 'host',
+              },
+            ];
     try {
       if (steps.length > 0)
         await gpu.apply({ version: 1, steps }, 'vm', `${lease.device} back from VM '${lease.vm}'`);
