@@ -132,6 +132,22 @@ describe('VF guests on a simulated ADL-P', () => {
     expect(await drivers(client)).toEqual(before);
   });
 
+  it('two backends starting "any free VF" guests at once get different VFs (the lock file)', async () => {
+    const first = await adlp(2);
+    const second = await backendOn(root);
+    await first.call('vm.create', vfGuest('p'));
+    await first.call('vm.create', vfGuest('q'));
+    const [p, q] = await Promise.all([
+      first.call('vm.start', { id: 'p' }),
+      second.call('vm.start', { id: 'q' }),
+    ]);
+    expect([p.gpuLease?.device, q.gpuLease?.device].sort()).toEqual(['0000:00:02.1', '0000:00:02.2']);
+    expect(await usedBy(second)).toEqual({
+      [p.gpuLease?.device ?? '']: 'p',
+      [q.gpuLease?.device ?? '']: 'q',
+    });
+  });
+
   it('the helper refusing (the VF’s group is held open) leaves nothing leased or bound', async () => {
     const client = await adlp(2);
     const before = await drivers(client);
