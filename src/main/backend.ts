@@ -53,6 +53,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     changes: ChangeLog.inDataDir(paths.dataDir),
     layouts: LayoutStore.inConfigDir(paths.configDir),
     events,
+    holders: () => leases.holders(),
   });
   const vmHost: VmHost = {
     accelerator: () => host.accelerator(),
@@ -95,7 +96,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
       const largest = Math.max(0, ...defined.map((v) => v.spec.memoryMiB));
       return host.doctor(gpu.inventory(), largest > 0 ? largest : null);
     },
-    'gpu.list': async () => leases.markUsed(gpu.inventory()),
+    'gpu.list': async () => gpu.inventory(),
     'host.qemuCapabilities': () => host.qemuCapabilities(),
     'host.monitors': async () => ({ connectors: host.connectors() }),
     'gpu.plan': async (intent) => gpu.plan(intent),

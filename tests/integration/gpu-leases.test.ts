@@ -127,6 +127,13 @@ describe('VF guests on a simulated ADL-P', () => {
     });
     const winner = (await usedBy(client))[vf];
     expect(['x', 'y']).toContain(winner);
+    // The GPU page cannot take a leased VF away from its VM either.
+    await expect(client.call('gpu.plan', { kind: 'bind', device: vf, driver: 'host' })).rejects.toMatchObject(
+      {
+        code: 'CONFLICT',
+        message: `moving VF2: VF2 is used by ${winner}; stop those VMs first`,
+      },
+    );
     await stopped(client, winner ?? '');
     expect(await usedBy(client)).toEqual({ '0000:00:02.1': null, [vf]: null });
     expect(await drivers(client)).toEqual(before);

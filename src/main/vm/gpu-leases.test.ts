@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TesseraError } from '../../shared/errors';
 import type { HelperPlan } from '../../shared/helper-plan';
 import { readSimulatedHost, type SimulatedRun } from '../../../tests/support/simulated-host';
+import { withHolders } from '../gpu/inventory';
 import { memlockCheck } from '../host/doctor/platform-checks';
 import { helperGpuLeases, type GpuLeaseDeps } from './gpu-leases';
 import { spec } from './qemu-args-fixtures';
@@ -27,9 +28,9 @@ afterEach(() => {
 
 /** Leases over the simulated ADL-P's inventory; the helper's plans are recorded, or refused. */
 function leases(options: Partial<GpuLeaseDeps> & { refuse?: boolean } = {}) {
-  return helperGpuLeases({
+  const l = helperGpuLeases({
     gpu: {
-      inventory: () => host.inventory,
+      inventory: () => withHolders(host.inventory, l.holders()),
       async apply(plan) {
         if (options.refuse) throw new TesseraError('CONFLICT', 'the helper said no');
         plans.push(plan.steps);
@@ -40,6 +41,7 @@ function leases(options: Partial<GpuLeaseDeps> & { refuse?: boolean } = {}) {
     memlockFor: (guestMiB) => memlockCheck({ softBytes: null, hardBytes: null, capIpcLock: false }, guestMiB),
     ...options,
   });
+  return l;
 }
 
 const vm = (name: string, vf?: string) =>
@@ -66,7 +68,7 @@ describe('helperGpuLeases', () => {
       ],
     ]);
     expect(l.held(vm('a'), dirOf('a'))).toEqual({ kind: 'vf', device: '0000:00:02.2', simulated: false });
-    expect(l.markUsed(host.inventory).gpus[0]?.vfs.map((v) => v.usedBy)).toEqual([null, 'a']);
+    expect(l.holders()).toEqual(new Map([['0000:00:02.2', 'a']]));
     await l.detach(vm('a'), dirOf('a'));
     await l.detach(vm('a'), dirOf('a'));
     expect(plans.slice(1)).toEqual([[{ op: 'bind', device: '0000:00:02.2', driver: 'host' }]]);

@@ -24,12 +24,15 @@ const LeaseFile = GpuLeaseInfo.extend({
 type LeaseFile = z.infer<typeof LeaseFile>;
 
 export interface GpuLeases extends GpuAttachment {
-  /** The inventory with `usedBy` naming the VM that holds each VF and vGPU. */
-  markUsed(inventory: GpuInventory): GpuInventory;
+  /** Which VM holds each device, by VF address or vGPU UUID, from the lease files. */
+  holders(): Map<string, string>;
 }
 
 export interface GpuLeaseDeps {
-  /** The gpu service: plans go through it, so they are logged and every front hears of them. */
+  /**
+   * The gpu service: plans go through it, so they are logged and every front hears of them; its
+   * inventory names the holders this module reports.
+   */
   gpu: {
     inventory(): GpuInventory;
     apply(plan: HelperPlan, origin: ChangeOrigin, summary: string): Promise<unknown>;
@@ -130,19 +133,9 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     return names.flatMap((n) => readLease(path.join(runtimeDir, n)) ?? []);
   };
 
-  const markUsed = (inventory: GpuInventory): GpuInventory => {
-    const holder = new Map(leases().map((l) => [l.device, l.vm]));
-    return {
-      ...inventory,
-      gpus: inventory.gpus.map((g) => ({
-        ...g,
-        vfs: g.vfs.map((v) => ({ ...v, usedBy: holder.get(v.address) ?? null })),
-        mdevInstances: g.mdevInstances.map((m) => ({ ...m, usedBy: holder.get(m.uuid) ?? null })),
-      })),
-    };
-  };
+  const holders = () => new Map(leases().map((l) => [l.device, l.vm]));
 
-  const preview = (spec: VmSpec) => resolveGpuPlacement(spec, markUsed(gpu.inventory()));
+  const preview = (spec: VmSpec) => resolveGpuPlacement(spec, gpu.inventory());
 
   /** What QEMU gets: on a simulated host no such device exists, so a virtual GPU stands in. */
   const spawned = (placement: GpuPlacement): GpuPlacement =>
@@ -151,7 +144,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
       : placement;
 
   async function take(spec: VmSpec, dir: string): Promise<GpuPlacement> {
-    const inventory = markUsed(gpu.inventory());
+    const inventory = gpu.inventory();
     const placement = resolveGpuPlacement(spec, inventory);
     if (placement.kind !== 'vf' && placement.kind !== 'mdev' && placement.kind !== 'passthrough')
       return placement;
@@ -225,7 +218,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
 
   return {
     preview,
-    markUsed,
+    holders,
     async attach(spec, dir) {
       return spawned(await locked(() => take(spec, dir)));
     },
