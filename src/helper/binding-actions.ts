@@ -92,9 +92,10 @@ export function checkBind(
   if (pf === undefined) throw new HelperFailure('BAD_TARGET', `there is no device ${device}`, index);
   if (vfTarget) requireVfExists(ctx, vfTarget, index);
   nameOnce(ctx, `bind ${device}`, index);
-  const target = driver === VFIO_PCI ? VFIO_PCI : hostDriverFor(ctx, pf, index);
-  // §A.4: with autoprobe off a VF binds only through an override naming its driver; a PF clears it.
-  const override = driver === VFIO_PCI ? VFIO_PCI : isPf ? '\n' : target;
+  const target = driver === VFIO_PCI ? VFIO_PCI : driver === 'none' ? null : hostDriverFor(ctx, pf, index);
+  // §A.4: with autoprobe off a VF binds only through an override naming its driver; a PF clears
+  // it, and so does a device left on no driver (no later probe should pick one for it).
+  const override = target === VFIO_PCI ? VFIO_PCI : target === null || isPf ? '\n' : target;
   const now = vfTarget ? vfTarget.now : fn;
   if (driver === VFIO_PCI) {
     if (ctx.files.real(`${PCI_DRIVERS}/${VFIO_PCI}/bind`) === null)

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, type HostOptions, type HostService } from './host/host-service';
@@ -9,7 +10,7 @@ import { createHelperClient, type HelperClient } from './gpu/helper-client';
 import { LayoutStore } from './gpu/layout-store';
 import { VmStore } from './vm/vm-store';
 import { VmService, type VmHost } from './vm/vm-service';
-import { emulatedGpuAttachment } from './vm/gpu-attachment';
+import { helperGpuLeases } from './vm/gpu-leases';
 import { ConsoleService } from './console/console-service';
 import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
@@ -52,6 +53,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     changes: ChangeLog.inDataDir(paths.dataDir),
     layouts: LayoutStore.inConfigDir(paths.configDir),
     events,
+    holders: () => leases.holders(),
   });
   const vmHost: VmHost = {
     accelerator: () => host.accelerator(),
@@ -69,13 +71,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
       capabilities: await host.qemuCapabilities().catch(() => null),
     }),
   };
-  const vms = new VmService(
-    new VmStore(paths.configDir),
-    paths,
-    vmHost,
-    events,
-    emulatedGpuAttachment(() => gpu.inventory()),
-  );
+  const leases = helperGpuLeases({
+    gpu,
+    runtimeDir: paths.runtimeDir,
+    // Any root but `/` is not this machine's hardware: QEMU cannot open its devices.
+    simulated: path.resolve(hostRoot.identity.root) !== '/',
+    memlockFor: (guestMiB) => host.memlockFor(guestMiB),
+  });
+  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);

@@ -82,13 +82,14 @@ export const HelperStep = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('provision'), vf: PciAddress, settings: VfSettings }),
   z.strictObject({ op: z.literal('set-pf-spare'), pf: PciAddress, settings: PfSettings }),
   /**
-   * Bind a VF or a PF to vfio-pci, or give it back to the host's GPU driver (§A.4). Taking a PF
+   * Bind a VF or a PF to vfio-pci, or give it back to the host's GPU driver (§A.4), or leave it on
+   * no driver with no override (how a VF that came up without one is given back). Taking a PF
    * from the host's GPU driver takes the host's display with it: the plan must say so.
    */
   z.strictObject({
     op: z.literal('bind'),
     device: PciAddress,
-    driver: z.enum(['vfio-pci', 'host']),
+    driver: z.enum(['vfio-pci', 'host', 'none']),
     takeHostDisplay: z.literal(true).optional(),
   }),
   /** Give `/dev/vfio/<group>` of a vfio-bound device or a vGPU to the calling user (§A.6, §F). */

@@ -1,5 +1,5 @@
 /** A VM's GPU and display in a few words, for cards, `vm show` and the wall. */
-import type { DisplaySpec, GpuSpec } from './vm-spec';
+import type { DisplaySpec, GpuLeaseInfo, GpuSpec } from './vm-spec';
 
 export function describeGpu(gpu: GpuSpec): string {
   switch (gpu.kind) {
@@ -31,4 +31,15 @@ export function describeDisplay(display: DisplaySpec): string {
     case 'none':
       return 'no display';
   }
+}
+
+/** What a running VM holds of the GPU; on a simulated host a virtual GPU runs in its place. */
+export function describeGpuLease(lease: GpuLeaseInfo): string {
+  const held =
+    lease.kind === 'vf'
+      ? `VF ${lease.device}`
+      : lease.kind === 'mdev'
+        ? `vGPU ${lease.device}`
+        : `whole GPU ${lease.device}`;
+  return lease.simulated ? `${held} (simulated GPU: QEMU runs a virtual GPU in its place)` : `holds ${held}`;
 }

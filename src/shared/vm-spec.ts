@@ -290,6 +290,18 @@ export type MemoryBacking = z.infer<typeof MemoryBacking>;
 export const VmState = z.enum(['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed']);
 export type VmState = z.infer<typeof VmState>;
 
+/**
+ * The GPU slice a running VM holds (a VF, a vGPU, the whole GPU). `simulated`: the host is a
+ * simulated tree, so QEMU runs with a virtual GPU in the slice's place.
+ */
+export const GpuLeaseInfo = z.object({
+  kind: z.enum(['vf', 'mdev', 'passthrough']),
+  /** The VF's or GPU's PCI address, or the vGPU's UUID. */
+  device: z.string(),
+  simulated: z.boolean(),
+});
+export type GpuLeaseInfo = z.infer<typeof GpuLeaseInfo>;
+
 export const VmInfo = z.object({
   id: VmName,
   spec: VmSpec,
@@ -300,6 +312,8 @@ export const VmInfo = z.object({
   restarts: z.int().min(0),
   /** Why the last run ended badly, with the tail of QEMU's log. */
   lastError: z.object({ message: z.string(), logTail: z.array(z.string()) }).optional(),
+  /** What the VM holds of the GPU while it runs. */
+  gpuLease: GpuLeaseInfo.optional(),
 });
 export type VmInfo = z.infer<typeof VmInfo>;
 

@@ -444,6 +444,17 @@ describe('Flex 170 on the backports i915 (§G.2)', () => {
     expect(pf?.doorbells_free).toBe(0);
   });
 
+  it('gives a VF that came up without a driver back to no driver, its override cleared', () => {
+    const h = host('flex170');
+    const vf = '0000:4d:00.2';
+    const dir = `/sys/bus/pci/devices/${vf}`;
+    ok(h.run([{ op: 'bind', device: vf, driver: 'vfio-pci' }]));
+    expect(h.inventory().gpus[0]?.vfs[1]).toMatchObject({ driver: 'vfio-pci', driverOverride: 'vfio-pci' });
+    ok(h.run([{ op: 'bind', device: vf, driver: 'none' }]));
+    expect(h.inventory().gpus[0]?.vfs[1]).toMatchObject({ address: vf, driver: null, driverOverride: null });
+    expect(fs.existsSync(h.at(`${dir}/driver`))).toBe(false);
+  });
+
   it('makes VF8 at 4d:01.0 (ARI) and refuses shares over the per-VF maximum', () => {
     const h = host('flex170');
     ok(h.run([{ op: 'set-vf-count', pf: FLEX_PF, count: 8 }]));

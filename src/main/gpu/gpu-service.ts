@@ -25,7 +25,7 @@ import type { EventBus } from '../rpc/dispatcher';
 import { bootConfigLines } from './boot-config';
 import type { ChangeLog } from './change-log';
 import type { HelperClient } from './helper-client';
-import { readGpuInventory } from './inventory';
+import { readGpuInventory, withHolders } from './inventory';
 import type { LayoutStore } from './layout-store';
 import { buildPlan } from './plan-builder';
 
@@ -63,6 +63,8 @@ export interface GpuServiceDeps {
   layouts: LayoutStore;
   events: EventBus;
   user?: string;
+  /** Which VM holds each VF and vGPU (the VM domain's leases), so plans leave them alone. */
+  holders?: () => ReadonlyMap<string, string>;
 }
 
 const ERROR_CODES: Record<HelperErrorCode, ErrorCode> = {
@@ -120,7 +122,7 @@ export function createGpuService(deps: GpuServiceDeps): GpuService {
   const user = deps.user ?? os.userInfo().username;
   let queue: Promise<unknown> = Promise.resolve();
   let startup: string | null = null;
-  const inventory = () => readGpuInventory(root, host);
+  const inventory = () => withHolders(readGpuInventory(root, host), deps.holders?.() ?? new Map());
 
   const parseIntent = (intent: GpuIntent) => {
     const parsed = GpuIntent.safeParse(intent);

@@ -84,7 +84,7 @@ function readVfs(reader: HostReader, dir: string): VirtualFunction[] {
     const at = reader.resolve(`${dir}/${entry}`);
     if (at === null) continue;
     const fn = readPciFunction(reader, path.posix.basename(at), at);
-    // No VM can hold a VF before VMs get GPU settings (issue 6); null is the truth until then.
+    // Which VM holds it is not in sysfs: withHolders adds it from the VMs' leases.
     if (fn) vfs.push({ ...fn, index: Number(match[1]) + 1, usedBy: null });
   }
   return vfs.sort((a, b) => a.index - b.index);
@@ -149,4 +149,17 @@ export function readGpuInventory(root: HostRoot, host: HostIdentity): GpuInvento
     else if (!reader.exists(`${dir}/physfn`)) gpus.push(readGpu(reader, fn, dir));
   }
   return { host, gpus, otherDisplays, unreadable: reader.unreadable };
+}
+
+/** The inventory with `usedBy` naming the VM that holds each VF and vGPU (by address or UUID). */
+export function withHolders(inventory: GpuInventory, holders: ReadonlyMap<string, string>): GpuInventory {
+  if (holders.size === 0) return inventory;
+  return {
+    ...inventory,
+    gpus: inventory.gpus.map((g) => ({
+      ...g,
+      vfs: g.vfs.map((v) => ({ ...v, usedBy: holders.get(v.address) ?? null })),
+      mdevInstances: g.mdevInstances.map((m) => ({ ...m, usedBy: holders.get(m.uuid) ?? null })),
+    })),
+  };
 }

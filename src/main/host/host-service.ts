@@ -1,13 +1,14 @@
 import { TesseraError } from '../../shared/errors';
 import type { GpuInventory, HostIdentity } from '../../shared/gpu-inventory';
 import type { DrmConnector } from '../../shared/host-displays';
-import type { DoctorReport, HostFacts } from '../../shared/host-report';
+import type { DoctorCheck, DoctorReport, HostFacts } from '../../shared/host-report';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { createHostReader } from '../fsutil/host-reader';
 import type { HostRoot } from '../fsutil/host-root';
 import { detectAccelerator, type AcceleratorChoice } from './accelerator';
 import { readDrmConnectors } from './drm-connectors';
 import { runDoctor } from './doctor/doctor';
+import { memlockCheck } from './doctor/platform-checks';
 import { readHugepagePools, readKernelFacts } from './kernel-facts';
 import { probeKvm } from './kvm-probe';
 import { readMemlock } from './machine-facts';
@@ -60,6 +61,8 @@ export interface HostService {
    */
   facts(): Promise<{ facts: HostFacts; unreadable: DoctorReport['unreadable'] }>;
   doctor(inventory: GpuInventory, largestGuestMiB: number | null): Promise<DoctorReport>;
+  /** The doctor's locked-memory check for one guest: whether QEMU may pin its RAM (§F). */
+  memlockFor(guestMiB: number): DoctorCheck;
 }
 
 /** `cacheDir`: where what the QEMU binary can do is remembered (`$XDG_CACHE_HOME/tessera`). */
@@ -146,6 +149,7 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
       };
       return { facts, unreadable: reader.unreadable };
     },
+    memlockFor: (guestMiB) => memlockCheck(readMemlock(), guestMiB),
     async doctor(inventory, largestGuestMiB) {
       const { facts, unreadable } = await service.facts();
       return {

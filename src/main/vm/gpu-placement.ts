@@ -5,7 +5,7 @@ import type { VmSpec } from '../../shared/vm-spec';
 /**
  * Where a VM's GPU is on this host for one run: the host resources its argv names. The spec
  * says what the VM wants ("any free VF of 0000:00:02.0"); the placement says what it got
- * (`0000:00:02.3`). Resolved when the VM starts (a lease, see start-steps.ts), and for
+ * (`0000:00:02.3`). Resolved when the VM starts (a lease, see gpu-leases.ts), and for
  * `vm args` from the inventory as it is; the argv builder takes it as an input and stays pure.
  */
 export type GpuPlacement =

@@ -86,7 +86,6 @@ export class VmService {
           const runner = new VmRunner(id, files);
           try {
             await runner.attach(pid);
-            await this.gpu.recover(await this.store.get(id), files.dir);
             this.adopt(runner, Date.now());
           } catch {
             runner.detach();
@@ -103,6 +102,12 @@ export class VmService {
             },
           });
           await fsp.rm(files.pid, { force: true });
+          await this.store
+            .get(id)
+            .then((spec) => this.gpu.detach(spec, files.dir))
+            .catch(() => {
+              // A definition deleted meanwhile; its lease file goes with the runtime dir below.
+            });
         }
       }),
     );
@@ -410,6 +415,8 @@ export class VmService {
       restarts: record.restarts,
     };
     if (runner?.pid !== undefined) vm.pid = runner.pid;
+    const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
+    if (lease) vm.gpuLease = lease;
     if (record.lastError) vm.lastError = record.lastError;
     return vm;
   }

@@ -73,7 +73,7 @@ export function runDoctor(input: DoctorInput): Omit<DoctorReport, 'host' | 'fact
     ovmfCheck(facts),
     swtpmCheck(facts),
     hugepagesCheck(facts),
-    memlockCheck(facts, input.largestGuestMiB),
+    memlockCheck(facts.memlock, input.largestGuestMiB),
   ];
   const applying = checks.filter((c) => c.applies);
   const status = applying.reduce<CheckStatus>(

@@ -205,10 +205,9 @@ export function hugepagesCheck(facts: HostFacts): DoctorCheck {
  * §F: vfio pins all guest RAM, so without CAP_IPC_LOCK the locked-memory limit must cover it; libvirt
  * gives a VM with a VFIO device guest memory + 1 GiB.
  */
-export function memlockCheck(facts: HostFacts, largestGuestMiB: number | null): DoctorCheck {
+export function memlockCheck(memlock: HostFacts['memlock'], largestGuestMiB: number | null): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) =>
     makeCheck('memlock', 'Locked memory', 'this-machine', fields);
-  const { memlock } = facts;
   if (memlock === null) return check({ status: 'unknown', summary: 'Could not read this process’s limits.' });
   if (memlock.capIpcLock) {
     return check({ status: 'pass', summary: 'This process may lock any amount of memory (CAP_IPC_LOCK).' });

@@ -1,5 +1,6 @@
 import { useState, type ComponentProps, type KeyboardEvent } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
+import { describeGpuLease } from '../../../../shared/vm-describe';
 import { VmActionButton } from '../../components/VmActionButton';
 import { formatRoute, type ConsoleTab } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
@@ -100,6 +101,11 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
         </a>
         <h2 id="console-title">{vm.spec.name}</h2>
         <StateBadge id={vm.id} state={vm.state} />
+        {vm.gpuLease && (
+          <span className="console-gpu-lease" data-testid="console-gpu-lease">
+            {describeGpuLease(vm.gpuLease)}
+          </span>
+        )}
         <div className="console-power" role="group" aria-label="Power">
           {canStart(vm.state) && <VmActionButton vm={vm} action="start" />}
           <VmActionButton

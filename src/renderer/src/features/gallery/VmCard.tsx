@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { describeDisplay, describeGpu } from '../../../../shared/vm-describe';
+import { describeDisplay, describeGpu, describeGpuLease } from '../../../../shared/vm-describe';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { VmActionButton } from '../../components/VmActionButton';
@@ -51,6 +51,11 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         <p className="vm-gpu" data-testid={`vm-${id}-gpu`}>
           <span className="label">GPU</span> {describeGpu(spec.gpu)}
         </p>
+        {vm.gpuLease && (
+          <p className="vm-gpu-lease" data-testid={`vm-${id}-gpu-lease`}>
+            {describeGpuLease(vm.gpuLease)}
+          </p>
+        )}
         <p className="vm-display" data-testid={`vm-${id}-display`}>
           <span className="label">Display</span> {describeDisplay(spec.display)}
         </p>

@@ -1,0 +1,63 @@
+// A VF guest on `tessera serve --simulate adl-p`, started from the gallery: its card and its
+// console say which VF it holds and that a virtual GPU runs in its place, and the VF is free
+// again once it stops.
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
+import { runCli, startServe } from '../support/cli-process';
+import { buildTinyGuest } from '../support/tiny-guest';
+import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
+import { GalleryPage } from './gallery-page';
+import { closeUiSession, createTinyVm, screenshotOnFailure, type UiSession } from './ui-session';
+
+let home: TempHome | undefined;
+let session: Partial<UiSession> = {};
+let gallery: GalleryPage;
+
+beforeAll(async () => {
+  requireBuiltRenderer();
+  const guest = buildTinyGuest(TINY_GUEST_DIR);
+  home = makeTempHome();
+  await createTinyVm(home, guest, 'vf-guest', { extra: ['--gpu', 'vf:00:02.0', '--simulate', 'adl-p'] });
+  const serve = await startServe(home.env, ['--simulate', 'adl-p']);
+  const browser = await launchBrowser();
+  session = { home, serve, origin: new URL(serve.url).origin, browser };
+  gallery = new GalleryPage(browser.page);
+  await browser.page.goto(serve.url);
+});
+
+afterEach((context) => screenshotOnFailure(session, 'gpu-lease-card', context.task));
+
+afterAll(() => closeUiSession(session, home));
+
+const usedBy = async () => {
+  const listed = await runCli(['gpu', 'list', '--json', '--simulate', 'adl-p'], home?.env ?? {});
+  const inventory = JSON.parse(listed.stdout) as {
+    gpus: { vfs: { address: string; usedBy: string | null }[] }[];
+  };
+  return Object.fromEntries(inventory.gpus[0]?.vfs.map((v) => [v.address, v.usedBy]) ?? []);
+};
+
+describe('a VF guest on a simulated host', () => {
+  it('shows the VF it holds and "simulated GPU" on its card and console, and frees it at stop', async () => {
+    const page = session.browser?.page;
+    if (!page) throw new Error('no browser');
+    await gallery.card('vf-guest').waitFor();
+    await gallery.start('vf-guest');
+    await gallery.waitForState('vf-guest', 'running');
+    const lease = page.getByTestId('vm-vf-guest-gpu-lease');
+    await expect(lease.textContent()).resolves.toBe(
+      'VF 0000:00:02.1 (simulated GPU: QEMU runs a virtual GPU in its place)',
+    );
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'gpu-lease-card.png') });
+    await expect(usedBy()).resolves.toEqual({ '0000:00:02.1': 'vf-guest', '0000:00:02.2': null });
+    await gallery.openConsole('vf-guest');
+    await expect(page.getByTestId('console-gpu-lease').textContent()).resolves.toMatch(
+      /^VF 0000:00:02.1 \(simulated GPU/,
+    );
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'gpu-lease-console.png') });
+    await page.getByTestId('vm-vf-guest-kill').click();
+    await page.getByTestId('console-gpu-lease').waitFor({ state: 'detached' });
+    await expect(usedBy()).resolves.toEqual({ '0000:00:02.1': null, '0000:00:02.2': null });
+  });
+});
