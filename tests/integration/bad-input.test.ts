@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../../src/shared/client';
-import { createMemoryTransportPair } from '../../src/shared/memory-transport';
-import { serveTransport } from '../../src/main/rpc/dispatcher';
-import { createBackend, type Backend, type BackendOptions } from '../../src/main/backend';
+import type { Client } from '../../src/shared/client';
+import type { Backend, BackendOptions } from '../../src/main/backend';
+import { connectBackend } from '../support/memory-backend';
 import { buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 
@@ -13,12 +12,7 @@ let backend: Backend;
 let client: Client;
 let guest: TinyGuest;
 
-async function connect(options: BackendOptions): Promise<{ backend: Backend; client: Client }> {
-  const b = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true, ...options });
-  const [x, y] = createMemoryTransportPair();
-  serveTransport(y, b.dispatcher, b.events);
-  return { backend: b, client: createClient(x) };
-}
+const connect = (options: BackendOptions) => connectBackend({ paths: home.paths, ...options });
 
 beforeAll(async () => {
   guest = buildTinyGuest(TINY_GUEST_DIR);

@@ -18,7 +18,7 @@ import { APP_ORIGIN, isAppUrl } from '../../src/main/app/app-protocol';
 import type { IpcEventLike } from '../../src/main/rpc/ipc-transport';
 import { CONSOLE_BASE_CHANNEL } from '../../src/shared/desktop-bridge';
 import { decodePng } from '../../src/main/console/png';
-import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
+import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { openConsoleSocket, type ConsoleSocket } from '../support/console-socket';
 
@@ -57,12 +57,7 @@ function connect(front: Front, grant: { path: string }, protocols: string[] = []
   return openConsoleSocket(`ws://127.0.0.1:${front.port}${grant.path}`, front.headers, protocols);
 }
 
-const tiny = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  memoryMiB: 128,
-  kernel: { path: guest.kernel, initrd: guest.initrd, append: guest.append },
-  ...extra,
-});
+const tiny = (name: string, extra: Record<string, unknown> = {}) => tinyVmInput(guest, name, 128, extra);
 
 async function startReady(id: string): Promise<void> {
   await client.call('vm.start', { id });

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from '../../src/shared/client';
-import { createMemoryTransportPair } from '../../src/shared/memory-transport';
-import { serveTransport } from '../../src/main/rpc/dispatcher';
-import { createBackend, type Backend } from '../../src/main/backend';
+import type { Client } from '../../src/shared/client';
+import type { Backend } from '../../src/main/backend';
+import { connectBackend } from '../support/memory-backend';
 import type { VmInfo } from '../../src/shared/vm-spec';
-import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
+import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 
 let home: TempHome;
@@ -27,10 +26,7 @@ async function waitForState(id: string, state: VmInfo['state'], timeoutMs = 20_0
 beforeAll(async () => {
   guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome();
-  backend = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true });
-  const [a, b] = createMemoryTransportPair();
-  serveTransport(b, backend.dispatcher, backend.events);
-  client = createClient(a);
+  ({ backend, client } = await connectBackend({ paths: home.paths }));
 });
 
 afterAll(async () => {
@@ -39,12 +35,7 @@ afterAll(async () => {
   home.cleanup();
 });
 
-const tiny = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  memoryMiB: 256,
-  kernel: { path: guest.kernel, initrd: guest.initrd, append: guest.append },
-  ...extra,
-});
+const tiny = (name: string, extra: Record<string, unknown> = {}) => tinyVmInput(guest, name, 256, extra);
 
 describe('a VM from definition to power-off, on real QEMU', () => {
   it('boots the tiny guest, reports states from QMP, and powers off over ACPI', async () => {

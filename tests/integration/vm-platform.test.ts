@@ -10,7 +10,7 @@ import type { Backend } from '../../src/main/backend';
 import { searchPath } from '../../src/main/host/qemu-binary';
 import { vmRuntimeFiles } from '../../src/main/paths';
 import { connectBackend } from '../support/memory-backend';
-import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
+import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 
 let home: TempHome;
@@ -30,12 +30,7 @@ afterAll(async () => {
   home.cleanup();
 });
 
-const tiny = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  memoryMiB: 192,
-  kernel: { path: guest.kernel, initrd: guest.initrd, append: guest.append },
-  ...extra,
-});
+const tiny = (name: string, extra: Record<string, unknown> = {}) => tinyVmInput(guest, name, 192, extra);
 
 /** The CPUs a thread may run on, as the kernel lists them (`1`, `0-1`). */
 function allowedCpus(pid: number, tid: number): string {

@@ -93,3 +93,18 @@ export function buildTinyGuest(dir: string): TinyGuest {
   fs.writeFileSync(stamp, key);
   return { kernel: kernelCopy, initrd, append: 'console=tty0 console=ttyS0 quiet' };
 }
+
+/** A `vm.create` input that boots the tiny guest; `extra` overrides or adds fields. */
+export function tinyVmInput(
+  guest: TinyGuest,
+  name: string,
+  memoryMiB: number,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    name,
+    memoryMiB,
+    kernel: { path: guest.kernel, initrd: guest.initrd, append: guest.append },
+    ...extra,
+  };
+}
