@@ -4,6 +4,7 @@ import type { ChangeLogEntry, GpuIntent, GpuPersistence, PlanPreview } from '../
 import type { Connection } from '../transport/connect';
 import type { LayoutDraft } from '../features/gpu/layout-draft';
 import { messageOf } from './failure';
+import { coalesced } from './coalesced';
 import { refreshOnConnect } from './refresh-on-connect';
 
 /** A change waiting for the user's yes: the diff the backend computed, for one GPU. */
@@ -122,14 +123,25 @@ export function createGpuStore(connection: Connection): StoreApi<GpuStoreState> 
       set({ persistence });
     },
   }));
+  const refreshInventory = coalesced(() => store.getState().refresh());
   connection.on('gpu.changed', () => {
-    void store.getState().refresh();
+    void refreshInventory();
     void store.getState().refreshLog();
   });
+  // Which VM holds a VF or vGPU comes from the VMs' leases, which change when a GPU VM starts or
+  // stops, from this front or any other (a CLI, a second tab): the inventory says who holds what.
+  connection.on('vm.changed', ({ vm }) => {
+    if (holdsGpuSlice(vm.spec.gpu.kind) || vm.gpuLease) void refreshInventory();
+  });
+  connection.on('vm.removed', () => void refreshInventory());
   refreshOnConnect(connection, async () => {
     await Promise.all([store.getState().refresh(), store.getState().refreshLog()]);
   });
   return store;
+}
+
+function holdsGpuSlice(kind: string): boolean {
+  return kind === 'vf' || kind === 'mdev' || kind === 'passthrough';
 }
 
 function exists(inventory: GpuInventory, id: string): boolean {
