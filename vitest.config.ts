@@ -12,6 +12,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
           environment: 'node',
+          // A limit for hangs, not a speed check: a test that builds simulated host trees takes
+          // seconds of file-system work while the other levels load both cores.
+          testTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },
       },

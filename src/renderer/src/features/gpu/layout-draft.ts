@@ -101,7 +101,7 @@ export function resourceBars(gpu: Gpu, draft: LayoutDraft): Bar[] {
   return shares.pools.flatMap((pool) => {
     const resource = RESOURCES.find((r) => r.key === pool.key);
     if (!resource) return [];
-    const total = poolFor(gpu, pool, draft.vfCount, shares.autoProvisioning);
+    const total = poolFor(gpu, pool, draft.vfCount);
     const segments = draft.shares.map((s) => ({ index: s.index, value: s.settings[resource.setting] ?? 0 }));
     const used = segments.reduce((n, s) => n + s.value, 0);
     const tooBig = pool.maxQuota === null ? undefined : segments.find((s) => s.value > (pool.maxQuota ?? 0));
