@@ -46,6 +46,10 @@ function findFunction(inventory: GpuInventory, address: string): { gpu: Gpu; vf:
   );
 }
 
+/** Why no function of this GPU can go to vfio-pci. */
+const noIommu = (address: string) =>
+  `${address} is in no IOMMU group: the IOMMU is off, so vfio-pci cannot take its VFs; the Host page (tessera doctor) says how to turn it on`;
+
 const vfLabel = (index: number, address: string) => `VF${index} ${address}`;
 
 /** The host GPU driver of a PF (`i915`, `xe`): what "host" means for its VFs. */
@@ -131,6 +135,10 @@ function layout(gpu: Gpu, intent: Extract<ParsedGpuIntent, { kind: 'layout' }>):
         : `${gpu.address}: ${intent.vfCount} VFs is over the driver's limit of ${sriov.totalVfs}`,
     );
   }
+  // vfio-pci binds a device only inside an IOMMU group (drivers/vfio/vfio_main.c): without the
+  // IOMMU the helper would refuse every bind, after the user reviewed them.
+  if (intent.bind === 'vfio-pci' && intent.vfCount > 0 && gpu.iommuGroup === null)
+    throw new TesseraError('BAD_INPUT', noIommu(gpu.address));
   const draft: Draft = { steps: [], changes: [] };
   const countChanges = intent.vfCount !== sriov.numVfs;
   const address = (index: number) =>
@@ -308,6 +316,8 @@ function bind(
   // A PF away from its host driver gets whichever of i915 and xe the kernel has loaded.
   const target = driver === 'vfio-pci' ? 'vfio-pci' : vf ? hostDriver(gpu) : 'the host GPU driver';
   if (vf?.usedBy) requireFree([vf], `moving VF${vf.index}`);
+  if (driver === 'vfio-pci' && fn.iommuGroup === null)
+    throw new TesseraError('BAD_INPUT', noIommu(fn.address));
   if (!vf && driver === 'vfio-pci' && (gpu.sriov?.numVfs ?? 0) > 0)
     throw new TesseraError(
       'CONFLICT',

@@ -101,8 +101,12 @@ export function createGpuStore(connection: Connection): StoreApi<GpuStoreState> 
         });
         set((s) => ({ busy: null, review: null, drafts: { ...s.drafts, [review.pf]: undefined } }));
       } catch (error) {
-        set({ review: null });
-        failed(review.pf, error);
+        // One update, so the page sees the review close and why at once.
+        set((s) => ({
+          busy: null,
+          review: null,
+          changeErrors: { ...s.changeErrors, [review.pf]: messageOf(error) },
+        }));
       }
       await Promise.all([get().refresh(), get().refreshLog()]);
     },

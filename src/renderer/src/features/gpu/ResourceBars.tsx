@@ -1,4 +1,4 @@
-import { formatAmount, type Bar } from './layout-draft';
+import { formatAmount, problemId, type Bar } from './layout-draft';
 
 /** A colour per VF that stays the same across bars, so VF3 is the same colour in every resource. */
 export function vfHue(index: number): string {
@@ -40,7 +40,11 @@ export function ResourceBars({ bars, pf }: { bars: Bar[]; pf: string }) {
             )}
           </div>
           {bar.problem && (
-            <p className="text-error" data-testid={`bar-${pf}-${bar.key}-problem`}>
+            <p
+              className="text-error"
+              id={problemId(pf, bar.key)}
+              data-testid={`bar-${pf}-${bar.key}-problem`}
+            >
               {bar.problem}
             </p>
           )}
