@@ -65,7 +65,7 @@ async function layout(count: number, bind: 'vfio-pci' | 'keep'): Promise<string[
   // The review opens above the editor; it is brought into view.
   await expect
     .poll(() => ui.page.getByTestId(`review-${PF}`).evaluate((e) => e.getBoundingClientRect().top))
-    .toBeLessThan(await ui.page.evaluate(() => window.innerHeight / 2));
+    .toBeLessThan((ui.page.viewportSize()?.height ?? 0) / 2);
   await ui.applyReview();
   return changes;
 }
