@@ -58,6 +58,7 @@ describe('a VF guest on a simulated host', () => {
     );
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'gpu-lease-console.png') });
     await page.getByTestId('vm-vf-guest-kill').click();
+    await page.getByTestId('vm-vf-guest-kill-dialog-confirm').click();
     await page.getByTestId('console-gpu-lease').waitFor({ state: 'detached' });
     await expect(usedBy()).resolves.toEqual({ '0000:00:02.1': null, '0000:00:02.2': null });
   });

@@ -52,6 +52,9 @@ export function App() {
             {route.view === 'gallery' && <Gallery />}
             {route.view === 'new' && <VmEditor key="new" id={null} />}
             {route.view === 'edit' && <VmEditor key={route.id} id={route.id} />}
+            {route.view === 'duplicate' && (
+              <VmEditor key={`duplicate-${route.id}`} id={null} duplicateOf={route.id} />
+            )}
             {route.view === 'console' && <ConsoleView key={route.id} id={route.id} tab={route.tab} />}
             {route.view === 'wall' && <WallView />}
             {route.view === 'host' && <HostPage />}

@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import type { VmInfo, VmState } from '../../../shared/vm-spec';
+import { ConfirmDialog } from './ConfirmDialog';
 import {
   canForceOff,
   canPause,
@@ -62,17 +64,40 @@ export function VmActionButton({ vm, action, className, testId }: VmActionButton
   const meta = ACTIONS[action];
   // Force off stays usable while a shutdown waits on a guest that ignores ACPI, or a start hangs.
   const blocked = action === 'kill' ? busy === 'kill' : busy !== undefined;
+  // Pulling the plug loses whatever the guest had not written: asked first, as Delete is.
+  const [confirming, setConfirming] = useState(false);
   if (!meta.allowed(vm.state) && busy !== action) return null;
+  const id = testId ?? `vm-${vm.id}-${action}`;
   return (
-    <button
-      type="button"
-      className={[meta.className, className].filter(Boolean).join(' ') || undefined}
-      data-testid={testId ?? `vm-${vm.id}-${action}`}
-      disabled={offline || blocked}
-      title={meta.title}
-      onClick={() => void run(vm.id)}
-    >
-      {busy === action ? meta.busy : meta.label}
-    </button>
+    <>
+      <button
+        type="button"
+        className={[meta.className, className].filter(Boolean).join(' ') || undefined}
+        data-testid={id}
+        disabled={offline || blocked}
+        title={meta.title}
+        onClick={() => (action === 'kill' ? setConfirming(true) : void run(vm.id))}
+      >
+        {busy === action ? meta.busy : meta.label}
+      </button>
+      {action === 'kill' && (
+        <ConfirmDialog
+          open={confirming}
+          title={`Force ${vm.spec.name} off?`}
+          confirmLabel="Force off"
+          testId={`${id}-dialog`}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void run(vm.id);
+          }}
+        >
+          <p>
+            The VM stops at once, like pulling the plug: what the guest has not saved is lost. Shut down asks
+            the guest to stop by itself.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
   );
 }

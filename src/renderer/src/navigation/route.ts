@@ -7,6 +7,7 @@ export type ConsoleTab = (typeof CONSOLE_TABS)[number];
 export type Route =
   | { view: 'gallery' }
   | { view: 'new' }
+  | { view: 'duplicate'; id: string }
   | { view: 'edit'; id: string }
   | { view: 'console'; id: string; tab: ConsoleTab | null }
   | { view: 'wall' }
@@ -26,6 +27,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
   if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
     if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
+    if (action === 'duplicate' && parts.length === 3) return { view: 'duplicate', id };
     if (action === 'console' && parts.length <= 4) {
       return { view: 'console', id, tab: isTab(tab) ? tab : null };
     }
@@ -47,6 +49,8 @@ export function formatRoute(route: Route): string {
       return '#/gpu';
     case 'edit':
       return `#/vm/${encodeURIComponent(route.id)}/edit`;
+    case 'duplicate':
+      return `#/vm/${encodeURIComponent(route.id)}/duplicate`;
     case 'console':
       return `#/vm/${encodeURIComponent(route.id)}/console${route.tab ? `/${route.tab}` : ''}`;
   }

@@ -74,6 +74,14 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         <div className="vm-actions vm-actions-more" role="group" aria-label={`More actions: ${spec.name}`}>
           <VmActionButton vm={vm} action={canResume(state) ? 'resume' : 'pause'} className="button-ghost" />
           <VmActionButton vm={vm} action="reset" className="button-ghost" />
+          <a
+            className="button button-ghost"
+            data-testid={`vm-${id}-duplicate`}
+            href={formatRoute({ view: 'duplicate', id })}
+            title="A new VM with this one's settings"
+          >
+            Duplicate
+          </a>
           {stopped && (
             <>
               <a

@@ -7,6 +7,8 @@ import { useGpuStore, useHostStore, useVmStore } from '../../stores/context';
 import { Field, fieldId, inputProps, SelectField } from './Field';
 import { FileField } from './FileField';
 import {
+  DUPLICATE_LEAVES_OUT,
+  duplicateForm,
   emptyForm,
   formFromSpec,
   issuesToErrors,
@@ -34,23 +36,33 @@ const RESTART_POLICIES: Record<VmForm['restartPolicy'], string> = {
   'on-crash': 'Restart it if it crashed',
   always: 'Always restart it (kiosk)',
 };
-/** Create a VM (id null) or edit a stopped one. */
-export function VmEditor({ id }: { id: string | null }) {
+/** Create a VM (id null), maybe as a copy of another, or edit a stopped one. */
+export function VmEditor({ id, duplicateOf }: { id: string | null; duplicateOf?: string }) {
   const vms = useVmStore((s) => s.vms);
-  if (id === null) return <EditorForm existing={null} />;
+  if (id === null && duplicateOf === undefined) return <EditorForm existing={null} />;
   if (vms === null) return <p className="muted">Loading…</p>;
-  const vm = vms.find((v) => v.id === id);
+  const wanted = id ?? duplicateOf;
+  const vm = vms.find((v) => v.id === wanted);
   if (!vm) {
     return (
       <p className="notice notice-error" role="alert">
-        There is no VM named “{id}”. <a href={formatRoute({ view: 'gallery' })}>Back to the gallery</a>
+        There is no VM named “{wanted}”. <a href={formatRoute({ view: 'gallery' })}>Back to the gallery</a>
       </p>
     );
   }
+  if (id === null) return <EditorForm existing={null} copyOf={vm} taken={new Set(vms.map((v) => v.id))} />;
   return <EditorForm existing={vm} />;
 }
 
-function EditorForm({ existing }: { existing: VmInfo | null }) {
+function EditorForm({
+  existing,
+  copyOf,
+  taken,
+}: {
+  existing: VmInfo | null;
+  copyOf?: VmInfo;
+  taken?: ReadonlySet<string>;
+}) {
   const vms = useVmStore((s) => s.vms);
   const host = useVmStore((s) => s.host);
   const inventory = useGpuStore((s) => s.inventory);
@@ -67,7 +79,13 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
   }, [refreshGpu, loadGraphics]);
   const create = useVmStore((s) => s.create);
   const update = useVmStore((s) => s.update);
-  const [form, setForm] = useState<VmForm>(() => (existing ? formFromSpec(existing.spec) : emptyForm()));
+  const [form, setForm] = useState<VmForm>(() =>
+    existing
+      ? formFromSpec(existing.spec)
+      : copyOf
+        ? duplicateForm(copyOf.spec, taken ?? new Set())
+        : emptyForm(),
+  );
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
@@ -135,7 +153,13 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
         data-testid="vm-editor"
       >
         <div className="editor-head">
-          <h2 id="editor-title">{existing ? `Edit ${existing.spec.name}` : 'New virtual machine'}</h2>
+          <h2 id="editor-title">
+            {existing
+              ? `Edit ${existing.spec.name}`
+              : copyOf
+                ? `New VM like ${copyOf.spec.name}`
+                : 'New virtual machine'}
+          </h2>
           <button
             type="button"
             className="button-secondary"
@@ -153,6 +177,11 @@ function EditorForm({ existing }: { existing: VmInfo | null }) {
             {saving ? 'Saving…' : existing ? 'Save changes' : 'Create VM'}
           </button>
         </div>
+        {copyOf && (
+          <p className="notice notice-info" role="note" data-testid="editor-duplicate-note">
+            {DUPLICATE_LEAVES_OUT}
+          </p>
+        )}
         {running && (
           <p className="notice notice-warning" role="status">
             {existing?.spec.name} is {liveVm?.state}. Shut it down to change its settings; they apply at the

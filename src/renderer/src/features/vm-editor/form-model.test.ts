@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VmConfig, VmSpec } from '../../../../shared/vm-spec';
 import {
   displaysFor,
+  duplicateForm,
   emptyForm,
   formFromSpec,
   issuesToErrors,
@@ -188,5 +189,26 @@ describe('the VM form', () => {
     });
     expect(form.disks.map((d) => d.bus)).toEqual(['sata']);
     expect(newDiskRow(form, { path: '/vm/d.qcow2', format: 'qcow2' }).bus).toBe('sata');
+  });
+});
+
+describe('duplicateForm', () => {
+  const source = VmSpec.parse({
+    name: 'booth-1',
+    uuid: '11111111-2222-4333-8444-555555555555',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    kernel: { path: '/k', initrd: '/i', append: 'console=ttyS0' },
+    disks: [{ path: '/d.qcow2' }],
+    gpu: { kind: 'vf', pf: '0000:00:02.0', vf: '0000:00:02.1' },
+    network: { mode: 'user', forwards: [{ hostPort: 2222, guestPort: 22 }] },
+  });
+
+  it('copies what four similar VMs share, names the copy, and leaves out what they cannot share', () => {
+    const form = duplicateForm(source, new Set(['booth-1', 'booth-2']));
+    expect(form).toMatchObject({ name: 'booth-3', kernel: '/k', initrd: '/i', append: 'console=ttyS0' });
+    expect(form.gpu).toMatchObject({ kind: 'vf', pf: '0000:00:02.0', vf: '' });
+    expect(form.disks).toEqual([]);
+    expect(form.forwards).toEqual([]);
+    expect(validateForm(form, 'create', ['booth-1', 'booth-2'])).toMatchObject({ ok: true, name: 'booth-3' });
   });
 });

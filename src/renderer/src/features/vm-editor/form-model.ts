@@ -197,6 +197,22 @@ export function formFromSpec(spec: VmSpec): VmForm {
   return formFromConfig(spec, spec.name);
 }
 
+/** What a copy leaves out, said in the editor: what two VMs cannot share. */
+export const DUPLICATE_LEAVES_OUT =
+  'Disks, port forwards and a chosen VF are not copied: two VMs cannot use one disk, one host port or one VF at once. Give the copy its own disk, or make both overlays of a golden image.';
+
+/**
+ * A new VM like `spec` (issue 19: four similar VMs meant typing kernel, initrd, arguments and GPU
+ * four times), named `<name>-2` or the next free number, without what two VMs cannot share.
+ */
+export function duplicateForm(spec: VmSpec, taken: ReadonlySet<string>): VmForm {
+  const base = spec.name.replace(/-\d+$/, '');
+  let n = 2;
+  while (taken.has(`${base}-${n}`)) n++;
+  const form = formFromConfig(spec, `${base}-${n}`);
+  return { ...form, disks: [], forwards: [], gpu: { ...form.gpu, vf: '' } };
+}
+
 /** Blank stays blank (NaN), so the schema says "must be a whole number" instead of taking a default. */
 function toNumber(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text.trim());

@@ -1,6 +1,7 @@
 import type RFB from '@novnc/novnc';
 import { useEffect, useState } from 'react';
 import { hasScreen, type VmInfo } from '../../../../shared/vm-spec';
+import { VmActionButton } from '../../components/VmActionButton';
 import { formatRoute } from '../../navigation/route';
 import { hasGraphics } from '../console/console-tabs';
 import { StoppedNotice } from '../console/StoppedNotice';
@@ -46,6 +47,8 @@ export function WallTile({ vm, cell, focused, onFocus }: WallTileProps) {
         <span className="wall-name">{vm.spec.name}</span>
         <StateBadge id={`wall-${vm.id}`} state={vm.state} />
         {focused && <span className="grab-state grab-on">keyboard</span>}
+        <VmActionButton vm={vm} action="start" className="button-ghost" testId={`wall-${vm.id}-start`} />
+        <VmActionButton vm={vm} action="stop" className="button-ghost" testId={`wall-${vm.id}-stop`} />
         <a className="wall-open" href={formatRoute({ view: 'console', id: vm.id, tab: null })}>
           Console
         </a>

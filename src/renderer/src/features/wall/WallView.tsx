@@ -3,6 +3,7 @@ import { useSettingsStore, useVmStore } from '../../stores/context';
 import { WallPicker } from './WallPicker';
 import { WallTile } from './WallTile';
 import { ChoiceSelect } from '../../components/ChoiceSelect';
+import { canShutDown, canStart } from '../gallery/vm-actions';
 import { hotkeyCell, WALL_COLUMNS, wallCapacity, wallVms, type WallLayout } from './wall-layout';
 
 const LAYOUT_LABELS: Record<WallLayout, string> = { '2x2': '2 × 2', '3x3': '3 × 3' };
@@ -12,6 +13,8 @@ export function WallView() {
   const vms = useVmStore((s) => s.vms);
   const wall = useSettingsStore((s) => s.settings.wall);
   const updateSettings = useSettingsStore((s) => s.update);
+  const start = useVmStore((s) => s.start);
+  const stop = useVmStore((s) => s.stop);
   const [focusedId, setFocusedId] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
   const tiles = wallVms(wall, vms ?? []);
@@ -43,9 +46,30 @@ export function WallView() {
           Wall
         </h2>
         <div className="toolbar-controls">
-          <span className="hint">
-            Click a console or press Alt+1…{Math.min(9, tiles.length) || 9} to type into it.
-          </span>
+          {tiles.length > 0 && (
+            <span className="hint" data-testid="wall-hint">
+              Click a console or press{' '}
+              {tiles.length === 1 ? 'Alt+1' : `Alt+1…Alt+${Math.min(9, tiles.length)}`} to type into it.
+            </span>
+          )}
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={!tiles.some((vm) => canStart(vm.state))}
+            onClick={() => tiles.filter((vm) => canStart(vm.state)).forEach((vm) => void start(vm.id))}
+            data-testid="wall-start-all"
+          >
+            Start all
+          </button>
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={!tiles.some((vm) => canShutDown(vm.state))}
+            onClick={() => tiles.filter((vm) => canShutDown(vm.state)).forEach((vm) => void stop(vm.id))}
+            data-testid="wall-stop-all"
+          >
+            Shut down all
+          </button>
           <ChoiceSelect
             label="Layout"
             value={wall.layout}
