@@ -118,14 +118,18 @@ export class WebSessions {
     session.consoleGrants.set(token, this.now());
   }
 
-  /** The session whose RPC handed out this console token, spending it there. */
+  /** The session whose RPC handed out this console token, when the cookie is that session's. */
   takeConsoleGrant(token: string, cookie: string | undefined): WebSession | undefined {
     if (cookie === undefined) return undefined;
     for (const [key, session] of this.sessions) {
       const issued = session.consoleGrants.get(token);
       if (issued === undefined) continue;
-      session.consoleGrants.delete(token);
-      if (!sameSecret(session.cookie, cookie)) return undefined;
+      // Kept after a use: a SPICE token opens a few channels, and the backend counts the uses. A
+      // try with the wrong cookie burns it, so the token cannot be tried again.
+      if (!sameSecret(session.cookie, cookie)) {
+        session.consoleGrants.delete(token);
+        return undefined;
+      }
       if (this.ended(session)) {
         this.end(key, session);
         return undefined;
