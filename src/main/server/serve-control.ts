@@ -60,27 +60,21 @@ export async function listenServeControl(
       return res.end(JSON.stringify({ revoked: handlers.revoke() }));
     res.writeHead(404).end();
   });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      break;
-    } catch (error) {
-      // A socket nobody answers on is what a killed instance on this port left behind.
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 0) throw error;
-      const alive = await request(socketPath, '/ping').then(
-        () => true,
-        () => false,
-      );
-      if (alive) throw new Error(`another tessera serve already answers on ${socketPath}`);
-      await fsp.rm(socketPath, { force: true });
-    }
-  }
+  // The TCP port is this instance's alone, so the name is too: a socket file that is there
+  // already is what a killed instance on this port left, unless something answers on it.
+  const alive = await request(socketPath, '/ping').then(
+    () => true,
+    () => false,
+  );
+  if (alive) throw new Error(`another tessera serve already answers on ${socketPath}`);
+  await fsp.rm(socketPath, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   await fsp.chmod(socketPath, 0o600);
   return {
     async close() {
