@@ -16,16 +16,21 @@ window.addEventListener('hashchange', () => {
 });
 
 // The connection and stores live outside React, so StrictMode's double effects cannot open two.
-void connect().then((connected) => {
-  createRoot(root).render(
-    <StrictMode>
-      {connected.ok ? (
-        <StoresContext.Provider value={createStores(connected.connection)}>
-          <App />
-        </StoresContext.Provider>
-      ) : (
-        <SignedOut message={connected.message} />
-      )}
-    </StrictMode>,
-  );
-});
+void connect()
+  .catch((error: unknown) => ({
+    ok: false as const,
+    message: `Could not reach \`tessera serve\` to sign this tab in (${error instanceof Error ? error.message : String(error)}): check that it still runs, then reload.`,
+  }))
+  .then((connected) => {
+    createRoot(root).render(
+      <StrictMode>
+        {connected.ok ? (
+          <StoresContext.Provider value={createStores(connected.connection)}>
+            <App />
+          </StoresContext.Provider>
+        ) : (
+          <SignedOut message={connected.message} />
+        )}
+      </StrictMode>,
+    );
+  });
