@@ -15,6 +15,17 @@ function tempDir(): string {
   return d;
 }
 
+/** A socket file nobody listens on, as a killed process leaves it. */
+async function leaveDeadSocket(socketPath: string): Promise<void> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(socketPath, r));
+  // Closing a listener may unlink its file: move it aside meanwhile, so it stays behind.
+  const aside = `${socketPath}.aside`;
+  fs.renameSync(socketPath, aside);
+  await new Promise<void>((r) => server.close(() => r()));
+  fs.renameSync(aside, socketPath);
+}
+
 describe('the serve control socket', () => {
   it('answers --link and --revoke-sessions, 0600, and is gone after close', async () => {
     const dir = tempDir();
@@ -37,18 +48,15 @@ describe('the serve control socket', () => {
     expect(fs.existsSync(serveControlPath(dir, 4242))).toBe(false);
   });
 
-  it('replaces what a killed instance left, and lists only sockets, not look-alike files', async () => {
+  it('replaces and clears what killed instances left, and lists only live sockets', async () => {
     const dir = tempDir();
-    const stale = net.createServer();
-    await new Promise<void>((r) => stale.listen(serveControlPath(dir, 5000), r));
-    // Closing a listener unlinks its socket file; copy the path first to leave one behind.
-    fs.renameSync(serveControlPath(dir, 5000), path.join(dir, 'kept.sock'));
-    await new Promise<void>((r) => stale.close(() => r()));
-    fs.renameSync(path.join(dir, 'kept.sock'), serveControlPath(dir, 5000));
+    await leaveDeadSocket(serveControlPath(dir, 5000));
     fs.writeFileSync(serveControlPath(dir, 6000), 'not a socket');
+    await leaveDeadSocket(serveControlPath(dir, 7000));
     const control = await listenServeControl(dir, 5000, { link: () => 'l', revoke: () => 0 });
     try {
       expect(await servePorts(dir)).toEqual([5000]);
+      expect(fs.existsSync(serveControlPath(dir, 7000))).toBe(false); // a dead one is cleared
       expect(await askForLink(dir, 5000)).toBe('l');
     } finally {
       await control.close();

@@ -86,7 +86,7 @@ export async function listenServeControl(
 
 /**
  * The ports of this user's running `serve` instances: sockets in the runtime dir that are ours
- * (owned by this user; anything else there is not trusted with a question).
+ * (owned by this user; anything else there is not trusted with a question) and answer.
  */
 export async function servePorts(runtimeDir: string): Promise<number[]> {
   let names: string[];
@@ -99,8 +99,16 @@ export async function servePorts(runtimeDir: string): Promise<number[]> {
   for (const name of names) {
     const port = SOCKET_NAME.exec(name)?.[1];
     if (port === undefined) continue;
-    const stat = await fsp.lstat(path.join(runtimeDir, name)).catch(() => undefined);
-    if (stat?.isSocket() && stat.uid === process.getuid?.()) ports.push(Number(port));
+    const socketPath = path.join(runtimeDir, name);
+    const stat = await fsp.lstat(socketPath).catch(() => undefined);
+    if (!stat?.isSocket() || stat.uid !== process.getuid?.()) continue;
+    const error = await request(socketPath, '/ping').then(
+      () => undefined,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+    // What a killed instance left: nobody listens (ECONNREFUSED), so it is ours to clear.
+    if (error?.code === 'ECONNREFUSED') await fsp.rm(socketPath, { force: true });
+    else if (!error) ports.push(Number(port));
   }
   return ports.sort((a, b) => a - b);
 }
