@@ -267,6 +267,32 @@ describe('sessions belong to the instance that made them', () => {
     (await openSessionRpc(again)).close();
   });
 
+  it('a restart on the same port ends every session of the instance before', async () => {
+    let port = 0;
+    const start = async (sessions: WebSessions, at: number) => {
+      const front = createFrontServer({
+        link: localLink(backend),
+        access: { kind: 'loopback', sessions, port: () => port },
+      });
+      await new Promise<void>((r) => front.server.listen(at, '127.0.0.1', r));
+      port = (front.server.address() as AddressInfo).port;
+      return front;
+    };
+    const before = new WebSessions();
+    const first = await start(before, 0);
+    const old = await signIn(port, before.issueLaunch());
+    (await openSessionRpc(old)).close();
+    await first.close();
+    const after = new WebSessions();
+    const second = await start(after, port);
+    try {
+      await expect(openSessionRpc(old)).rejects.toThrow('HTTP 403');
+      (await openSessionRpc(await signIn(port, after.issueLaunch()))).close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('a tab hands a new tab a one-time token that buys it a session of its own', async () => {
     const first = await signIn(a.port, a.sessions.issueLaunch());
     const handed = await post(a.port, SESSION_HANDOFF_PATH, {
