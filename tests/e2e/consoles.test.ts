@@ -16,6 +16,7 @@ import {
   closeUiSession,
   createTinyVm,
   openUiSession,
+  pageCredentials,
   screenshotOnFailure,
   type UiSession,
 } from './ui-session';
@@ -31,11 +32,9 @@ let consoles: ConsolePage;
 let wall: WallPage;
 let rpc: Client | undefined;
 
-/** What the page's own requests carry: the session cookie and our Origin. */
+/** What the page's own console bridges carry: the session cookie and our Origin. */
 async function pageHeaders(): Promise<Record<string, string>> {
-  const cookies = await browser.context.cookies(origin);
-  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  return { Cookie: cookie, Origin: origin };
+  return (await pageCredentials(session as UiSession)).headers;
 }
 
 /** The status a WebSocket upgrade of `urlPath` gets with the page's credentials. */
@@ -72,7 +71,9 @@ beforeAll(async () => {
   gallery = new GalleryPage(browser.page);
   consoles = new ConsolePage(browser.page);
   wall = new WallPage(browser.page);
-  const socket = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, { headers: await pageHeaders() });
+  // The page's own session: console tokens open a bridge only for the session whose RPC got them.
+  const { headers, rpcProtocols } = await pageCredentials(session as UiSession);
+  const socket = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, rpcProtocols, { headers });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   rpc = createClient(createWsTransport(socket));
 });

@@ -52,8 +52,8 @@ afterAll(async () => {
 describe('tessera serve in Chromium', () => {
   it('opens with the one-time link and lists the VM the CLI created', async () => {
     await browser.page.goto(serve.url);
-    expect(new URL(browser.page.url()).search).toBe(''); // the token left the address bar
     await ui.card('tiny').waitFor();
+    expect(browser.page.url()).not.toContain('token'); // the token left the address bar
     await ui.waitForState('tiny', 'stopped');
   });
 
@@ -86,13 +86,53 @@ describe('tessera serve in Chromium', () => {
     expect(listed.vms.find((v) => v.id === 'tiny')?.state).toBe('stopped');
   });
 
-  it('a reused launch link is refused', async () => {
+  it('a reused launch link is refused, and the page says how to get a new one', async () => {
     const second = await launchBrowser();
     try {
-      const response = await second.page.goto(serve.url);
-      expect(response?.status()).toBe(403);
+      await second.page.goto(serve.url);
+      await second.page.getByTestId('signed-out').getByText('used already or has expired').waitFor();
+      expect(second.page.url()).not.toContain('token');
     } finally {
       await second.close();
     }
+  });
+
+  it('a new tab the user opens gets in from the open one, with a session of its own', async () => {
+    const tab = await browser.context.newPage();
+    try {
+      await tab.goto(new URL(serve.url).origin);
+      await new GalleryPage(tab).card('tiny').waitFor();
+      const secrets = await Promise.all(
+        [browser.page, tab].map((p) =>
+          p.evaluate<string | null>(`sessionStorage.getItem('tessera.session')`),
+        ),
+      );
+      expect(secrets[0]).toBeTruthy();
+      expect(secrets[1]).toBeTruthy();
+      expect(secrets[1]).not.toBe(secrets[0]);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('`tessera serve --link` prints a fresh link that signs in another browser', async () => {
+    const asked = await runCli(['serve', '--link'], home.env);
+    expect(asked.stderr).toBe('');
+    const link = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/.exec(asked.stdout)?.[0];
+    if (!link) throw new Error(`no link in ${asked.stdout}`);
+    const other = await launchBrowser();
+    try {
+      await other.page.goto(link);
+      await new GalleryPage(other.page).card('tiny').waitFor();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('`tessera serve --revoke-sessions` signs every tab out', async () => {
+    const revoked = await runCli(['serve', '--revoke-sessions'], home.env);
+    expect(revoked.stdout).toMatch(/ended [1-9]\d* sessions?/);
+    // The open tab loses its connection, finds its session gone, and says how to get back in.
+    await browser.page.getByTestId('signed-out').waitFor({ timeout: 30_000 });
   });
 });

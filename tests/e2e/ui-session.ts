@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { RPC_PROTOCOL, SESSION_PROTOCOL_PREFIX, SESSION_STORAGE_KEY } from '../../src/shared/web-session';
 import { expect } from 'vitest';
 import type { TinyGuest } from '../support/tiny-guest';
 import { killVms, type TempHome } from '../support/temp-home';
@@ -18,8 +20,36 @@ export interface UiSession {
 export async function openUiSession(home: TempHome): Promise<UiSession> {
   const serve = await startServe(home.env);
   const browser = await launchBrowser();
-  await browser.page.goto(serve.url);
+  await signInPage(browser.page, serve.url);
   return { home, serve, origin: new URL(serve.url).origin, browser };
+}
+
+/**
+ * Open a launch link and wait until the page traded it for this tab's session (it keeps the
+ * secret in sessionStorage and takes the token out of the address bar).
+ */
+export async function signInPage(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  // A string, because the tests compile without the DOM's types.
+  await page.waitForFunction(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)}) !== null`);
+}
+
+/**
+ * What the signed-in page itself sends with its RPC WebSocket: its cookie and Origin as headers,
+ * its tab's secret as a second subprotocol. A test that talks to the backend "as the page" uses these.
+ */
+export async function pageCredentials(
+  session: Pick<UiSession, 'browser' | 'origin'>,
+): Promise<{ headers: Record<string, string>; rpcProtocols: string[] }> {
+  const cookies = await session.browser.context.cookies(session.origin);
+  const secret = await session.browser.page.evaluate<string | null>(
+    `sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)})`,
+  );
+  if (secret === null) throw new Error('the page has no session');
+  return {
+    headers: { Cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), Origin: session.origin },
+    rpcProtocols: [RPC_PROTOCOL, `${SESSION_PROTOCOL_PREFIX}${secret}`],
+  };
 }
 
 /** Browser, server and every VM of the home go, whatever state the tests left them in. */

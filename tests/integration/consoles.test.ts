@@ -21,11 +21,16 @@ import { decodePng } from '../../src/main/console/png';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { openConsoleSocket, type ConsoleSocket } from '../support/console-socket';
+import { WebSessions } from '../../src/main/server/web-sessions';
+import { createWsTransport } from '../../src/main/server/ws-transport';
+import { openSessionRpc, signIn } from '../support/web-session';
 
 interface Front {
   server: FrontServer;
   port: number;
   headers: Record<string, string>;
+  /** The signed-in page's RPC: console tokens open a bridge only on the front whose session got them. */
+  rpc: Client;
 }
 
 let home: TempHome;
@@ -36,21 +41,15 @@ let client: Client;
 /** The front of the backend's own process, and one relaying to it as `tessera serve` would. */
 let direct: Front;
 let relayed: Front;
-const LAUNCH = 'launch-token-for-console-tests-0123';
-
 async function startFront(link: BackendLink): Promise<Front> {
   let port = 0;
-  const server = createFrontServer({
-    link,
-    access: { kind: 'loopback', launchToken: LAUNCH, port: () => port },
-  });
+  const sessions = new WebSessions();
+  const server = createFrontServer({ link, access: { kind: 'loopback', sessions, port: () => port } });
   await new Promise<void>((r) => server.server.listen(0, '127.0.0.1', r));
   port = (server.server.address() as AddressInfo).port;
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
-    http.get({ host: '127.0.0.1', port, path: `/?token=${LAUNCH}` }, resolve).on('error', reject),
-  );
-  const cookie = (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
-  return { server, port, headers: { Cookie: cookie, Origin: `http://127.0.0.1:${port}` } };
+  const session = await signIn(port, sessions.issueLaunch());
+  const rpc = createClient(createWsTransport(await openSessionRpc(session)));
+  return { server, port, headers: { Cookie: session.cookie, Origin: session.origin }, rpc };
 }
 
 function connect(front: Front, grant: { path: string }, protocols: string[] = []): Promise<ConsoleSocket> {
@@ -82,6 +81,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killVms(home.paths);
+  direct?.rpc.close();
+  relayed?.rpc.close();
   await direct?.server.close();
   await relayed?.server.close();
   await relay?.close();
@@ -122,7 +123,7 @@ describe.each([
 ])('graphical consoles %s', (_how, front) => {
   it('the VNC bridge speaks RFB, and a token for VM A opens VM A only', async () => {
     for (const id of ['alpha', 'beta']) {
-      const socket = await connect(front(), await client.call('console.open', { id, kind: 'vnc' }), [
+      const socket = await connect(front(), await front().rpc.call('console.open', { id, kind: 'vnc' }), [
         'binary',
       ]);
       expect(socket.ws.protocol).toBe('binary');
@@ -132,7 +133,7 @@ describe.each([
   });
 
   it('the SPICE bridge speaks SPICE, on every channel of one session', async () => {
-    const grant = await client.call('console.open', { id: 'gamma', kind: 'spice' });
+    const grant = await front().rpc.call('console.open', { id: 'gamma', kind: 'spice' });
     const main = await connect(front(), grant, ['binary']);
     main.send(spiceLink(1));
     expect((await main.read(4)).toString('latin1')).toBe('REDQ');
@@ -146,7 +147,7 @@ describe.each([
 
 describe('tokens', () => {
   it('a spent token gets a bare 403', async () => {
-    const grant = await client.call('console.open', { id: 'alpha', kind: 'vnc' });
+    const grant = await direct.rpc.call('console.open', { id: 'alpha', kind: 'vnc' });
     const first = await connect(direct, grant);
     await expect(connect(direct, grant)).rejects.toThrow('HTTP 403');
     await expect(connect(relayed, grant)).rejects.toThrow('HTTP 403');
@@ -154,7 +155,7 @@ describe('tokens', () => {
   });
 
   it("a SPICE token admits its session's channels and then no more", async () => {
-    const grant = await client.call('console.open', { id: 'gamma', kind: 'spice' });
+    const grant = await direct.rpc.call('console.open', { id: 'gamma', kind: 'spice' });
     const open: ConsoleSocket[] = [];
     for (let i = 0; i < 8; i++) open.push(await connect(direct, grant));
     await expect(connect(direct, grant)).rejects.toThrow('HTTP 403');
@@ -171,9 +172,15 @@ describe('tokens', () => {
 
 describe('serial and monitor', () => {
   it('a late viewer sees the boot log, and typing reaches the guest', async () => {
-    const serial = await connect(direct, await client.call('console.open', { id: 'alpha', kind: 'serial' }));
+    const serial = await connect(
+      direct,
+      await direct.rpc.call('console.open', { id: 'alpha', kind: 'serial' }),
+    );
     await serial.waitFor(GUEST_READY_MARKER);
-    const second = await connect(relayed, await client.call('console.open', { id: 'alpha', kind: 'serial' }));
+    const second = await connect(
+      relayed,
+      await relayed.rpc.call('console.open', { id: 'alpha', kind: 'serial' }),
+    );
     await second.waitFor(GUEST_READY_MARKER);
     const from = serial.received().length;
     // The guest echoes what is typed; only the shell running it prints the joined word.
@@ -188,7 +195,7 @@ describe('serial and monitor', () => {
   it('the human monitor answers `info status`', async () => {
     const monitor = await connect(
       direct,
-      await client.call('console.open', { id: 'alpha', kind: 'monitor' }),
+      await direct.rpc.call('console.open', { id: 'alpha', kind: 'monitor' }),
     );
     await monitor.waitFor('(qemu) ');
     monitor.send('info status\r');
@@ -202,7 +209,7 @@ describe('terminals', () => {
     ['directly', () => direct],
     ['through a relaying front', () => relayed],
   ])('a host terminal is a real pty that resizes (%s)', async (_how, front) => {
-    const term = await connect(front(), await client.call('terminal.open', { kind: 'host' }));
+    const term = await connect(front(), await front().rpc.call('terminal.open', { kind: 'host' }));
     term.ws.send(JSON.stringify({ type: 'resize', cols: 100, rows: 40 }));
     term.send('echo "pty""-ok" $(stty size)\r');
     await term.waitFor('pty-ok 40 100');
@@ -294,13 +301,16 @@ describe('a VM that stops', () => {
   it('ends every session of that VM, and only of that VM', async () => {
     const kinds = ['vnc', 'serial', 'monitor'] as const;
     const sessions = await Promise.all(
-      kinds.map(async (kind) => connect(direct, await client.call('console.open', { id: 'beta', kind }))),
+      kinds.map(async (kind) => connect(direct, await direct.rpc.call('console.open', { id: 'beta', kind }))),
     );
     const relayedSerial = await connect(
       relayed,
-      await client.call('console.open', { id: 'beta', kind: 'serial' }),
+      await relayed.rpc.call('console.open', { id: 'beta', kind: 'serial' }),
     );
-    const other = await connect(direct, await client.call('console.open', { id: 'alpha', kind: 'serial' }));
+    const other = await connect(
+      direct,
+      await direct.rpc.call('console.open', { id: 'alpha', kind: 'serial' }),
+    );
     await client.call('vm.kill', { id: 'beta' });
     for (const s of [...sessions, relayedSerial]) {
       expect(await s.closed).toEqual({ code: 1000, reason: 'VM stopped' });

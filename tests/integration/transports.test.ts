@@ -11,22 +11,24 @@ import { serveTransport } from '../../src/main/rpc/dispatcher';
 import { createIpcMainTransport, type IpcEventLike } from '../../src/main/rpc/ipc-transport';
 import { createBackend, type Backend } from '../../src/main/backend';
 import { localLink } from '../../src/main/server/backend-link';
-import { createFrontServer, SESSION_COOKIE, type FrontServer } from '../../src/main/server/front-server';
+import { createFrontServer, type FrontServer } from '../../src/main/server/front-server';
 import { createWsTransport } from '../../src/main/server/ws-transport';
+import { WebSessions } from '../../src/main/server/web-sessions';
 import { makeTempHome, type TempHome } from '../support/temp-home';
+import { openSessionRpc, signIn, type WebSessionCredentials } from '../support/web-session';
 
 let home: TempHome;
 let backend: Backend;
 let front: FrontServer;
 let port: number;
-const LAUNCH = 'launch-token-for-tests-0123456789';
+const sessions = new WebSessions();
 
 beforeAll(async () => {
   home = makeTempHome();
   backend = await createBackend({ paths: home.paths, accelerator: 'tcg', validateOutputs: true });
   front = createFrontServer({
     link: localLink(backend),
-    access: { kind: 'loopback', launchToken: LAUNCH, port: () => port },
+    access: { kind: 'loopback', sessions, port: () => port },
   });
   await new Promise<void>((r) => front.server.listen(0, '127.0.0.1', r));
   port = (front.server.address() as AddressInfo).port;
@@ -44,15 +46,10 @@ function get(path: string, headers: Record<string, string> = {}): Promise<http.I
   });
 }
 
-let sessionCookie: string | undefined;
-async function session(): Promise<string> {
-  if (sessionCookie) return sessionCookie;
-  const res = await get(`/?token=${LAUNCH}`);
-  expect(res.statusCode).toBe(302);
-  const cookie = res.headers['set-cookie']?.[0] ?? '';
-  expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
-  sessionCookie = cookie.split(';')[0] as string;
-  return sessionCookie;
+let signedIn: WebSessionCredentials | undefined;
+async function session(): Promise<WebSessionCredentials> {
+  signedIn ??= await signIn(port, sessions.issueLaunch());
+  return signedIn;
 }
 
 function openWs(path: string, headers: Record<string, string>): Promise<WebSocket> {
@@ -72,8 +69,7 @@ const transports: Record<string, () => Promise<Transport>> = {
     return a;
   },
   'WebSocket on loopback': async () => {
-    const ws = await openWs('/rpc', { Cookie: await session(), Origin: `http://127.0.0.1:${port}` });
-    return createWsTransport(ws);
+    return createWsTransport(await openSessionRpc(await session()));
   },
   'Electron IPC (ipcMain and preload bridge, faked)': async () => {
     // The same shapes Electron gives: ipcMain.on(channel, (event, msg)), webContents.send(channel, msg).
@@ -138,31 +134,21 @@ describe.each(Object.entries(transports))('the contract over %s', (name, open) =
 });
 
 describe('the loopback server lets in only its own page', () => {
-  it('the launch token works once', async () => {
-    await session();
-    const again = await get(`/?token=${LAUNCH}`);
-    expect(again.statusCode).toBe(403);
-  });
-
-  it('refuses requests without the session cookie, from another Origin, or for another Host', async () => {
-    expect((await get('/')).statusCode).toBe(403);
-    await expect(openWs('/rpc', { Origin: `http://127.0.0.1:${port}` })).rejects.toThrow('HTTP 403');
-    await expect(openWs('/rpc', { Cookie: await session(), Origin: 'http://evil.example' })).rejects.toThrow(
-      'HTTP 403',
-    );
-    await expect(openWs('/rpc', { Cookie: await session() })).rejects.toThrow('HTTP 403');
-    expect((await get('/', { Cookie: await session(), Host: `attacker.example:${port}` })).statusCode).toBe(
-      403,
-    );
-    expect((await get('/', { Cookie: `${SESSION_COOKIE}=forged` })).statusCode).toBe(403);
+  // More of this, as an attacker would try it, in serve-sessions.test.ts.
+  it('refuses the RPC without the session secret, from another Origin, or for another Host', async () => {
+    const own = await session();
+    await expect(openWs('/rpc', { Cookie: own.cookie, Origin: own.origin })).rejects.toThrow('HTTP 403');
+    await expect(
+      openSessionRpc(own, { headers: { Cookie: own.cookie, Origin: 'http://evil.example' } }),
+    ).rejects.toThrow('HTTP 403');
+    await expect(openSessionRpc(own, { headers: { Cookie: own.cookie } })).rejects.toThrow('HTTP 403');
+    expect((await get('/', { Host: `attacker.example:${port}` })).statusCode).toBe(403);
   });
 
   it('a console token that is wrong gets a 403 and nothing else', async () => {
+    const own = await session();
     await expect(
-      openWs('/console/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', {
-        Cookie: await session(),
-        Origin: `http://127.0.0.1:${port}`,
-      }),
+      openWs('/console/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { Cookie: own.cookie, Origin: own.origin }),
     ).rejects.toThrow('HTTP 403');
   });
 

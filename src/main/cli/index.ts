@@ -36,6 +36,7 @@ const USAGE = `usage: tessera <command>
   vm args NAME [--json]       vm log NAME [--lines N]
   vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
   host [--json]               serve [--port N]
+  serve --link [--port N]     a new one-time link to the running serve; --revoke-sessions [--port N] ends its sessions
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
 ${GPU_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;

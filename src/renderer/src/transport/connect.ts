@@ -3,6 +3,8 @@ import { createClient, type Client } from '../../../shared/client';
 import { eventNames, type EventName, type EventPayload } from '../../../shared/contract';
 import { TesseraError } from '../../../shared/errors';
 import type { Transport, WireMessage } from '../../../shared/wire';
+import { RPC_PROTOCOL, SESSION_PROTOCOL_PREFIX } from '../../../shared/web-session';
+import { openWebSession } from './web-session';
 
 /** `connecting` only before the first connection; after a loss it is `disconnected` until back. */
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
@@ -26,17 +28,32 @@ function bridgeFromWindow(): PreloadBridge | undefined {
   return typeof candidate === 'object' && candidate !== null ? (candidate as PreloadBridge) : undefined;
 }
 
+/** A live connection, or why this tab has none (a browser tab without a `tessera serve` session). */
+export type Connected = { ok: true; connection: Connection } | { ok: false; message: string };
+
 /**
  * Electron's preload bridge when there is one, else a WebSocket back to the server that served the
- * page. The browser sends no token itself: `tessera serve` set a session cookie when the one-time
- * URL token was exchanged, and the browser sends it with the upgrade.
+ * page, which needs this tab's session secret (web-session.ts): it goes as a second offered
+ * subprotocol, which the browser sends to this server only; the session cookie rides along as a
+ * second factor.
  */
-export function connect(): Connection {
+export async function connect(): Promise<Connected> {
   const bridge = bridgeFromWindow();
-  if (bridge) return wrapPermanent(createClient(createBridgeTransport(bridge)));
+  if (bridge) return { ok: true, connection: wrapPermanent(createClient(createBridgeTransport(bridge))) };
+  const signedIn = await openWebSession();
+  if (!signedIn.ok) return signedIn;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const url = `${scheme}://${location.host}/rpc`;
-  return connectReconnecting(() => openWebSocketTransport(url));
+  const { session } = signedIn;
+  return {
+    ok: true,
+    connection: connectReconnecting(async () =>
+      openWebSocketTransport(url, [
+        RPC_PROTOCOL,
+        `${SESSION_PROTOCOL_PREFIX}${await session.secretForConnect()}`,
+      ]),
+    ),
+  };
 }
 
 /** IPC lives as long as the window, so the bridge is connected from the start and never drops. */
@@ -140,9 +157,9 @@ export function connectReconnecting(
 }
 
 /** Resolves once the socket is open, so a refused upgrade counts as a failed attempt. */
-export function openWebSocketTransport(url: string): Promise<Transport> {
+export function openWebSocketTransport(url: string, protocols: string[] = []): Promise<Transport> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, protocols);
     let opened = false;
     socket.addEventListener('open', () => {
       opened = true;

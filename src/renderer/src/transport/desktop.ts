@@ -8,8 +8,9 @@ export function desktopBridge(): DesktopBridge | undefined {
 
 /**
  * Where a console grant's `/console/<token>` path is opened. In the browser that is the server
- * that served the page (its session cookie and Origin are checked); under app:// it is the
- * backend's loopback bridge, which the preload names.
+ * that served the page, which lets it in only for the session whose RPC was handed the token
+ * (with that session's cookie and our Origin); under app:// it is the backend's loopback bridge,
+ * which the preload names.
  */
 export async function consoleSocketUrl(path: string): Promise<string> {
   const desktop = desktopBridge();
