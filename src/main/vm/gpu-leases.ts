@@ -10,6 +10,8 @@ import type { DoctorCheck } from '../../shared/host-report';
 import { GpuLeaseInfo, type VmSpec } from '../../shared/vm-spec';
 import type { GpuAttachment } from './gpu-attachment';
 import { resolveGpuPlacement, type GpuPlacement } from './gpu-placement';
+import { readStateFile, readStateFileSync } from '../fsutil/state-file';
+import { ensureRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
 
 const LEASE_FILE = 'gpu-lease.json';
 const LOCK_FILE = '.gpu-leases.lock';
@@ -47,7 +49,7 @@ export interface GpuLeaseDeps {
 
 function readLease(dir: string): LeaseFile | null {
   try {
-    const parsed = LeaseFile.safeParse(JSON.parse(fs.readFileSync(path.join(dir, LEASE_FILE), 'utf8')));
+    const parsed = LeaseFile.safeParse(JSON.parse(readStateFileSync(path.join(dir, LEASE_FILE))));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -68,7 +70,7 @@ function isAlive(pid: number): boolean {
  * names its holder's pid. A holder that died leaves it behind; the next one takes it over.
  */
 async function withLockFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await ensureRuntimeDir(path.dirname(file));
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
@@ -76,7 +78,7 @@ async function withLockFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
+      const holder = Number((await readStateFile(file).catch(() => '')).trim());
       if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
         await fsp.rm(file, { force: true });
         continue;
@@ -185,7 +187,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     await gpu.apply({ version: 1, steps }, 'vm', `${device} for VM '${spec.name}'`);
     const lease: LeaseFile = { vm: spec.name, kind: placement.kind, device, simulated, originalDriver };
     try {
-      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      await ensureVmRuntimeDir(dir);
       await writeAtomically(path.join(dir, LEASE_FILE), JSON.stringify(lease));
     } catch (error) {
       await giveBack(lease, dir);
