@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { Client } from '../../src/shared/client';
 import type { Backend } from '../../src/main/backend';
 import { defaultPaths, type TesseraPaths } from '../../src/main/paths';
+import { openBackendLink } from '../../src/main/server/backend-link';
 import { runCli } from '../support/cli-process';
 import { connectBackend } from '../support/memory-backend';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
@@ -173,13 +174,23 @@ describe('a runtime dir someone else made first', () => {
     120_000,
   );
 
-  it('a free name is made 0700 and used, and `vm list` works', async () => {
-    const result = await runCli(['vm', 'list'], env);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    // An in-process backend makes the runtime dir when it needs one; made here, it must be 0700.
-    for (const d of [fallback(), path.join(fallback(), 'tessera')])
-      if (fs.existsSync(d)) expect(fs.lstatSync(d).mode & 0o7777).toBe(0o700);
+  it('a free name is made 0700 and used: a backend owns the control socket there, and the CLI talks to it', async () => {
+    const owner = await openBackendLink({ env, paths: runtimePaths(), accelerator: 'tcg' });
+    try {
+      expect(owner.owner).toBe(true);
+      for (const d of [fallback(), path.join(fallback(), 'tessera')]) {
+        expect(fs.lstatSync(d).isDirectory()).toBe(true);
+        expect(fs.lstatSync(d).mode & 0o7777).toBe(0o700);
+      }
+      const result = await runCli(['vm', 'list'], env);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const joined = await openBackendLink({ env, paths: runtimePaths(), connectOnly: true });
+      expect(joined.owner).toBe(false);
+      await joined.close();
+    } finally {
+      await owner.close();
+    }
   }, 120_000);
 });
 
