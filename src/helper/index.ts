@@ -11,10 +11,11 @@ async function readStdin(): Promise<string> {
   let size = 0;
   for await (const chunk of process.stdin) {
     const buffer = chunk as Buffer;
+    // More than a plan can be is refused by runPlan; stop reading well before memory matters, but
+    // keep the byte past the limit, so runPlan sees a plan too large rather than one cut short.
+    chunks.push(buffer.subarray(0, MAX_PLAN_BYTES + 1 - size));
     size += buffer.length;
-    // More than a plan can be is refused by runPlan; stop reading well before memory matters.
-    if (size > MAX_PLAN_BYTES + 1) break;
-    chunks.push(buffer);
+    if (size > MAX_PLAN_BYTES) break;
   }
   return Buffer.concat(chunks).toString('utf8');
 }

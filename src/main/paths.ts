@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fallbackRuntimeBase } from './fsutil/private-dir';
 
 /** Where Tessera keeps state (DESIGN.md "Where state lives"). Every root can be overridden. */
 export interface TesseraPaths {
@@ -19,9 +20,9 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env): TesseraPaths
   const data = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
   const cache = env.XDG_CACHE_HOME || path.join(home, '.cache');
   // Without a session runtime dir (root shells, containers) fall back to a per-user dir in /tmp:
-  // socket paths must stay short (108 bytes) and the dir is made 0700.
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  const runtime = env.XDG_RUNTIME_DIR || path.join(os.tmpdir(), `tessera-runtime-${uid}`);
+  // socket paths must stay short (108 bytes). Anyone can make that name first, so it is made
+  // and checked (ours, 0700, no link) before any use: fsutil/private-dir.ts.
+  const runtime = env.XDG_RUNTIME_DIR || fallbackRuntimeBase();
   return {
     configDir: path.join(config, 'tessera'),
     runtimeDir: path.join(runtime, 'tessera'),

@@ -9,7 +9,7 @@ import { AppliedStep, HelperPlan } from './helper-plan';
 import { DrmConnector } from './host-displays';
 import { DoctorReport } from './host-report';
 import { QemuCapabilities } from './qemu-capabilities';
-import { DiskFormat, InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
+import { DiskFormat, HostPath, InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
 import { Settings, SettingsPatch } from './settings';
 
 const Grant = z.object({ token: z.string(), path: z.string() });
@@ -164,7 +164,7 @@ export const calls = {
   'disk.create': call(
     'Create an empty disk image with qemu-img; disk.progress events report how far it got.',
     z.object({
-      path: z.string().min(1),
+      path: HostPath,
       sizeGiB: z.number().positive().max(65536),
       format: DiskFormat.default('qcow2'),
     }),
@@ -172,7 +172,7 @@ export const calls = {
   ),
   'fs.stat': call(
     'Whether a path on the host exists and what it is, for typed paths in the browser front (which has no file dialog).',
-    z.object({ path: z.string().min(1) }),
+    z.object({ path: HostPath }),
     z.object({
       path: z.string(),
       exists: z.boolean(),

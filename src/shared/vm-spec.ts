@@ -31,8 +31,23 @@ export const DiskBus = z.enum(['virtio', 'sata', 'nvme']);
 /** q35's AHCI controller has six ports; the CD-ROM keeps port 0, so five are left for SATA disks. */
 export const SATA_DISKS_MAX = 5;
 
+/**
+ * A file on the host, as QEMU and the backend open it: always absolute. A relative path would be
+ * resolved against whatever working dir the backend happens to have (the CLI makes its arguments
+ * absolute before they are sent; the raw RPC must not be looser).
+ */
+export const hostPath = (missing = 'a path is needed') =>
+  z
+    .string()
+    .min(1, { error: missing })
+    .refine((p) => p === '' || p.startsWith('/'), {
+      error: (issue) =>
+        `give the full path, starting with / (got "${String(issue.input)}"): a relative path would depend on the backend's working dir`,
+    });
+export const HostPath = hostPath();
+
 export const DiskSpec = z.object({
-  path: z.string().min(1, { error: 'a disk needs a path' }),
+  path: hostPath('a disk needs a path'),
   format: DiskFormat.default('qcow2'),
   readOnly: z.boolean().default(false),
   bus: DiskBus.default('virtio'),
@@ -50,8 +65,8 @@ export const PortForward = z.object({
 export const NicModel = z.enum(['virtio', 'e1000e']);
 
 export const KernelBoot = z.object({
-  path: z.string().min(1),
-  initrd: z.string().min(1).optional(),
+  path: HostPath,
+  initrd: HostPath.optional(),
   append: z.string().max(4096).optional(),
 });
 
@@ -168,7 +183,7 @@ const VmConfigFields = z.object({
    */
   hyperv: z.boolean().default(false),
   disks: z.array(DiskSpec).max(VM_LIMITS.disksMax).default([]),
-  cdrom: z.string().min(1).optional(),
+  cdrom: HostPath.optional(),
   kernel: KernelBoot.optional(),
   network: z
     .object({

@@ -68,6 +68,32 @@ describe('bad input gets a clear message and changes nothing', () => {
     await expectRefused({ name: 'half', cpus: 1.5 }, 'BAD_INPUT', /cpus: vCPUs must be a whole number/);
   });
 
+  // Issue 18: over the raw RPC a relative path was resolved against the backend's working dir.
+  it.each([
+    [
+      'a disk',
+      { disks: [{ path: 'disk.qcow2' }] },
+      /disks\.0\.path: give the full path, starting with \/ \(got "disk\.qcow2"\)/,
+    ],
+    [
+      'a CD-ROM',
+      { cdrom: './installer.iso' },
+      /cdrom: give the full path, starting with \/ \(got "\.\/installer\.iso"\)/,
+    ],
+    ['a kernel', { kernel: { path: 'vmlinuz' } }, /kernel\.path: give the full path/],
+    [
+      'an initrd',
+      { kernel: { path: '/boot/vmlinuz', initrd: '../initrd.img' } },
+      /kernel\.initrd: give the full path/,
+    ],
+  ])('a relative path for %s', async (_what, fields, message) => {
+    await expectRefused({ name: 'relative', ...fields }, 'BAD_INPUT', message);
+    await expect(client.call('vm.update', { id: 'keeper', config: fields } as never)).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(message),
+    });
+  });
+
   it('a disk or ISO that does not exist', async () => {
     const missing = path.join(home.root, 'nope.qcow2');
     await expectRefused(

@@ -520,3 +520,60 @@ describe('links in the tree that lead outside it', () => {
     }
   });
 });
+
+// Issue 18: the simulated kernel itself (not only the helper's checks) followed links planted in the
+// tree: a VF directory linked elsewhere received `class`, `device`, `driver_override`, …
+describe('the simulated kernel, in a tree with links it did not make', () => {
+  const plantedCases = [
+    // The kernel would make a directory there: it refuses to make it through the link.
+    { name: 'the next VF directory', at: '/sys/devices/pci0000:00/0000:00:02.3', refused: true },
+    // The kernel would make a link there: the planted one is replaced, never written through.
+    { name: "the next VF's bus link", at: '/sys/bus/pci/devices/0000:00:02.4', refused: false },
+  ];
+  it.each(plantedCases)('$name linked outside: nothing is written through it', ({ at, refused }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-planted-'));
+    const host = path.join(dir, 'host');
+    const elsewhere = path.join(dir, 'elsewhere');
+    try {
+      buildHostTree(findSimulatedHost('adl-p'), host);
+      fs.rmSync(path.join(host, at), { recursive: true, force: true });
+      fs.mkdirSync(elsewhere);
+      fs.symlinkSync(elsewhere, path.join(host, at));
+      const kernel = createSimulatedKernel(host);
+      const result = runPlan(
+        JSON.stringify({
+          version: 1,
+          // adl-p has 2 VFs: 4 makes 0000:00:02.3 and 0000:00:02.4 and binds them.
+          steps: [{ op: 'set-vf-count', pf: ADL_PF, count: 4 }],
+        }),
+        { env: { TESSERA_HOST_ROOT: host }, uid: 1000, writer: kernel },
+      );
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
+      expect(result.ok).toBe(!refused);
+      if (!refused) expect(fs.readlinkSync(path.join(host, at))).toMatch(/^\.\.\//);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still makes and removes VFs in a clean tree (its own links are followed)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-planted-'));
+    try {
+      const host = path.join(dir, 'host');
+      buildHostTree(findSimulatedHost('adl-p'), host);
+      const plan = (count: number) =>
+        runPlan(JSON.stringify({ version: 1, steps: [{ op: 'set-vf-count', pf: ADL_PF, count }] }), {
+          env: { TESSERA_HOST_ROOT: host },
+          uid: 1000,
+          writer: createSimulatedKernel(host),
+        });
+      expect(plan(0).ok).toBe(true);
+      expect(plan(7).ok).toBe(true);
+      expect(fs.readlinkSync(path.join(host, '/sys/devices/pci0000:00/0000:00:02.0/virtfn6'))).toBe(
+        '../0000:00:02.7',
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

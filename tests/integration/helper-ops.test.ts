@@ -408,6 +408,13 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout).error.code).toBe('BAD_PLAN');
     expect(bad.stdout.trim().split('\n')).toHaveLength(1);
+    // Issue 18: stdin was cut before the limit, so a big plan read as JSON that ends early.
+    const huge = run(JSON.stringify({ version: 1, steps: [] }).replace('[]', `[${' '.repeat(2 ** 20)}]`));
+    expect(huge.status).toBe(1);
+    expect(JSON.parse(huge.stdout).error).toMatchObject({
+      code: 'BAD_PLAN',
+      message: `a plan is at most ${2 ** 20} bytes`,
+    });
   });
 });
 

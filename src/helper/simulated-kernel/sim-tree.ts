@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fail } from './kernel-parse';
 
 /**
  * The relative link text kernfs writes (`kernfs_get_target_path`): climb from the link's directory
@@ -53,13 +54,49 @@ export interface SimTree {
 
 export function openSimTree(dir: string): SimTree {
   const root = path.resolve(dir);
-  const at = (hostPath: string) => path.join(root, hostPath);
+  const inside = (machinePath: string) => machinePath === root || machinePath.startsWith(root + path.sep);
+  const at = (hostPath: string) => {
+    const machinePath = path.join(root, hostPath);
+    if (!inside(machinePath)) fail('EXDEV', `${hostPath} is not in the simulated host`);
+    return machinePath;
+  };
+  /**
+   * Where a change to `hostPath` really lands, refused unless inside the root. A tree may hold
+   * links someone planted (a VF directory linked to a dir elsewhere): the kernel's own links are
+   * relative and stay in the tree (kernfsLinkText), so a link that leads out was not made by it,
+   * and nothing is made, written, moved or removed through it. The deepest existing ancestor is
+   * what the file system would follow; what does not exist yet is made below it as real dirs.
+   */
+  const landing = (hostPath: string, followLast: boolean): string => {
+    const machinePath = at(hostPath);
+    let existing = followLast ? machinePath : path.dirname(machinePath);
+    for (;;) {
+      let real: string | undefined;
+      try {
+        real = fs.realpathSync.native(existing);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // A dangling link is something planted too: where it would lead cannot be checked.
+        if (fs.lstatSync(existing, { throwIfNoEntry: false })?.isSymbolicLink())
+          fail('EXDEV', `${hostPath} leads through a link that does not resolve in the simulated host`);
+      }
+      if (real !== undefined) {
+        if (!inside(real))
+          fail(
+            'EXDEV',
+            `${hostPath} leads out of the simulated host (to ${real}): a link the simulated kernel did not make`,
+          );
+        return machinePath;
+      }
+      existing = path.dirname(existing);
+    }
+  };
   // Directories known to exist: a tree grows by many files per directory, and each mkdir -p costs
   // a walk of system calls. Anything removed is forgotten.
   const made = new Set<string>();
   const mkdir = (hostPath: string) => {
     if (made.has(hostPath)) return;
-    fs.mkdirSync(at(hostPath), { recursive: true });
+    fs.mkdirSync(landing(hostPath, true), { recursive: true });
     made.add(hostPath);
   };
   const forget = (hostPath: string) => {
@@ -69,12 +106,13 @@ export function openSimTree(dir: string): SimTree {
   const umask = process.umask();
   const rawLink = (hostPath: string, text: string) => {
     mkdir(path.posix.dirname(hostPath));
+    const machinePath = landing(hostPath, false);
     try {
-      fs.symlinkSync(text, at(hostPath));
+      fs.symlinkSync(text, machinePath);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      fs.rmSync(at(hostPath), { force: true });
-      fs.symlinkSync(text, at(hostPath));
+      fs.rmSync(machinePath, { force: true });
+      fs.symlinkSync(text, machinePath);
     }
   };
   const lstat = (hostPath: string) => fs.lstatSync(at(hostPath), { throwIfNoEntry: false });
@@ -113,30 +151,33 @@ export function openSimTree(dir: string): SimTree {
     },
     file(hostPath, content, mode = 0o644) {
       mkdir(path.posix.dirname(hostPath));
+      // O_EXCL does not follow a link in the last place; an existing entry is checked before it is written.
+      const machinePath = landing(hostPath, false);
       try {
-        fs.writeFileSync(at(hostPath), content, { mode, flag: 'wx' });
+        fs.writeFileSync(machinePath, content, { mode, flag: 'wx' });
         if ((mode & umask) === 0) return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        fs.writeFileSync(at(hostPath), content);
+        fs.writeFileSync(landing(hostPath, true), content);
       }
       // The umask must not narrow a sysfs mode the readers look at, nor an old file keep its mode.
-      fs.chmodSync(at(hostPath), mode);
+      fs.chmodSync(landing(hostPath, true), mode);
     },
     update(hostPath, content) {
-      fs.writeFileSync(at(hostPath), content);
+      fs.writeFileSync(landing(hostPath, true), content);
     },
     link: (hostPath, targetHostPath) => rawLink(hostPath, kernfsLinkText(hostPath, targetHostPath)),
     rawLink,
     mkdir,
     remove(hostPath) {
       forget(hostPath);
-      fs.rmSync(at(hostPath), { recursive: true, force: true });
+      // rm takes a link in the last place away, never what it points at; the dirs above are checked.
+      fs.rmSync(landing(hostPath, false), { recursive: true, force: true });
     },
     rename(fromHostPath, toHostPath) {
       forget(fromHostPath);
       mkdir(path.posix.dirname(toHostPath));
-      fs.renameSync(at(fromHostPath), at(toHostPath));
+      fs.renameSync(landing(fromHostPath, false), landing(toHostPath, false));
     },
   };
 }

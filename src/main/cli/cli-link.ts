@@ -5,6 +5,7 @@ import { createMemoryTransportPair } from '../../shared/memory-transport';
 import { createBackend, type BackendOptions } from '../backend';
 import { findSimulatedHost } from '../gpu/simulation/simulated-hosts';
 import { defaultPaths } from '../paths';
+import { UnsafeRuntimeDir } from '../fsutil/private-dir';
 import { serveTransport } from '../rpc/dispatcher';
 import { connectRemoteLink, controlSocketPath, localLink, type BackendLink } from '../server/backend-link';
 
@@ -42,7 +43,10 @@ export async function openCliSession(options: CliSessionOptions = {}): Promise<C
   let besideRunning = false;
   try {
     link = await connectRemoteLink(controlSocketPath(paths.runtimeDir), 1500);
-  } catch {
+  } catch (error) {
+    // Someone else's socket or dir is refused; running a backend of our own beside it would
+    // only hide that from the user.
+    if (error instanceof UnsafeRuntimeDir) throw error;
     link = undefined;
   }
   if (link && asked !== undefined) {

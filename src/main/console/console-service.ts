@@ -3,6 +3,7 @@ import os from 'node:os';
 import { TesseraError } from '../../shared/errors';
 import type { VmInfo } from '../../shared/vm-spec';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
+import { checkVmSocket } from '../fsutil/private-dir';
 import type { EventBus } from '../rpc/dispatcher';
 import type { VmService } from '../vm/vm-service';
 import {
@@ -161,12 +162,16 @@ export class ConsoleService {
   }
 
   private async openTarget(target: ConsoleTarget): Promise<ConsoleChannel> {
+    // Socket paths are looked up at every open, so the dir and socket are checked right before
+    // each: a dir swapped for a link to someone else's socket while the VM runs is refused.
     switch (target.kind) {
       case 'vnc':
       case 'spice':
+        await checkVmSocket(target.socketPath);
         return connectSocketChannel(target.socketPath);
       case 'serial':
       case 'monitor':
+        await checkVmSocket(target.source.socketPath);
         return this.hub(target.id, target.kind, target.source).attach();
       case 'terminal':
         return openTerminal(target.command);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UnreadableFile, readStateFile } from './state-file';
 
 const NAME_PATTERN = /^[0-9a-f]{32}$/;
 const RETRY_MS = 25;
@@ -67,12 +68,12 @@ function listen(address: string): Promise<net.Server> {
 
 /** The secret in `nameFile`, made once; written whole (link of a finished temp file) so no reader sees it torn. */
 async function lockName(nameFile: string): Promise<string> {
-  const read = async () => (await fs.readFile(nameFile, 'utf8')).trim();
+  const read = async () => (await readStateFile(nameFile)).trim();
   let name: string;
   try {
     name = await read();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!(error instanceof UnreadableFile && error.missing)) throw error;
     await fs.mkdir(path.dirname(nameFile), { recursive: true, mode: 0o700 });
     const temp = `${nameFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await fs.writeFile(temp, randomBytes(16).toString('hex'), { flag: 'wx', mode: 0o600 });

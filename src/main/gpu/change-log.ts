@@ -1,11 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ChangeLogEntry } from '../../shared/gpu-plan';
+import { readStateFile } from '../fsutil/state-file';
 
 /** How many entries `gpu.log` returns, newest first. */
 export const CHANGE_LOG_SHOWN = 200;
 /** The file is cut back to its newest entries when it grows past this. */
 const CHANGE_LOG_KEPT = 2000;
+/** Entries are a few hundred bytes; a file far past the kept entries is not ours to read. */
+const CHANGE_LOG_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Every GPU change Tessera made or tried, one JSON line each, in the data dir
@@ -42,7 +45,9 @@ export class ChangeLog {
 
   private async lines(): Promise<string[]> {
     try {
-      return (await fs.readFile(this.file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+      return (await readStateFile(this.file, { maxBytes: CHANGE_LOG_MAX_BYTES }))
+        .split('\n')
+        .filter((l) => l.trim() !== '');
     } catch {
       return [];
     }

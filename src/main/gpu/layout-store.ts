@@ -1,8 +1,8 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { SavedLayout } from '../../shared/gpu-plan';
 import { writeFileAtomic } from '../fsutil/atomic-write';
+import { readStateFile } from '../fsutil/state-file';
 
 const LayoutFile = z.object({ reapplyAtStart: z.boolean(), layouts: z.array(SavedLayout) });
 export type LayoutFile = z.infer<typeof LayoutFile>;
@@ -24,7 +24,7 @@ export class LayoutStore {
 
   async read(): Promise<LayoutFile> {
     try {
-      const parsed = LayoutFile.safeParse(JSON.parse(await fs.readFile(this.file, 'utf8')));
+      const parsed = LayoutFile.safeParse(JSON.parse(await readStateFile(this.file, { followLinks: true })));
       return parsed.success ? parsed.data : EMPTY;
     } catch {
       return EMPTY;

@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
@@ -11,6 +10,7 @@ import {
   type QemuCapabilities as Capabilities,
 } from '../../shared/qemu-capabilities';
 import { writeFileAtomic } from '../fsutil/atomic-write';
+import { readStateFile } from '../fsutil/state-file';
 
 const PROBE_TIMEOUT_MS = 20_000;
 
@@ -216,7 +216,7 @@ export class QemuCapabilityCache {
 
   private async read(): Promise<z.infer<typeof CacheFile>> {
     try {
-      const parsed = CacheFile.safeParse(JSON.parse(await fsp.readFile(this.file, 'utf8')));
+      const parsed = CacheFile.safeParse(JSON.parse(await readStateFile(this.file)));
       if (parsed.success) return parsed.data;
     } catch {
       // Missing or unreadable: start afresh.

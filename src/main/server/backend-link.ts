@@ -6,6 +6,7 @@ import { EventMessage, ResultMessage, type Envelope } from '../../shared/wire';
 import type { EventName } from '../../shared/contract';
 import { createBackend, type Backend, type BackendOptions } from '../backend';
 import { defaultPaths } from '../paths';
+import { UnsafeRuntimeDir, checkControlSocket, ensureRuntimeDir } from '../fsutil/private-dir';
 import type { Dispatcher, EventSource, Listener } from '../rpc/dispatcher';
 import { createFrontServer } from './front-server';
 import { webSocketChannel } from './console-bridge';
@@ -39,8 +40,20 @@ export function localLink(backend: Backend, owner = false): BackendLink {
   };
 }
 
-/** A link to the backend that owns the control socket. Throws when nobody answers there. */
+/**
+ * A link to the backend that owns the control socket. Throws when nobody answers there, and an
+ * UnsafeRuntimeDir when the socket or its dir is not this user's own.
+ *
+ * Whoever answers on this socket gets every call, so its peer must be this user. Node has no
+ * SO_PEERCRED (and matching /proc/net/unix inodes to /proc/<pid> needs other users' fd tables,
+ * which only root can read); the file system gives the same guarantee instead: binding a socket
+ * needs write permission in its dir (unix(7)), and the dir is lstat'ed right here as a real dir of
+ * ours with mode 0700, as is the fallback above it (in sticky /tmp, where nobody else may rename
+ * our entries) and the socket itself. So only this uid (or root) can have bound it, and nobody
+ * else can swap it between this check and the connect.
+ */
 export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): Promise<BackendLink> {
+  if (!(await checkControlSocket(socketPath))) throw new Error(`no Tessera backend listens on ${socketPath}`);
   const ws = new WebSocket(`ws+unix://${socketPath}:/rpc`);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -140,12 +153,14 @@ export interface OpenLinkOptions extends BackendOptions {
 export async function openBackendLink(options: OpenLinkOptions = {}): Promise<BackendLink> {
   const paths = { ...defaultPaths(options.env ?? process.env), ...options.paths };
   const socketPath = controlSocketPath(paths.runtimeDir);
+  // Made (or found) and checked before the socket in it is trusted or made: a dir someone else
+  // made is refused, never fallen back from.
+  if (!options.connectOnly) await ensureRuntimeDir(paths.runtimeDir);
   try {
     return await connectRemoteLink(socketPath);
   } catch (error) {
-    if (options.connectOnly) throw error;
+    if (options.connectOnly || error instanceof UnsafeRuntimeDir) throw error;
   }
-  await fsp.mkdir(paths.runtimeDir, { recursive: true, mode: 0o700 });
   const backend = await createBackend({ ...options, paths });
   const link = localLink(backend, true);
   const front = createFrontServer({ link, access: { kind: 'unix' } });
@@ -169,7 +184,11 @@ export async function openBackendLink(options: OpenLinkOptions = {}): Promise<Ba
         const remote = await connectRemoteLink(socketPath);
         await backend.close();
         return remote;
-      } catch {
+      } catch (lost) {
+        if (lost instanceof UnsafeRuntimeDir) {
+          await backend.close();
+          throw lost;
+        }
         await fsp.rm(socketPath, { force: true });
       }
     }

@@ -1,8 +1,8 @@
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { TesseraError, describeZodError } from '../../shared/errors';
 import { Settings, type SettingsPatch } from '../../shared/settings';
 import { writeFileAtomic } from '../fsutil/atomic-write';
+import { UnreadableFile, describeJsonError, readStateFile } from '../fsutil/state-file';
 import type { EventBus } from '../rpc/dispatcher';
 
 /**
@@ -24,16 +24,17 @@ export class SettingsService {
   async get(): Promise<Settings> {
     let text: string;
     try {
-      text = await fsp.readFile(this.file, 'utf8');
+      text = await readStateFile(this.file, { followLinks: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Settings.parse({});
-      throw new TesseraError('IO', `cannot read ${this.file}: ${(error as Error).message}`);
+      if (!(error instanceof UnreadableFile)) throw error;
+      if (error.missing) return Settings.parse({});
+      throw new TesseraError('IO', error.message);
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw this.invalid(`not valid JSON: ${(error as Error).message}`);
+      throw this.invalid(describeJsonError(error));
     }
     const parsed = Settings.safeParse(json);
     if (!parsed.success) throw this.invalid(describeZodError(parsed.error));

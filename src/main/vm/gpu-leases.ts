@@ -12,6 +12,8 @@ import { writeFileAtomic } from '../fsutil/atomic-write';
 import { withProcessLock } from '../fsutil/process-lock';
 import type { GpuAttachment } from './gpu-attachment';
 import { resolveGpuPlacement, type GpuPlacement } from './gpu-placement';
+import { readStateFileSync } from '../fsutil/state-file';
+import { ensureRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
 
 const LEASE_FILE = 'gpu-lease.json';
 /** The name of the lock that serialises GPU changes for VMs across this user's processes. */
@@ -59,7 +61,7 @@ const lockOptions = {
 
 function readLease(dir: string): LeaseFile | null {
   try {
-    const parsed = LeaseFile.safeParse(JSON.parse(fs.readFileSync(path.join(dir, LEASE_FILE), 'utf8')));
+    const parsed = LeaseFile.safeParse(JSON.parse(readStateFileSync(path.join(dir, LEASE_FILE))));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -76,7 +78,11 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
   const { gpu, runtimeDir, simulated } = deps;
   let queue: Promise<unknown> = Promise.resolve();
   const locked = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(() => withProcessLock(path.join(runtimeDir, LOCK_NAME_FILE), lockOptions, fn));
+    // The lock's secret name lives in the runtime dir: only in a dir that is ours is it a secret.
+    const run = queue.then(async () => {
+      await ensureRuntimeDir(runtimeDir);
+      return withProcessLock(path.join(runtimeDir, LOCK_NAME_FILE), lockOptions, fn);
+    });
     queue = run.catch(() => undefined);
     return run;
   };
@@ -143,6 +149,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     await gpu.apply({ version: 1, steps }, 'vm', `${device} for VM '${spec.name}'`);
     const lease: LeaseFile = { vm: spec.name, kind: placement.kind, device, simulated, originalDriver };
     try {
+      await ensureVmRuntimeDir(dir);
       await writeFileAtomic(path.join(dir, LEASE_FILE), JSON.stringify(lease));
     } catch (error) {
       await giveBack(lease, dir);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readStateFile } from '../fsutil/state-file';
 
 /** Is a process alive and still the QEMU that wrote this pidfile? (Its path appears unescaped in the argv.) */
 export async function isQemuFor(pid: number, pidFilePath: string): Promise<boolean> {
@@ -41,7 +42,7 @@ export async function isGone(pid: number): Promise<boolean> {
 
 export async function readPidFile(file: string): Promise<number | undefined> {
   try {
-    const n = Number.parseInt((await fsp.readFile(file, 'utf8')).trim(), 10);
+    const n = Number.parseInt((await readStateFile(file)).trim(), 10);
     return Number.isSafeInteger(n) && n > 1 ? n : undefined;
   } catch {
     return undefined;

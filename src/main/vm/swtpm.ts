@@ -4,6 +4,7 @@ import path from 'node:path';
 import { TesseraError } from '../../shared/errors';
 import type { VmDataFiles, VmRuntimeFiles } from '../paths';
 import { readPidFile } from './qemu-process';
+import { ensureVmRuntimeDir } from '../fsutil/private-dir';
 
 /** swtpm's pidfile and log sit next to its socket, in the VM's runtime dir. */
 function files(runtime: VmRuntimeFiles) {
@@ -18,7 +19,7 @@ function files(runtime: VmRuntimeFiles) {
 export async function startSwtpm(swtpm: string, runtime: VmRuntimeFiles, data: VmDataFiles): Promise<void> {
   const { pid, log } = files(runtime);
   await fsp.mkdir(data.tpmState, { recursive: true, mode: 0o700 });
-  await fsp.mkdir(runtime.dir, { recursive: true, mode: 0o700 });
+  await ensureVmRuntimeDir(runtime.dir);
   await fsp.rm(runtime.swtpm, { force: true });
   const args = [
     'socket',

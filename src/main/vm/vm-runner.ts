@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { TesseraError } from '../../shared/errors';
 import type { VmState } from '../../shared/vm-spec';
 import { qemuRunFiles, type VmRuntimeFiles } from '../paths';
+import { UnsafeRuntimeDir, checkVmSocket, ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { QmpClient, type QmpEvent } from './qmp-client';
 import { isGone, spawnDetachedQemu, tailFile } from './qemu-process';
 
@@ -50,8 +51,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   }
 
   async start(binary: string, argv: string[], timeoutMs = 30_000): Promise<void> {
-    await fsp.mkdir(this.files.dir, { recursive: true, mode: 0o700 });
-    await fsp.chmod(this.files.dir, 0o700);
+    await ensureVmRuntimeDir(this.files.dir);
     await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     await fsp.appendFile(
       this.files.log,
@@ -74,7 +74,11 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
       try {
         await this.attachQmp();
         break;
-      } catch {
+      } catch (error) {
+        if (error instanceof UnsafeRuntimeDir) {
+          child.kill('SIGKILL');
+          throw error;
+        }
         if (Date.now() > deadline) {
           child.kill('SIGKILL');
           throw new TesseraError('TIMEOUT', `QEMU did not open its QMP socket within ${timeoutMs / 1000} s`);
@@ -104,6 +108,8 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   }
 
   private async attachQmp(): Promise<void> {
+    // Looked at again at every connect: the dir may have been swapped since the start.
+    await checkVmSocket(this.files.qmp);
     const qmp = await QmpClient.connect(this.files.qmp, 5000);
     this.qmp = qmp;
     qmp.on('event', (e) => this.onEvent(e));

@@ -16,6 +16,7 @@ import {
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { EventBus } from '../rpc/dispatcher';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
+import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { waitForTextInFile } from '../console/serial-log';
 import STAND_IN_CAPABILITIES from '../host/debian-12-qemu-capabilities.json';
 import type { GpuAttachment } from './gpu-attachment';
@@ -73,6 +74,8 @@ export class VmService {
 
   /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
   async reattach(): Promise<void> {
+    // Someone else's runtime dir is refused here too (an UnsafeRuntimeDir for whoever started the backend).
+    if (!(await checkRuntimeDir(this.paths.runtimeDir))) return;
     let names: string[];
     try {
       names = await fsp.readdir(this.paths.runtimeDir);
@@ -82,6 +85,14 @@ export class VmService {
     await Promise.all(
       names.map(async (id) => {
         const files = vmRuntimeFiles(this.paths.runtimeDir, id);
+        // A VM dir that is a link or not ours was not made by Tessera: nothing in it is trusted.
+        if (
+          !(await checkVmRuntimeDir(files.dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return;
         const pid = await readPidFile(files.pid);
         if (pid === undefined) return;
         if (await isQemuFor(pid, files.pid)) {
@@ -222,6 +233,9 @@ export class VmService {
     await this.checkHost(spec);
     const capabilities = await this.host.qemuCapabilities();
     const runtime = vmRuntimeFiles(this.paths.runtimeDir, id);
+    // Before anything is written there (a lease, the TPM's socket, QEMU's): a planted link or
+    // someone else's dir is refused, never chmod'ed or filled.
+    await ensureVmRuntimeDir(runtime.dir);
     const placement = await this.gpu.attach(spec, runtime.dir);
     let runner: VmRunner;
     try {

@@ -98,7 +98,7 @@ describe('VmStore', () => {
     expect(loaded.specs).toEqual([good]);
     expect(loaded.invalid).toHaveLength(3);
     const byFile = new Map(loaded.invalid.map((i) => [i.file, i.reason]));
-    expect(byFile.get(notJson)).toMatch(/^not valid JSON: /);
+    expect(byFile.get(notJson)).toMatch(/^not valid JSON \(/);
     expect(byFile.get(badSchema)).toBe('memoryMiB: memory must be at least 64 MiB');
     expect(byFile.get(misnamed)).toBe("its name 'renamed' does not match the file name 'other.json'");
   });

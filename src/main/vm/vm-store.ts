@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TesseraError, describeZodError } from '../../shared/errors';
 import { StoredVmSpec, VmSpec, type InvalidDefinition } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
+import { UnreadableFile, describeJsonError, readStateFile } from '../fsutil/state-file';
 
 export interface LoadedDefinitions {
   specs: VmSpec[];
@@ -80,19 +81,17 @@ export class VmStore {
   ): Promise<{ spec: VmSpec } | { invalid: InvalidDefinition; missing?: boolean }> {
     let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
+      // A definition may be the user's link into a dotfiles repo; a FIFO or a device is not read.
+      text = await readStateFile(file, { followLinks: true });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return {
-        invalid: { file, reason: `cannot read it (${code ?? String(error)})` },
-        missing: code === 'ENOENT',
-      };
+      if (!(error instanceof UnreadableFile)) throw error;
+      return { invalid: { file, reason: `cannot read it: ${error.reason}` }, missing: error.missing };
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return { invalid: { file, reason: `not valid JSON: ${(error as Error).message}` } };
+      return { invalid: { file, reason: describeJsonError(error) } };
     }
     const parsed = StoredVmSpec.safeParse(json);
     if (!parsed.success) return { invalid: { file, reason: describeZodError(parsed.error) } };

@@ -5,6 +5,7 @@ import { SIMULATION_MARKER_FILE, SimulationMarker } from '../../../shared/simula
 import type { SimulatedHostDescription } from './host-description';
 import { SIMULATED_HOSTS } from './host-descriptions';
 import { buildHostTree, SIMULATION_BUILDER_VERSION } from './host-tree-builder';
+import { readStateFileSync } from '../../fsutil/state-file';
 
 /** The description named `name` or one of its aliases (`adl-p`). */
 export function findSimulatedHost(name: string): SimulatedHostDescription {
@@ -20,7 +21,7 @@ export function findSimulatedHost(name: string): SimulatedHostDescription {
 export function readSimulationMarker(rootDir: string): SimulationMarker | null {
   try {
     const parsed = SimulationMarker.safeParse(
-      JSON.parse(fs.readFileSync(path.join(rootDir, SIMULATION_MARKER_FILE), 'utf8')),
+      JSON.parse(readStateFileSync(path.join(rootDir, SIMULATION_MARKER_FILE))),
     );
     return parsed.success ? parsed.data : null;
   } catch {
