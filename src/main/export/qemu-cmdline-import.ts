@@ -159,6 +159,8 @@ class ArgvReader {
   constructor(
     private readonly draft: Draft,
     private readonly inventory: GpuInventory,
+    /** Extra options to a libvirt domain: only a window they open sets the display. */
+    private readonly extra: boolean,
   ) {}
 
   read(argv: string[]): void {
@@ -791,6 +793,7 @@ class ArgvReader {
     for (const [name, node] of this.blocks)
       if (!node.used) note(draft, 'dropped', node.source, `block node ${name} is attached to no device`);
     const slice = draft.gpu?.kind === 'vf' || draft.gpu?.kind === 'mdev' || draft.gpu?.kind === 'passthrough';
+    if (this.extra && this.displayKind !== 'gtk') return;
     if (
       this.displayKind === 'gtk' ||
       (this.displayKind === null && this.remote === null && !this.nographic)
@@ -948,9 +951,12 @@ function kernelConnectorName(xrandr: string): string {
   return xrandr.replace(/^HDMI-(\d+)$/, 'HDMI-A-$1');
 }
 
-/** Read an argv (without the binary) into `draft`: the libvirt importer's `<qemu:commandline>` too. */
-export function readQemuArgv(draft: Draft, argv: string[], inventory: GpuInventory): void {
-  const reader = new ArgvReader(draft, inventory);
+/**
+ * Read an argv (without the binary) into `draft`. `extra`: the options are a libvirt domain's
+ * `<qemu:commandline>`, added to what its elements already said.
+ */
+export function readQemuArgv(draft: Draft, argv: string[], inventory: GpuInventory, extra = false): void {
+  const reader = new ArgvReader(draft, inventory, extra);
   reader.read(argv);
   reader.finish();
 }
