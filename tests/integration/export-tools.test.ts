@@ -61,3 +61,23 @@ describe('libvirt exports', () => {
     expect(run('virt-xml-validate', [broken, 'domain']).ok).toBe(false);
   });
 });
+
+describe('script exports', () => {
+  const scripts = goldens('.sh');
+  it('there are goldens to check', () => expect(scripts.length).toBeGreaterThan(5));
+  it.each(scripts.map((d) => [d.name, d.file] as const))(
+    '%s: sh -n and shellcheck are clean',
+    (_name, file) => {
+      const syntax = run('sh', ['-n', file]);
+      expect(syntax.ok, syntax.output).toBe(true);
+      const lint = run('shellcheck', ['--shell=sh', file]);
+      expect(lint.output).toBe('');
+      expect(lint.ok).toBe(true);
+    },
+  );
+  it('shellcheck finds a broken script, so the check can fail', () => {
+    const broken = path.join(temp, 'broken.sh');
+    fs.writeFileSync(broken, '#!/bin/sh\nrm -rf $1/*\n');
+    expect(run('shellcheck', ['--shell=sh', broken]).ok).toBe(false);
+  });
+});
