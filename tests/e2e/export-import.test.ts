@@ -2,6 +2,7 @@
 // menu shows the libvirt domain and the KubeVirt manifest with what they cannot express; the
 // Import dialog takes the Intel guide's SR-IOV line (with the simulated ADL-P's VF), shows the VM
 // and the report, and Create puts the VM in the gallery with that VF. Screenshots are kept.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
@@ -31,10 +32,11 @@ beforeAll(async () => {
 afterEach((context) => screenshotOnFailure(session, 'export-import', context.task));
 afterAll(() => closeUiSession(session, home));
 
-const GUIDE_LINE = `sudo su
-qemu-system-x86_64 -enable-kvm -drive file=/home/ada/vms/ubuntu.qcow2 -cpu host -smp cores=8 -m 8G \\
+/** The guide's line with files that exist (vm.create checks them). */
+const guideLine = (dir: string) => `sudo su
+qemu-system-x86_64 -enable-kvm -drive file=${dir}/ubuntu.qcow2 -cpu host -smp cores=8 -m 8G \\
   -serial mon:stdio -device vfio-pci,host=00:02.2 \\
-  -net nic -net user,hostfwd=tcp::10022-:22 -vnc $HOST_IP:40 -cdrom /home/ada/isos/ubuntu.iso`;
+  -net nic -net user,hostfwd=tcp::10022-:22 -vnc $HOST_IP:40 -cdrom ${dir}/ubuntu.iso`;
 
 describe('export and import in the gallery', () => {
   it('exports a VF guest as a libvirt domain and a KubeVirt VM, saying what they cannot express', async () => {
@@ -63,7 +65,10 @@ describe('export and import in the gallery', () => {
     const page = session.browser?.page;
     if (!page) throw new Error('no browser');
     await page.getByTestId('vm-import').click();
-    await page.getByTestId('import-text').fill(GUIDE_LINE);
+    const dir = home?.root ?? '';
+    fs.writeFileSync(path.join(dir, 'ubuntu.qcow2'), '');
+    fs.writeFileSync(path.join(dir, 'ubuntu.iso'), '');
+    await page.getByTestId('import-text').fill(guideLine(dir));
     await page.getByTestId('import-name').fill('ubuntu-vf');
     await page.getByTestId('import-preview').click();
     const result = page.getByTestId('import-result');
