@@ -62,6 +62,19 @@ export function vmNameFrom(text: string | undefined): string {
   return VM_NAME_PATTERN.test(cleaned) ? cleaned : 'imported';
 }
 
+/** A second GPU slice in the input is dropped: Tessera gives a VM one. */
+function hasSlice(draft: Draft, source: string): boolean {
+  if (draft.gpu === undefined) return false;
+  note(draft, 'dropped', source, 'Tessera gives a VM one GPU slice; the first one is kept', 'gpu');
+  return true;
+}
+
+/** The input's device is not on this host: the VM gets no GPU rather than one it cannot open. */
+function noGpu(draft: Draft, source: string, why: string): void {
+  draft.gpu = { kind: 'none' };
+  note(draft, 'changed', source, why, 'gpu');
+}
+
 /**
  * Where a PCI device of the input is on this host: a VF of one of its Intel GPUs, the GPU
  * itself, or nowhere (the input came from another machine); the GPU field is set to `none` then,
@@ -73,10 +86,7 @@ export function gpuForPciDevice(
   address: string,
   source: string,
 ): void {
-  if (draft.gpu !== undefined) {
-    note(draft, 'dropped', source, 'Tessera gives a VM one GPU slice; the first one is kept', 'gpu');
-    return;
-  }
+  if (hasSlice(draft, source)) return;
   for (const pf of inventory.gpus) {
     if (pf.address === address) {
       draft.gpu = { kind: 'passthrough', device: address };
@@ -96,22 +106,16 @@ export function gpuForPciDevice(
       return;
     }
   }
-  draft.gpu = { kind: 'none' };
-  note(
+  noGpu(
     draft,
-    'changed',
     source,
     `there is no Intel GPU or VF at ${address} on this host (tessera gpu list shows them), so the VM gets no GPU; choose one in the editor once it exists`,
-    'gpu',
   );
 }
 
 /** A vGPU of the input by its UUID: found on this host under its GPU and type, or none. */
 export function gpuForMdev(draft: Draft, inventory: GpuInventory, uuid: string, source: string): void {
-  if (draft.gpu !== undefined) {
-    note(draft, 'dropped', source, 'Tessera gives a VM one GPU slice; the first one is kept', 'gpu');
-    return;
-  }
+  if (hasSlice(draft, source)) return;
   for (const pf of inventory.gpus) {
     const instance = pf.mdevInstances.find((m) => m.uuid === uuid);
     if (instance?.type) {
@@ -126,13 +130,10 @@ export function gpuForMdev(draft: Draft, inventory: GpuInventory, uuid: string, 
       return;
     }
   }
-  draft.gpu = { kind: 'none' };
-  note(
+  noGpu(
     draft,
-    'changed',
     source,
     `there is no vGPU ${uuid} on this host, so neither its GPU nor its type is known and the VM gets no GPU; choose a vGPU type in the editor`,
-    'gpu',
   );
 }
 
