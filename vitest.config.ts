@@ -12,6 +12,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
           environment: 'node',
+          // A limit for hangs, not a speed check: a test that builds simulated host trees takes
+          // seconds of file-system work while the other levels load both cores.
+          testTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },
       },
@@ -19,9 +22,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          setupFiles: ['tests/support/leak-check.ts'],
           environment: 'node',
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          // Hang limits, not speed checks (tests/support/patience.ts).
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
@@ -30,9 +35,10 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          setupFiles: ['tests/support/leak-check.ts'],
           environment: 'node',
-          testTimeout: 90_000,
-          hookTimeout: 120_000,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
           sequence: { groupOrder: 2 },
         },

@@ -159,7 +159,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     async close() {
       consoles.close();
       await thumbnails.close();
-      vms.close();
+      await vms.close();
     },
   };
 }

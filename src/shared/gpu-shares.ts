@@ -112,18 +112,13 @@ export function currentShares(gpu: Gpu): VfShare[] {
 
 /**
  * What a layout of `count` VFs can share of one resource: the free part, plus what VF1..count hold
- * now (their shares are rewritten), plus what enabled VFs give back when the count changes under
- * auto-provisioning (§B.4: auto-provisioned shares are released on disable).
+ * now (their shares are rewritten), plus, when the count changes, what every other slot holds:
+ * auto-provisioned shares are released on disable (§B.4), and manual ones the plan gives back
+ * (plan-builder.ts, `releaseUnusedSlots`).
  */
-export function poolFor(
-  gpu: Gpu,
-  pool: ResourcePool,
-  count: number,
-  autoProvisioning: boolean | null,
-): number {
-  const enabled = gpu.sriov?.numVfs ?? 0;
-  const released = autoProvisioning === true && count !== enabled;
-  return pool.quotas.reduce((sum, q, i) => sum + (i < count || (released && i < enabled) ? q : 0), pool.free);
+export function poolFor(gpu: Gpu, pool: ResourcePool, count: number): number {
+  const countChanges = count !== (gpu.sriov?.numVfs ?? 0);
+  return pool.quotas.reduce((sum, q, i) => sum + (i < count || countChanges ? q : 0), pool.free);
 }
 
 export type SharePreset = 'fair' | 'one-big';
@@ -169,7 +164,7 @@ export function presetShares(
     for (const pool of shares.pools) {
       const resource = RESOURCES.find((r) => r.key === pool.key);
       if (!resource) continue;
-      const total = poolFor(gpu, pool, count, shares.autoProvisioning);
+      const total = poolFor(gpu, pool, count);
       const big = count > 1 && preset === 'one-big' ? alignDown(total / 2, resource.align) : null;
       const each =
         big === null

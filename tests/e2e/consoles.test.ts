@@ -134,6 +134,26 @@ describe('consoles in Chromium against tessera serve', () => {
     });
   });
 
+  it('keeps Tab in the serial terminal and leaves it by Shift+F12, as the screen says', async () => {
+    expect(await browser.page.getByTestId('serial-terminal-keys').textContent()).toBe(
+      'Keys go to the terminal, Tab and Esc too · Shift+F12 leaves it',
+    );
+    await consoles.serial().click();
+    const focusedTestId = () =>
+      browser.page.evaluate<string | null>(
+        `document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? null`,
+      );
+    await browser.page.keyboard.press('Tab');
+    await browser.page.keyboard.press('Shift+Tab');
+    await browser.page.keyboard.press('Escape');
+    await expect(focusedTestId()).resolves.toBe('serial-terminal');
+    await browser.page.keyboard.press('Shift+F12');
+    await expect(focusedTestId()).resolves.toBe('console-tab-serial');
+    // From the tab the keyboard moves through the page as anywhere else (Tab would go back into the panel).
+    await browser.page.keyboard.press('Shift+Tab');
+    await expect(focusedTestId()).resolves.not.toMatch(/^(serial-terminal|console-tab-serial)$/);
+  });
+
   it('refuses a second use of a console token with 403', async () => {
     const grant = await live().rpc.call('console.open', { id: 'tiny-a', kind: 'serial' });
     const first = await upgradeStatus(grant.path);

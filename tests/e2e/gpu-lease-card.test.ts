@@ -8,6 +8,7 @@ import { runCli, startServe } from '../support/cli-process';
 import { buildTinyGuest } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
 import { GalleryPage } from './gallery-page';
+import { HostGpuPages } from './host-gpu-pages';
 import { closeUiSession, createTinyVm, screenshotOnFailure, type UiSession } from './ui-session';
 
 let home: TempHome | undefined;
@@ -59,5 +60,22 @@ describe('a VF guest on a simulated host', () => {
     await page.getByTestId('vm-vf-guest-kill').click();
     await page.getByTestId('console-gpu-lease').waitFor({ state: 'detached' });
     await expect(usedBy()).resolves.toEqual({ '0000:00:02.1': null, '0000:00:02.2': null });
+  });
+
+  it('an open GPU page follows a VM started and stopped from the CLI, without "Read again"', async () => {
+    const page = session.browser?.page;
+    if (!page || !home) throw new Error('no browser');
+    const pages = new HostGpuPages(page);
+    await pages.openGpu();
+    await page.getByTestId('gpu-no-vm').waitFor();
+    // The CLI talks to the backend `serve` runs: the page hears of it only through events.
+    await expect(runCli(['vm', 'start', 'vf-guest'], home.env)).resolves.toMatchObject({ code: 0 });
+    await page.getByTestId('gpu-vm-vf-guest').waitFor({ timeout: 10_000 });
+    await pages.fn('0000:00:02.1').click();
+    await expect(pages.details().textContent()).resolves.toContain('Used byvf-guest');
+    await expect(runCli(['vm', 'kill', 'vf-guest'], home.env)).resolves.toMatchObject({ code: 0 });
+    await page.getByTestId('gpu-vm-vf-guest').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByTestId('gpu-no-vm').waitFor();
+    await expect(pages.details().textContent()).resolves.toContain('Used byno VM');
   });
 });

@@ -78,7 +78,7 @@ describe('splitting the GPU from the GPU page', () => {
     expect(changes[0]).toEqual([PF, 'VFs', '0', '7']);
     expect(changes).toContainEqual(['VF4 0000:00:02.4', 'ggtt_quota', '0', '512 MiB (536870912)']);
     expect(changes).toContainEqual(['VF7 0000:00:02.7', 'exec_quantum_ms', '0', '2']);
-    expect(changes.at(-1)).toEqual(['VF7 0000:00:02.7', 'driver', 'none', 'vfio-pci']);
+    expect(changes.at(-1)).toEqual(['VF7 0000:00:02.7', 'driver', '—', 'vfio-pci']);
     await screenshotWholePage(ui.page, docsScreenshotPath('gpu-split-review.png'));
     await ui.applyReview();
     await ui.fn('0000:00:02.7').waitFor();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeLogEntry, GpuPersistence, PlanPreview } from '../../src/shared/gpu-plan';
 import type { GpuInventory } from '../../src/shared/gpu-inventory';
+import { presetShares, readShares } from '../../src/shared/gpu-shares';
 import { runPlan } from '../../src/helper/run-plan';
 import { createBackend, type Backend } from '../../src/main/backend';
 import { runCli } from '../support/cli-process';
@@ -263,6 +264,67 @@ describe('tessera gpu … on simulated hosts', () => {
         ...args,
       ]);
       expect([result.code, result.stderr.startsWith(message)], result.stderr).toEqual([code, true]);
+    }
+  });
+});
+
+describe('fewer VFs and back (7 → 3 → 7 with fair shares) on a simulated Alder Lake-P', () => {
+  it('strands no share, keeps the drivers the user left alone, and the review lists every write', async () => {
+    const own = makeTempHome('tessera-gpu-7-3-7-');
+    const b = await createBackend({ simulate: 'adl-p', paths: own.paths, env: own.env, skipReattach: true });
+    backends.push(b);
+    try {
+      const gpu = () => b.gpu.inventory().gpus[0] ?? (undefined as never);
+      const layout = async (vfCount: number, bind: 'vfio-pci' | 'keep') => {
+        const preview = await call<PlanPreview>(b, 'gpu.plan', {
+          kind: 'layout',
+          pf: ADL,
+          vfCount,
+          shares: presetShares(gpu(), vfCount, 'fair', 'keep'),
+          bind,
+        });
+        await call(b, 'gpu.apply', { plan: preview.plan, summary: preview.summary });
+        return preview;
+      };
+      const ggtt = () => {
+        const shares = readShares(gpu());
+        const pool = shares.pools.find((p) => p.key === 'ggtt');
+        return { free: pool?.free ?? NaN, quotas: pool?.quotas ?? [] };
+      };
+      const { free: startFree, quotas: startQuotas } = ggtt();
+      const whole = startFree + startQuotas.reduce((a, b) => a + b, 0);
+
+      await layout(7, 'vfio-pci');
+      const vf4Share = ggtt().quotas[3];
+      // Fair shares written by hand are manual: the driver keeps them when their VFs go (§B.4).
+      const three = await layout(3, 'keep');
+      expect(three.changes).toContainEqual({
+        target: 'VF4 0000:00:02.4',
+        what: 'ggtt_quota',
+        from: String(vf4Share),
+        to: '0',
+      });
+      expect(three.changes.filter((c) => c.what === 'driver')).toEqual(
+        [1, 2, 3].map((i) => ({
+          target: `VF${i} 0000:00:02.${i}`,
+          what: 'driver',
+          from: 'vfio-pci',
+          to: 'vfio-pci',
+        })),
+      );
+      expect(gpu().vfs.map((v) => v.driver)).toEqual(['vfio-pci', 'vfio-pci', 'vfio-pci']);
+      const after3 = ggtt();
+      expect(after3.quotas.slice(3).every((q) => q === 0)).toBe(true);
+      expect(after3.free + after3.quotas.reduce((a, b) => a + b, 0)).toBe(whole);
+
+      await layout(7, 'keep');
+      const after7 = ggtt();
+      expect(after7.free + after7.quotas.reduce((a, b) => a + b, 0)).toBe(whole);
+      expect(after7.quotas.every((q) => q > 0)).toBe(true);
+      // VF1-3 stay on vfio-pci; VF4-7 are new and, with "leave as they are", on no driver.
+      expect(gpu().vfs.map((v) => v.driver)).toEqual([...Array(3).fill('vfio-pci'), ...Array(4).fill(null)]);
+    } finally {
+      own.cleanup();
     }
   });
 });

@@ -7,13 +7,14 @@ import { connectBackend } from '../support/memory-backend';
 import type { VmInfo } from '../../src/shared/vm-spec';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
+import { GUEST_WAIT_MS, GUEST_WAIT_S } from '../support/patience';
 
 let home: TempHome;
 let backend: Backend;
 let client: Client;
 let guest: TinyGuest;
 
-async function waitForState(id: string, state: VmInfo['state'], timeoutMs = 20_000): Promise<VmInfo> {
+async function waitForState(id: string, state: VmInfo['state'], timeoutMs = GUEST_WAIT_MS): Promise<VmInfo> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const vm = await client.call('vm.get', { id });
@@ -47,7 +48,11 @@ describe('a VM from definition to power-off, on real QEMU', () => {
     const started = await client.call('vm.start', { id: 'life' });
     expect(started.state).toBe('running');
     expect(started.pid).toBeGreaterThan(1);
-    await client.call('vm.waitSerial', { id: 'life', text: GUEST_READY_MARKER, timeoutSeconds: 30 });
+    await client.call('vm.waitSerial', {
+      id: 'life',
+      text: GUEST_READY_MARKER,
+      timeoutSeconds: GUEST_WAIT_S,
+    });
 
     const shot = await client.call('vm.screenshot', { id: 'life' });
     expect(shot.width).toBeGreaterThan(0);
@@ -70,23 +75,31 @@ describe('a VM from definition to power-off, on real QEMU', () => {
     expect(serial).toContain(GUEST_READY_MARKER);
   });
 
-  it('reset reboots the guest: the marker appears a second time', async () => {
-    await client.call('vm.create', tiny('resetme'));
-    await client.call('vm.start', { id: 'resetme' });
-    await client.call('vm.waitSerial', { id: 'resetme', text: GUEST_READY_MARKER, timeoutSeconds: 30 });
-    const log = path.join(home.paths.runtimeDir, 'resetme', 'serial.log');
-    const before = fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length;
-    await client.call('vm.reset', { id: 'resetme' });
-    const deadline = Date.now() + 30_000;
-    while (
-      fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length === before &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length).toBe(before + 1);
-    expect((await client.call('vm.kill', { id: 'resetme' })).state).toBe('stopped');
-  });
+  it(
+    'reset reboots the guest: the marker appears a second time',
+    { timeout: 3 * GUEST_WAIT_MS },
+    async () => {
+      await client.call('vm.create', tiny('resetme'));
+      await client.call('vm.start', { id: 'resetme' });
+      await client.call('vm.waitSerial', {
+        id: 'resetme',
+        text: GUEST_READY_MARKER,
+        timeoutSeconds: GUEST_WAIT_S,
+      });
+      const log = path.join(home.paths.runtimeDir, 'resetme', 'serial.log');
+      const before = fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length;
+      await client.call('vm.reset', { id: 'resetme' });
+      const deadline = Date.now() + GUEST_WAIT_MS;
+      while (
+        fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length === before &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(fs.readFileSync(log, 'utf8').split(GUEST_READY_MARKER).length).toBe(before + 1);
+      expect((await client.call('vm.kill', { id: 'resetme' })).state).toBe('stopped');
+    },
+  );
 
   it('a QEMU killed from outside is a crash that shows the log tail', async () => {
     await client.call('vm.create', tiny('victim'));

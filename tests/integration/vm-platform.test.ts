@@ -12,6 +12,7 @@ import { vmRuntimeFiles } from '../../src/main/paths';
 import { connectBackend } from '../support/memory-backend';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
+import { GUEST_WAIT_MS, GUEST_WAIT_S } from '../support/patience';
 
 let home: TempHome;
 let backend: Backend;
@@ -40,7 +41,7 @@ function allowedCpus(pid: number, tid: number): string {
 
 async function stopped(id: string): Promise<void> {
   await client.call('vm.kill', { id });
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + GUEST_WAIT_MS;
   while ((await client.call('vm.get', { id })).state !== 'stopped') {
     if (Date.now() > deadline) throw new Error(`${id} did not stop`);
     await new Promise((r) => setTimeout(r, 50));
@@ -74,7 +75,11 @@ describe('platform settings on a real QEMU run', () => {
         network: { model: 'e1000e' },
       });
       await client.call('vm.start', { id: 'tpm' });
-      await client.call('vm.waitSerial', { id: 'tpm', text: GUEST_READY_MARKER, timeoutSeconds: 40 });
+      await client.call('vm.waitSerial', {
+        id: 'tpm',
+        text: GUEST_READY_MARKER,
+        timeoutSeconds: GUEST_WAIT_S,
+      });
       const files = vmRuntimeFiles(home.paths.runtimeDir, 'tpm');
       const swtpmPid = Number(fs.readFileSync(path.join(files.dir, 'swtpm.pid'), 'utf8'));
       expect(fs.readFileSync(`/proc/${swtpmPid}/comm`, 'utf8').trim()).toBe('swtpm');
@@ -82,7 +87,7 @@ describe('platform settings on a real QEMU run', () => {
       expect(fs.readdirSync(path.join(home.paths.dataDir, 'vms', 'tpm', 'tpm')).length).toBeGreaterThan(0);
       await stopped('tpm');
       // swtpm ends with its client.
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + GUEST_WAIT_MS;
       while (fs.existsSync(`/proc/${swtpmPid}`) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
       expect(fs.existsSync(`/proc/${swtpmPid}`)).toBe(false);

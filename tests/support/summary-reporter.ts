@@ -2,7 +2,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 
 /**
  * One plain closing line, `tests: N passed, N failed, N skipped`, so a reader (or CI) sees the
- * totals of all three levels at a glance. A file that failed to load counts as a failure.
+ * totals of all three levels at a glance. A file that failed to load, or failed in a hook, counts as a failure.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: readonly TestModule[]): void {
@@ -11,7 +11,8 @@ export default class SummaryReporter implements Reporter {
     let skipped = 0;
     for (const module of testModules) {
       const tests = [...module.children.allTests()];
-      if (tests.length === 0 && module.state() === 'failed') failed++;
+      // A file that failed to load, or whose hooks failed (leak-check.ts) while its tests passed.
+      if (module.state() === 'failed' && !tests.some((t) => t.result().state === 'failed')) failed++;
       for (const test of tests) {
         const state = test.result().state;
         if (state === 'passed') passed++;

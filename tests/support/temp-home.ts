@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPaths, type TesseraPaths } from '../../src/main/paths';
+import { testRoots } from './leak-check';
 
 export interface TempHome {
   root: string;
@@ -14,6 +15,7 @@ export interface TempHome {
 /** A fresh XDG home per test: config, runtime and data dirs under one temp root. */
 export function makeTempHome(prefix = 'tessera-'): TempHome {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  testRoots.add(root);
   const config = path.join(root, 'config');
   const runtime = path.join(root, 'run');
   const data = path.join(root, 'data');

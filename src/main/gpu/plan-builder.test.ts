@@ -37,7 +37,7 @@ const plan = (name: string, intent: GpuIntent, inv = inventory(name)) =>
 const ADL = '0000:00:02.0';
 
 describe('shares from what the driver reports', () => {
-  it('pools what is free plus what the VFs hold, and what auto-provisioning gives back', () => {
+  it('pools what is free plus what the VFs hold, and what a count change gives back', () => {
     const gpu = inventory('adl-p').gpus[0];
     if (!gpu) throw new Error('no GPU');
     const shares = readShares(gpu);
@@ -49,8 +49,10 @@ describe('shares from what the driver reports', () => {
     ]);
     const ggtt = shares.pools[0];
     if (!ggtt) throw new Error('no pool');
-    expect(poolFor(gpu, ggtt, 7, true)).toBe(3758096384);
-    expect(poolFor(gpu, ggtt, 1, false)).toBe(1879048192); // VF2 keeps its manual share
+    expect(poolFor(gpu, ggtt, 7)).toBe(3758096384);
+    // VF2's share comes back with the count change: released by the driver or given back by the plan.
+    expect(poolFor(gpu, ggtt, 1)).toBe(3758096384);
+    expect(poolFor(gpu, ggtt, 2)).toBe(3758096384);
   });
 
   it('fair share, one big and small ones, scheduling for 60 fps', () => {
@@ -129,16 +131,24 @@ describe('buildPlan', () => {
       settings: { ggttQuotaBytes: 536870912, contextsQuota: 8960, doorbellsQuota: 32 },
     });
     expect(preview.changes[0]).toEqual({ target: ADL, what: 'VFs', from: '2', to: '7' });
+    // "Now" is what the files say (VF1's auto share), though the driver clears it first.
     expect(preview.changes).toContainEqual({
       target: 'VF1 0000:00:02.1',
       what: 'ggtt_quota',
-      from: '0',
+      from: '1879048192',
       to: '536870912',
+    });
+    // VF1 was on vfio-pci and comes back on it; VF7 did not exist.
+    expect(preview.changes).toContainEqual({
+      target: 'VF1 0000:00:02.1',
+      what: 'driver',
+      from: 'vfio-pci',
+      to: 'vfio-pci',
     });
     expect(preview.changes.at(-1)).toEqual({
       target: 'VF7 0000:00:02.7',
       what: 'driver',
-      from: 'none',
+      from: '—',
       to: 'vfio-pci',
     });
     expect(preview.summary).toBe('Alder Lake-P 0000:00:02.0: 7 VFs, on vfio-pci (29 changes)');

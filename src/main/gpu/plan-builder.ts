@@ -46,6 +46,10 @@ function findFunction(inventory: GpuInventory, address: string): { gpu: Gpu; vf:
   );
 }
 
+/** Why no function of this GPU can go to vfio-pci. */
+const noIommu = (address: string) =>
+  `${address} is in no IOMMU group: the IOMMU is off, so vfio-pci cannot take its VFs; the Host page (tessera doctor) says how to turn it on`;
+
 const vfLabel = (index: number, address: string) => `VF${index} ${address}`;
 
 /** The host GPU driver of a PF (`i915`, `xe`): what "host" means for its VFs. */
@@ -80,21 +84,27 @@ function slotValues(gpu: Gpu, slot: string): Record<string, number | string> {
   return values[group] ?? {};
 }
 
-/** The settings that differ from `current`, and a diff line for each. */
+/**
+ * The settings that differ from what the slot will hold when the step runs (`baseline`: what the
+ * files say now, unless the driver clears them first), and a diff line for each that shows what the
+ * files say now.
+ */
 function diffSettings(
   gpu: Gpu,
   target: string,
   wanted: Settings,
   current: Record<string, number | string>,
   names: Record<string, string>,
+  baseline: Record<string, number | string> = current,
 ): { changed: Settings; changes: PlanChange[] } {
   const changed: Settings = {};
   const changes: PlanChange[] = [];
   for (const [key, value] of Object.entries(wanted)) {
     if (value === undefined) continue;
     const attribute = attributeName(gpu, key, names);
+    const then = baseline[attribute];
+    if (then !== undefined && String(then) === String(value)) continue;
     const now = current[attribute];
-    if (now !== undefined && String(now) === String(value)) continue;
     changed[key] = value;
     changes.push({ target, what: attribute, from: now === undefined ? '—' : String(now), to: String(value) });
   }
@@ -125,6 +135,10 @@ function layout(gpu: Gpu, intent: Extract<ParsedGpuIntent, { kind: 'layout' }>):
         : `${gpu.address}: ${intent.vfCount} VFs is over the driver's limit of ${sriov.totalVfs}`,
     );
   }
+  // vfio-pci binds a device only inside an IOMMU group (drivers/vfio/vfio_main.c): without the
+  // IOMMU the helper would refuse every bind, after the user reviewed them.
+  if (intent.bind === 'vfio-pci' && intent.vfCount > 0 && gpu.iommuGroup === null)
+    throw new TesseraError('BAD_INPUT', noIommu(gpu.address));
   const draft: Draft = { steps: [], changes: [] };
   const countChanges = intent.vfCount !== sriov.numVfs;
   const address = (index: number) =>
@@ -163,9 +177,10 @@ function layout(gpu: Gpu, intent: Extract<ParsedGpuIntent, { kind: 'layout' }>):
         'BAD_INPUT',
         `a share names VF${share.index}, but the layout has ${intent.vfCount} VFs`,
       );
-    const current = { ...slotValues(gpu, `vf${share.index}`) };
+    const current = slotValues(gpu, `vf${share.index}`);
+    const baseline = { ...current };
     if (released && share.index <= sriov.numVfs)
-      for (const key of Object.keys(current)) if (/_quota$/.test(key)) current[key] = 0;
+      for (const key of Object.keys(baseline)) if (/_quota$/.test(key)) baseline[key] = 0;
     const vf = address(share.index);
     const { changed, changes } = diffSettings(
       gpu,
@@ -173,30 +188,80 @@ function layout(gpu: Gpu, intent: Extract<ParsedGpuIntent, { kind: 'layout' }>):
       share.settings,
       current,
       VF_SETTING_ATTRIBUTES,
+      baseline,
     );
     if (Object.keys(changed).length > 0) {
       draft.steps.push({ op: 'provision', vf, settings: changed as VfSettings });
       draft.changes.push(...changes);
     }
   }
-  if (intent.bind !== 'keep') {
-    const target = intent.bind === 'vfio-pci' ? 'vfio-pci' : hostDriver(gpu);
-    for (let index = 1; index <= intent.vfCount; index++) {
-      // New VFs come up with no driver: the helper keeps autoprobe off while it makes them.
-      const now = countChanges ? null : (gpu.vfs.find((v) => v.index === index) ?? null);
-      if (now?.driver === target) continue;
-      if (now && now.usedBy !== null) requireFree([now], `moving VF${index} to ${target}`);
-      const vf = address(index);
-      draft.steps.push({ op: 'bind', device: vf, driver: intent.bind });
-      draft.changes.push({
-        target: vfLabel(index, vf),
-        what: 'driver',
-        from: now?.driver ?? 'none',
-        to: target,
-      });
-    }
-  }
+  if (countChanges && !released) releaseUnusedSlots(gpu, intent.vfCount, address, draft);
+  bindVfs(gpu, intent, countChanges, address, draft);
   return draft;
+}
+
+/**
+ * Manually provisioned shares stay with a VF slot when its VF goes away (§B.4 releases only
+ * auto-provisioned ones; every slot's files remain, §B.2): on i915 a layout with fewer VFs gives
+ * the shares of the slots past its count back to the pool, or they are stranded there.
+ */
+function releaseUnusedSlots(gpu: Gpu, count: number, address: (index: number) => string, draft: Draft): void {
+  if (readShares(gpu).driver !== 'i915') return;
+  const quotas = Object.entries(VF_SETTING_ATTRIBUTES).filter(([, attribute]) => /_quota$/.test(attribute));
+  for (let index = count + 1; index <= (gpu.sriov?.totalVfs ?? 0); index++) {
+    const current = slotValues(gpu, `vf${index}`);
+    const held = Object.fromEntries(
+      quotas.filter(([, attribute]) => Number(current[attribute] ?? 0) > 0).map(([key]) => [key, 0]),
+    );
+    const { changed, changes } = diffSettings(
+      gpu,
+      vfLabel(index, address(index)),
+      held,
+      current,
+      VF_SETTING_ATTRIBUTES,
+    );
+    if (Object.keys(changed).length === 0) continue;
+    draft.steps.push({ op: 'provision', vf: address(index), settings: changed as VfSettings });
+    draft.changes.push(...changes);
+  }
+}
+
+/**
+ * The drivers the VFs end on. A count change removes every VF and makes them again with no driver
+ * (the helper keeps autoprobe off while they appear, §A.4), so "leave them as they are" binds each
+ * VF that stays back to the driver it had; a new VF stays on none, and the review says so.
+ */
+function bindVfs(
+  gpu: Gpu,
+  intent: Extract<ParsedGpuIntent, { kind: 'layout' }>,
+  countChanges: boolean,
+  address: (index: number) => string,
+  draft: Draft,
+): void {
+  for (let index = 1; index <= intent.vfCount; index++) {
+    const before = gpu.vfs.find((v) => v.index === index) ?? null;
+    const driver =
+      intent.bind !== 'keep'
+        ? intent.bind
+        : before?.driver === 'vfio-pci'
+          ? 'vfio-pci'
+          : before?.driver
+            ? 'host'
+            : null;
+    const target = driver === null ? null : driver === 'vfio-pci' ? 'vfio-pci' : hostDriver(gpu);
+    const vf = address(index);
+    const from = before === null ? '—' : (before.driver ?? 'none');
+    if (target === null) {
+      if (countChanges && before === null)
+        draft.changes.push({ target: vfLabel(index, vf), what: 'driver', from, to: 'none' });
+      continue;
+    }
+    if (!countChanges && before?.driver === target) continue;
+    if (!countChanges && before && before.usedBy !== null)
+      requireFree([before], `moving VF${index} to ${target}`);
+    draft.steps.push({ op: 'bind', device: vf, driver: driver === 'vfio-pci' ? 'vfio-pci' : 'host' });
+    draft.changes.push({ target: vfLabel(index, vf), what: 'driver', from, to: target });
+  }
 }
 
 function provision(gpu: Gpu, vf: VirtualFunction | null, attributes: Record<string, number | string>): Draft {
@@ -251,6 +316,8 @@ function bind(
   // A PF away from its host driver gets whichever of i915 and xe the kernel has loaded.
   const target = driver === 'vfio-pci' ? 'vfio-pci' : vf ? hostDriver(gpu) : 'the host GPU driver';
   if (vf?.usedBy) requireFree([vf], `moving VF${vf.index}`);
+  if (driver === 'vfio-pci' && fn.iommuGroup === null)
+    throw new TesseraError('BAD_INPUT', noIommu(fn.address));
   if (!vf && driver === 'vfio-pci' && (gpu.sriov?.numVfs ?? 0) > 0)
     throw new TesseraError(
       'CONFLICT',

@@ -114,10 +114,4 @@ describe('helperGpuLeases', () => {
     });
     expect(simulated.held(vm('a'), dirOf('a'))).toMatchObject({ simulated: true });
   });
-
-  it('takes over a lock file left by a process that is gone', async () => {
-    fs.writeFileSync(path.join(runtimeDir, '.gpu-leases.lock'), '4194303');
-    await expect(leases().attach(vm('a'), dirOf('a'))).resolves.toMatchObject({ kind: 'vf' });
-    expect(fs.existsSync(path.join(runtimeDir, '.gpu-leases.lock'))).toBe(false);
-  });
 });

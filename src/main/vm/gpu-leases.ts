@@ -8,11 +8,14 @@ import type { ChangeOrigin } from '../../shared/gpu-plan';
 import type { HelperPlan, HelperStep } from '../../shared/helper-plan';
 import type { DoctorCheck } from '../../shared/host-report';
 import { GpuLeaseInfo, type VmSpec } from '../../shared/vm-spec';
+import { writeFileAtomic } from '../fsutil/atomic-write';
+import { withProcessLock } from '../fsutil/process-lock';
 import type { GpuAttachment } from './gpu-attachment';
 import { resolveGpuPlacement, type GpuPlacement } from './gpu-placement';
 
 const LEASE_FILE = 'gpu-lease.json';
-const LOCK_FILE = '.gpu-leases.lock';
+/** The name of the lock that serialises GPU changes for VMs across this user's processes. */
+const LOCK_NAME_FILE = '.gpu-leases.lock-name';
 const LOCK_WAIT_MS = 20_000;
 
 /** `<runtimeDir>/<vm>/gpu-lease.json`: what a run holds, so a stop or a later backend gives back exactly that. */
@@ -45,6 +48,15 @@ export interface GpuLeaseDeps {
   memlockFor(guestMiB: number): DoctorCheck;
 }
 
+const lockOptions = {
+  waitMs: LOCK_WAIT_MS,
+  timeout: () =>
+    new TesseraError(
+      'CONFLICT',
+      `another Tessera process has been preparing a GPU for a VM for ${LOCK_WAIT_MS / 1000} s: try again (its lock goes when that process ends)`,
+    ),
+};
+
 function readLease(dir: string): LeaseFile | null {
   try {
     const parsed = LeaseFile.safeParse(JSON.parse(fs.readFileSync(path.join(dir, LEASE_FILE), 'utf8')));
@@ -52,60 +64,6 @@ function readLease(dir: string): LeaseFile | null {
   } catch {
     return null;
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One lock across VMs and across processes (backends, CLIs): an exclusive create of a file that
- * names its holder's pid. A holder that died leaves it behind; the next one takes it over.
- */
-async function withLockFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await fsp.writeFile(file, String(process.pid), { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
-        await fsp.rm(file, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new TesseraError(
-          'CONFLICT',
-          `another Tessera (pid ${holder}) has been preparing a GPU for a VM for ${LOCK_WAIT_MS / 1000} s: try again, or remove ${file} if that process hangs`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fsp.rm(file, { force: true });
-  }
-}
-
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await fsp.open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fsp.rename(temp, file);
 }
 
 /** A slice a lease can hold: a VF, a vGPU or a whole GPU. */
@@ -160,7 +118,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
   const { gpu, runtimeDir, simulated } = deps;
   let queue: Promise<unknown> = Promise.resolve();
   const locked = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(() => withLockFile(path.join(runtimeDir, LOCK_FILE), fn));
+    const run = queue.then(() => withProcessLock(path.join(runtimeDir, LOCK_NAME_FILE), lockOptions, fn));
     queue = run.catch(() => undefined);
     return run;
   };
@@ -210,8 +168,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     await gpu.apply({ version: 1, steps }, 'vm', `${device} for VM '${spec.name}'`);
     const lease: LeaseFile = { vm: spec.name, kind: placement.kind, device, simulated, originalDriver };
     try {
-      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeAtomically(path.join(dir, LEASE_FILE), JSON.stringify(lease));
+      await writeFileAtomic(path.join(dir, LEASE_FILE), JSON.stringify(lease));
     } catch (error) {
       await giveBack(lease, dir);
       throw error;

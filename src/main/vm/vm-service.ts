@@ -59,6 +59,8 @@ export class VmService {
   private readonly records = new Map<string, Record>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  /** What a run's end still does (giving its GPU back, a restart), so `close` can wait for it. */
+  private readonly ending = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -294,7 +296,11 @@ export class VmService {
     this.runners.set(id, runner);
     runner.removeAllListeners('change');
     runner.on('change', () => this.changed(id));
-    runner.once('end', (end) => void this.onRunEnd(id, end, started));
+    runner.once('end', (end) => {
+      const ended = this.onRunEnd(id, end, started);
+      this.ending.add(ended);
+      void ended.finally(() => this.ending.delete(ended));
+    });
     this.changed(id);
   }
 
@@ -411,10 +417,18 @@ export class VmService {
     return [...this.runners.keys()];
   }
 
-  /** Stop watching; running VMs keep running and a later backend re-attaches. */
-  close(): void {
+  /**
+   * Stop watching; running VMs keep running and a later backend re-attaches. Resolves once the
+   * work already under way (a start, a stop, a run's end giving its GPU back) is done, so nothing
+   * of this backend writes to its files after it is closed.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+    // A run may end while a start is awaited: wait until nothing is left.
+    while (this.locks.size > 0 || this.ending.size > 0)
+      await Promise.allSettled([...this.locks.values(), ...this.ending]);
     for (const r of this.runners.values()) r.detach();
     this.runners.clear();
   }

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { BackendBanner } from './components/BackendBanner';
 import { Header } from './components/Header';
 import { ViewBoundary } from './components/ViewBoundary';
@@ -23,12 +23,18 @@ export function App() {
   const settingsError = useSettingsStore((s) => s.error);
   useTheme(useSettingsStore((s) => s.settings.appearance.theme));
   const wide = route.view === 'console' || route.view === 'wall';
+  // The page scrolls inside <main>, which stays across views: every view opens at its top.
+  const main = useRef<HTMLElement>(null);
+  const where = formatRoute(route);
+  useEffect(() => {
+    main.current?.scrollTo(0, 0);
+  }, [where]);
 
   return (
     <>
       <BackendBanner />
       <Header route={route} />
-      <main className={wide ? 'page page-wide' : 'page'} id="main">
+      <main ref={main} className={wide ? 'page page-wide' : 'page'} id="main">
         {loadError !== null && (
           <p className="notice notice-error" role="alert" data-testid="load-error">
             Could not load the VM list: {loadError}
@@ -41,7 +47,7 @@ export function App() {
           </p>
         )}
         {/* Keyed by the route, so leaving a broken view clears its error. */}
-        <ViewBoundary key={formatRoute(route)}>
+        <ViewBoundary key={where}>
           <Suspense fallback={<p className="muted">Loading…</p>}>
             {route.view === 'gallery' && <Gallery />}
             {route.view === 'new' && <VmEditor key="new" id={null} />}

@@ -4,6 +4,7 @@ import type { ChangeLogEntry, GpuIntent, GpuPersistence, PlanPreview } from '../
 import type { Connection } from '../transport/connect';
 import type { LayoutDraft } from '../features/gpu/layout-draft';
 import { messageOf } from './failure';
+import { coalesced } from './coalesced';
 import { refreshOnConnect } from './refresh-on-connect';
 
 /** A change waiting for the user's yes: the diff the backend computed, for one GPU. */
@@ -100,8 +101,12 @@ export function createGpuStore(connection: Connection): StoreApi<GpuStoreState> 
         });
         set((s) => ({ busy: null, review: null, drafts: { ...s.drafts, [review.pf]: undefined } }));
       } catch (error) {
-        set({ review: null });
-        failed(review.pf, error);
+        // One update, so the page sees the review close and why at once.
+        set((s) => ({
+          busy: null,
+          review: null,
+          changeErrors: { ...s.changeErrors, [review.pf]: messageOf(error) },
+        }));
       }
       await Promise.all([get().refresh(), get().refreshLog()]);
     },
@@ -122,14 +127,25 @@ export function createGpuStore(connection: Connection): StoreApi<GpuStoreState> 
       set({ persistence });
     },
   }));
+  const refreshInventory = coalesced(() => store.getState().refresh());
   connection.on('gpu.changed', () => {
-    void store.getState().refresh();
+    void refreshInventory();
     void store.getState().refreshLog();
   });
+  // Which VM holds a VF or vGPU comes from the VMs' leases, which change when a GPU VM starts or
+  // stops, from this front or any other (a CLI, a second tab): the inventory says who holds what.
+  connection.on('vm.changed', ({ vm }) => {
+    if (holdsGpuSlice(vm.spec.gpu.kind) || vm.gpuLease) void refreshInventory();
+  });
+  connection.on('vm.removed', () => void refreshInventory());
   refreshOnConnect(connection, async () => {
     await Promise.all([store.getState().refresh(), store.getState().refreshLog()]);
   });
   return store;
+}
+
+function holdsGpuSlice(kind: string): boolean {
+  return kind === 'vf' || kind === 'mdev' || kind === 'passthrough';
 }
 
 function exists(inventory: GpuInventory, id: string): boolean {

@@ -5,6 +5,7 @@ import type { DoctorReport } from '../../../shared/host-report';
 import type { QemuCapabilities } from '../../../shared/qemu-capabilities';
 import type { Connection } from '../transport/connect';
 import { messageOf } from './failure';
+import { coalesced } from './coalesced';
 import { refreshOnConnect } from './refresh-on-connect';
 
 export interface HostStoreState {
@@ -63,5 +64,8 @@ export function createHostStore(connection: Connection): StoreApi<HostStoreState
     },
   }));
   refreshOnConnect(connection, () => store.getState().refresh());
+  // The doctor reads the GPU's state (VFs, bindings, /dev/vfio): a change from any front reads it again.
+  const refreshChecks = coalesced(() => store.getState().refresh());
+  connection.on('gpu.changed', () => void refreshChecks());
   return store;
 }

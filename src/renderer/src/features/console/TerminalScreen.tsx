@@ -4,6 +4,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { CONSOLE_CLOSE_REASONS, type ConsoleControlMessage } from '../../../../shared/console-messages';
 import { SessionOverlay } from './SessionOverlay';
 import { fitCells } from './terminal-fit';
+import { isReleaseHotkey } from './use-keyboard-grab';
 import { openConsoleSocket, useConsoleSession } from './use-console-session';
 
 interface TerminalScreenProps {
@@ -64,6 +65,19 @@ export function TerminalScreen({
     });
     term.open(element);
     terminal.current = term;
+    // A terminal keeps Tab, Shift+Tab and Esc for its program (a shell completes with Tab), so
+    // the keyboard leaves it by the same key as the graphical screen's (Shift+F12), to its tab.
+    term.attachCustomKeyEventHandler((event) => {
+      if (!isReleaseHotkey(event)) return true;
+      if (event.type === 'keydown') {
+        event.preventDefault();
+        const label = element.closest('[role="tabpanel"]')?.getAttribute('aria-labelledby');
+        const tab = label ? document.getElementById(label) : null;
+        term.blur();
+        tab?.focus();
+      }
+      return false;
+    });
     sendSizeRef.current = () => {
       const ws = socket.current;
       if (!sendsResize || ws?.readyState !== WebSocket.OPEN) return;
@@ -136,8 +150,17 @@ export function TerminalScreen({
 
   return (
     <div className="screen screen-terminal">
-      <div ref={host} className="terminal-host" data-testid={testId} aria-label={label} />
+      <div
+        ref={host}
+        className="terminal-host"
+        data-testid={testId}
+        aria-label={label}
+        aria-describedby={`${testId}-keys`}
+      />
       <SessionOverlay status={status} inactive={inactive} />
+      <p className="terminal-keys muted" id={`${testId}-keys`} data-testid={`${testId}-keys`}>
+        Keys go to the terminal, Tab and Esc too · <kbd>Shift+F12</kbd> leaves it
+      </p>
     </div>
   );
 }

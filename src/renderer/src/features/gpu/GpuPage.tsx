@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { PageHead } from '../../components/PageHead';
 import { UnreadableList } from '../../components/UnreadableList';
 import { useGpuStore } from '../../stores/context';
@@ -18,6 +19,21 @@ export function GpuPage() {
   const refresh = useGpuStore((s) => s.refresh);
   const review = useGpuStore((s) => s.review);
   const simulated = inventory?.host.simulated ?? null;
+  const changeErrors = useGpuStore((s) => s.changeErrors);
+  // When a review closes (applied, failed or cancelled), show its outcome: the GPU as it is now,
+  // or why the change failed, which sits by the editor's button.
+  const reviewed = useRef<string | null>(null);
+  useEffect(() => {
+    if (review) {
+      reviewed.current = review.pf;
+      return;
+    }
+    const pf = reviewed.current;
+    reviewed.current = null;
+    if (pf === null) return;
+    const target = changeErrors[pf] ? `change-error-${pf}` : `gpu-card-${pf}`;
+    document.getElementById(target)?.scrollIntoView({ block: 'start' });
+  }, [review, changeErrors]);
   return (
     <section aria-labelledby="gpu-title" className="gpu-page">
       <PageHead
@@ -46,7 +62,12 @@ export function GpuPage() {
             </div>
           )}
           {inventory.gpus.map((gpu) => (
-            <article key={gpu.address} className="gpu-card" aria-label={`${gpu.name} at ${gpu.address}`}>
+            <article
+              key={gpu.address}
+              id={`gpu-card-${gpu.address}`}
+              className="gpu-card"
+              aria-label={`${gpu.name} at ${gpu.address}`}
+            >
               <h3 className="gpu-card-title">
                 {gpu.name} <span className="muted">{gpu.address}</span>
                 {simulated && (

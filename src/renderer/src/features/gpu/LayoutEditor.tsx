@@ -34,6 +34,8 @@ export function LayoutEditor({ gpu }: { gpu: Gpu }) {
   const busy = useGpuStore((s) => s.busy);
   const error = useGpuStore((s) => s.changeErrors[gpu.address]);
   const [consent, setConsent] = useState(false);
+  /** A count typed over the driver's limit: said at the field, not silently changed. */
+  const [countNote, setCountNote] = useState<string | null>(null);
   const sriov = gpu.sriov;
   const pf = gpu.address;
   if (!sriov) return null;
@@ -49,8 +51,22 @@ export function LayoutEditor({ gpu }: { gpu: Gpu }) {
   const resources = RESOURCES.filter((r) => shares.pools.some((p) => p.key === r.key));
   const bars = resourceBars(gpu, draft);
   const problems = bars.flatMap((b) => (b.problem ? [b.problem] : []));
-  const setCount = (count: number) =>
+  const setCount = (count: number) => {
+    setCountNote(
+      count > sriov.totalVfs
+        ? `This GPU allows at most ${sriov.totalVfs} VFs (its driver's sriov_totalvfs), so ${sriov.totalVfs} it is.`
+        : null,
+    );
     edit(pf, withCount(gpu, draft, Math.min(Math.max(count, 0), sriov.totalVfs)));
+  };
+  // vfio-pci binds only devices in an IOMMU group; the doctor's IOMMU check says how to get one.
+  const noIommu = gpu.iommuGroup === null;
+  const reviewBlocked =
+    problems.length > 0
+      ? `Fix the shares first: ${problems.join(' ')}`
+      : noIommu && draft.bind === 'vfio-pci' && draft.vfCount > 0
+        ? 'The IOMMU is off, so the VFs cannot go to vfio-pci.'
+        : null;
   return (
     <section className="layout-editor" aria-labelledby={`layout-${pf}-title`}>
       <h4 id={`layout-${pf}-title`}>Split this GPU</h4>
@@ -73,9 +89,15 @@ export function LayoutEditor({ gpu }: { gpu: Gpu }) {
             onChange={(e) => setCount(Number(e.target.value))}
             data-testid={`vf-count-${pf}`}
             aria-label="Number of VFs, as a number"
+            aria-describedby={countNote ? `vf-count-${pf}-note` : undefined}
           />
           <span className="muted">of {sriov.totalVfs}</span>
         </label>
+        {countNote && (
+          <p className="field-note" id={`vf-count-${pf}-note`} data-testid={`vf-count-${pf}-note`}>
+            {countNote}
+          </p>
+        )}
         <fieldset className="bind-choice">
           <legend>VFs go to</legend>
           {BIND.map(([value, label]) => (
@@ -84,12 +106,18 @@ export function LayoutEditor({ gpu }: { gpu: Gpu }) {
                 type="radio"
                 name={`bind-${pf}`}
                 checked={draft.bind === value}
+                disabled={value === 'vfio-pci' && noIommu}
                 onChange={() => edit(pf, { ...draft, bind: value })}
                 data-testid={`bind-${pf}-${value}`}
               />
               {label}
             </label>
           ))}
+          {noIommu && (
+            <p className="field-note" data-testid={`bind-${pf}-no-iommu`}>
+              vfio-pci needs the IOMMU, which is off on this host: the Host page says how to turn it on.
+            </p>
+          )}
         </fieldset>
         <div className="presets" role="group" aria-label="Presets">
           {PRESETS.map(([name, label]) => (
@@ -116,17 +144,24 @@ export function LayoutEditor({ gpu }: { gpu: Gpu }) {
       <ShareTable
         draft={draft}
         resources={resources}
+        bars={bars}
         onChange={(index, key, value) => edit(pf, withShare(draft, index, key, value))}
       />
       <div className="layout-actions">
         <button
           type="button"
           onClick={() => void plan(pf, intentOf(draft))}
-          disabled={busy !== null || problems.length > 0}
+          disabled={busy !== null || reviewBlocked !== null}
+          aria-describedby={reviewBlocked ? `review-${pf}-blocked` : undefined}
           data-testid={`review-${pf}-open`}
         >
           {busy === 'planning' ? 'Working out the changes…' : 'Review changes'}
         </button>
+        {reviewBlocked && (
+          <span className="field-note" id={`review-${pf}-blocked`} data-testid={`review-${pf}-blocked`}>
+            {reviewBlocked}
+          </span>
+        )}
         {editing && (
           <button type="button" className="button-quiet" onClick={() => edit(pf, null)}>
             Back to the GPU as it is
@@ -134,7 +169,12 @@ export function LayoutEditor({ gpu }: { gpu: Gpu }) {
         )}
       </div>
       {error && (
-        <p className="notice notice-error" role="alert" data-testid={`change-error-${pf}`}>
+        <p
+          className="notice notice-error"
+          role="alert"
+          id={`change-error-${pf}`}
+          data-testid={`change-error-${pf}`}
+        >
           {error}
         </p>
       )}

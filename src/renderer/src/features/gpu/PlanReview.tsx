@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useGpuStore } from '../../stores/context';
 import type { Review } from '../../stores/gpu-store';
 import { formatAmount } from './layout-draft';
@@ -15,8 +16,18 @@ export function PlanReview({ review, simulated }: { review: Review; simulated: b
   const apply = useGpuStore((s) => s.apply);
   const cancel = useGpuStore((s) => s.cancelReview);
   const { preview } = review;
+  // It opens above the editor whose button asked for it, often off-screen: bring it into view.
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => {
+    panel.current?.scrollIntoView({ block: 'start' });
+  }, [preview]);
   return (
-    <section className="plan-review" aria-label="Review the changes" data-testid={`review-${review.pf}`}>
+    <section
+      ref={panel}
+      className="plan-review"
+      aria-label="Review the changes"
+      data-testid={`review-${review.pf}`}
+    >
       <h4>{preview.summary}</h4>
       {preview.plan === null ? (
         <p className="muted">Nothing to apply.</p>

@@ -1,8 +1,11 @@
-import { formatAmount, type Bar } from './layout-draft';
+import { formatAmount, problemId, type Bar } from './layout-draft';
 
-/** A colour per VF that stays the same across bars, so VF3 is the same colour in every resource. */
+/**
+ * A colour per VF that stays the same across bars, so VF3 is the same colour in every resource;
+ * light enough for the segment's dark label to pass WCAG AA on every hue (tests/e2e/contrast.test.ts).
+ */
 export function vfHue(index: number): string {
-  return `hsl(${(index * 53 + 200) % 360} 60% 55%)`;
+  return `hsl(${(index * 53 + 200) % 360} 65% 72%)`;
 }
 
 /** One stacked bar per resource: a segment per VF's share and what stays free. */
@@ -40,7 +43,11 @@ export function ResourceBars({ bars, pf }: { bars: Bar[]; pf: string }) {
             )}
           </div>
           {bar.problem && (
-            <p className="text-error" data-testid={`bar-${pf}-${bar.key}-problem`}>
+            <p
+              className="text-error"
+              id={problemId(pf, bar.key)}
+              data-testid={`bar-${pf}-${bar.key}-problem`}
+            >
               {bar.problem}
             </p>
           )}

@@ -1,6 +1,6 @@
 import type { VfSettings } from '../../../../shared/helper-plan';
 import type { RESOURCES } from '../../../../shared/gpu-shares';
-import type { LayoutDraft } from './layout-draft';
+import { problemId, type Bar, type LayoutDraft } from './layout-draft';
 import { vfHue } from './ResourceBars';
 
 const SCHEDULING = [
@@ -12,13 +12,18 @@ const SCHEDULING = [
 export function ShareTable({
   draft,
   resources,
+  bars,
   onChange,
 }: {
   draft: LayoutDraft;
   /** The resources this driver lets Tessera share (none on xe, which provisions them itself). */
   resources: readonly (typeof RESOURCES)[number][];
+  /** Their bars: a field a bar's problem is about is marked, and names the problem. */
+  bars: Bar[];
   onChange: (index: number, key: keyof VfSettings, value: number) => void;
 }) {
+  const problemOf = (setting: string, index: number) =>
+    bars.find((b) => b.setting === setting && b.problemVfs.includes(index)) ?? null;
   if (draft.shares.length === 0) return null;
   const columns = [
     ...resources.map((r) => ({
@@ -49,9 +54,12 @@ export function ShareTable({
             </th>
             {columns.map((c) => {
               const value = share.settings[c.setting] ?? 0;
+              const problem = problemOf(c.setting, share.index);
               return (
                 <td key={c.setting}>
                   <input
+                    aria-invalid={problem !== null}
+                    aria-describedby={problem ? problemId(draft.pf, problem.key) : undefined}
                     type="number"
                     min={0}
                     step={c.mib ? 2 : 1}

@@ -85,6 +85,8 @@ export function intentOf(draft: LayoutDraft): GpuIntent {
 
 export interface Bar {
   key: ResourceKey;
+  /** The share each VF sets for this resource: the ShareTable column its problem points at. */
+  setting: (typeof RESOURCES)[number]['setting'];
   label: string;
   bytes: boolean;
   /** What this layout can share: free now plus what the rewritten and released VF shares hold. */
@@ -93,7 +95,12 @@ export interface Bar {
   free: number;
   /** A VF over the driver's per-VF maximum, or the shares together over the total. */
   problem: string | null;
+  /** The VFs whose field in this resource's column the problem is about. */
+  problemVfs: number[];
 }
+
+/** The id of a bar's problem text, which the share fields it is about point at. */
+export const problemId = (pf: string, key: string) => `bar-${pf}-${key}-problem`;
 
 /** One stacked bar per resource the driver shows (GGTT, local memory, contexts, doorbells). */
 export function resourceBars(gpu: Gpu, draft: LayoutDraft): Bar[] {
@@ -101,7 +108,7 @@ export function resourceBars(gpu: Gpu, draft: LayoutDraft): Bar[] {
   return shares.pools.flatMap((pool) => {
     const resource = RESOURCES.find((r) => r.key === pool.key);
     if (!resource) return [];
-    const total = poolFor(gpu, pool, draft.vfCount, shares.autoProvisioning);
+    const total = poolFor(gpu, pool, draft.vfCount);
     const segments = draft.shares.map((s) => ({ index: s.index, value: s.settings[resource.setting] ?? 0 }));
     const used = segments.reduce((n, s) => n + s.value, 0);
     const tooBig = pool.maxQuota === null ? undefined : segments.find((s) => s.value > (pool.maxQuota ?? 0));
@@ -114,12 +121,19 @@ export function resourceBars(gpu: Gpu, draft: LayoutDraft): Bar[] {
     return [
       {
         key: pool.key,
+        setting: resource.setting,
         label: resource.label,
         bytes: resource.bytes,
         total,
         segments,
         free: Math.max(total - used, 0),
         problem,
+        problemVfs:
+          used > total
+            ? segments.filter((s) => s.value > 0).map((s) => s.index)
+            : tooBig
+              ? [tooBig.index]
+              : [],
       },
     ];
   });

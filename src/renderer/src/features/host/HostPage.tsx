@@ -31,8 +31,9 @@ export function HostPage() {
           </p>
           {report.host.simulated && (
             <p className="muted" data-testid="host-simulated-note">
-              This is the simulated host <strong>{report.host.simulated.name}</strong>:{' '}
-              {report.host.simulated.title}. The fixes are what a real host like it would need.
+              This is the simulated host <strong>{report.host.simulated.name}</strong>, built as:{' '}
+              {report.host.simulated.title}. The checks below read it as it is now; the fixes are what a real
+              host like it would need.
             </p>
           )}
           <ul className="check-list" data-testid="check-list">
