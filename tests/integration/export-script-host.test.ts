@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, stop as stopEsbuild } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/main/backend';
 import type { Client } from '../../src/shared/client';
@@ -39,6 +39,8 @@ beforeAll(async () => {
     outfile: bundle,
     logLevel: 'silent',
   });
+  // esbuild keeps a service process for later builds; this file makes no more.
+  await stopEsbuild();
   writer = path.join(home.root, 'sim-kernel-writer');
   fs.writeFileSync(writer, `#!/bin/sh\nexec ${process.execPath} ${bundle} "$@"\n`, { mode: 0o755 });
   treeA = path.join(home.root, 'host-a');
