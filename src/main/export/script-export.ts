@@ -230,6 +230,10 @@ export function buildVmScript(input: ScriptInput): ScriptExport {
       `${shellQuote(input.swtpm.binary)} ${input.swtpm.args.map(shellQuote).join(' ')}`,
     );
   }
+  if (slice)
+    notExpressed.push(
+      `the locked-memory check of Tessera's start: vfio pins all ${spec.memoryMiB} MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)`,
+    );
   if (spec.cpuPinning.length > 0)
     notExpressed.push(
       `vCPU pinning (host CPUs ${spec.cpuPinning.join(', ')}) is made over QMP once QEMU runs; the script does not pin`,

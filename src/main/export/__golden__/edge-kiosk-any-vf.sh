@@ -108,6 +108,7 @@ rm -f /run/user/1000/tessera/kiosk/qmp.sock /run/user/1000/tessera/kiosk/vnc.soc
 
 # Not done by this script:
 # - "any free VF of 0000:00:02.0": the script uses 0000:00:02.1, the VF that was free at export
+# - the locked-memory check of Tessera's start: vfio pins all 4096 MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)
 # - the restart policy (always) is Tessera’s supervisor’s
 
 # QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.

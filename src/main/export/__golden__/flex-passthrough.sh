@@ -115,6 +115,9 @@ grant_vfio /sys/bus/pci/devices/0000:4d:00.0
 (umask 077 && mkdir -p /run/user/1000/tessera/flex-whole)
 rm -f /run/user/1000/tessera/flex-whole/qmp.sock /run/user/1000/tessera/flex-whole/vnc.sock /run/user/1000/tessera/flex-whole/spice.sock /run/user/1000/tessera/flex-whole/serial.sock /run/user/1000/tessera/flex-whole/monitor.sock /run/user/1000/tessera/flex-whole/qemu.pid
 
+# Not done by this script:
+# - the locked-memory check of Tessera's start: vfio pins all 16384 MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)
+
 # QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.
 "$QEMU" \
   -name \

@@ -116,6 +116,9 @@ grant_vfio /sys/bus/pci/devices/0000:4d:00.1
 (umask 077 && mkdir -p /run/user/1000/tessera/flex-vf)
 rm -f /run/user/1000/tessera/flex-vf/qmp.sock /run/user/1000/tessera/flex-vf/vnc.sock /run/user/1000/tessera/flex-vf/spice.sock /run/user/1000/tessera/flex-vf/serial.sock /run/user/1000/tessera/flex-vf/monitor.sock /run/user/1000/tessera/flex-vf/qemu.pid
 
+# Not done by this script:
+# - the locked-memory check of Tessera's start: vfio pins all 65536 MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)
+
 # QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.
 "$QEMU" \
   -name \

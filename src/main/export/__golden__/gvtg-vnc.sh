@@ -109,6 +109,9 @@ grant_vfio /sys/bus/mdev/devices/0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0
 (umask 077 && mkdir -p /run/user/1000/tessera/gvtg)
 rm -f /run/user/1000/tessera/gvtg/qmp.sock /run/user/1000/tessera/gvtg/vnc.sock /run/user/1000/tessera/gvtg/spice.sock /run/user/1000/tessera/gvtg/serial.sock /run/user/1000/tessera/gvtg/monitor.sock /run/user/1000/tessera/gvtg/qemu.pid
 
+# Not done by this script:
+# - the locked-memory check of Tessera's start: vfio pins all 2048 MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)
+
 # QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.
 "$QEMU" \
   -name \

@@ -122,6 +122,9 @@ rm -f /run/user/1000/tessera/win11/qmp.sock /run/user/1000/tessera/win11/vnc.soc
 (umask 077 && mkdir -p /home/ada/.local/share/tessera/vms/win11/tpm)
 /usr/bin/swtpm socket --tpm2 --tpmstate dir=/home/ada/.local/share/tessera/vms/win11/tpm,mode=0600 --ctrl type=unixio,path=/run/user/1000/tessera/win11/swtpm.sock,mode=0600 --pid file=/run/user/1000/tessera/win11/swtpm.pid --log file=/run/user/1000/tessera/win11/swtpm.log --terminate --daemon
 
+# Not done by this script:
+# - the locked-memory check of Tessera's start: vfio pins all 8192 MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)
+
 # QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.
 "$QEMU" \
   -name \
