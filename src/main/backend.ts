@@ -16,6 +16,7 @@ import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
 import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
+import { createExportService } from './export/export-service';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -82,6 +83,11 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
+  const exports = createExportService({
+    argsPlan: (id) => vms.argsPlan(id),
+    ids: async () => (await vms.list()).vms.map((v) => v.id),
+    inventory: () => gpu.inventory(),
+  });
   if (!options.skipReattach) await vms.reattach();
 
   const handlers: Handlers = {
@@ -134,6 +140,8 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'fs.stat': ({ path }) => pathInfo(path),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
+    'vm.export': (request) => exports.exportVms(request),
+    'vm.import': async ({ source, name }) => exports.importVm(source, name),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,

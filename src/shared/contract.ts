@@ -11,6 +11,7 @@ import { DoctorReport } from './host-report';
 import { QemuCapabilities } from './qemu-capabilities';
 import { DiskFormat, HostPath, InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
 import { Settings, SettingsPatch } from './settings';
+import { ExportRequest, ExportResult, ImportRequest, ImportResult } from './vm-export';
 
 const Grant = z.object({ token: z.string(), path: z.string() });
 
@@ -184,6 +185,17 @@ export const calls = {
   ),
   'settings.get': call("The user's preferences.", z.object({}), Settings),
   'settings.update': call('Replace the given sections of the preferences.', SettingsPatch, Settings),
+  // Export and import (issue 13).
+  'vm.export': call(
+    "A VM (or every VM, KubeVirt only) as a POSIX shell script, a libvirt domain XML or KubeVirt manifests, written as this host would start it (vm.args' argv and GPU placement); with what the format cannot express.",
+    ExportRequest,
+    ExportResult,
+  ),
+  'vm.import': call(
+    'The VM a QEMU command line or a libvirt domain XML would become on this host, and a report of what was mapped, changed, dropped or left unresolved. Creates nothing: vm.create takes the spec once the user accepts. BAD_INPUT names the part that cannot become a VM and why.',
+    ImportRequest,
+    ImportResult,
+  ),
 } as const;
 
 export const events = {

@@ -18,6 +18,7 @@ import {
 } from './parse-options';
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
+import { EXPORT_USAGE, exportCommand, importCommand } from './export-command';
 
 const USAGE = `usage: tessera <command>
 
@@ -35,6 +36,7 @@ const USAGE = `usage: tessera <command>
   vm kill|reset|pause|resume|delete NAME
   vm args NAME [--json]       vm log NAME [--lines N]
   vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
+${EXPORT_USAGE}
   host [--json]               serve [--port N]
   serve --link [--port N]     a new one-time link to the running serve; --revoke-sessions [--port N] ends its sessions
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
@@ -237,6 +239,10 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       return runSerialConsole(session, requireName(positionals, 'serial'));
     }
+    case 'export':
+      return exportCommand(session, rest);
+    case 'import':
+      return importCommand(session, rest);
     default:
       throw new UsageError(sub ? `unknown command 'vm ${sub}'\n${USAGE}` : USAGE);
   }

@@ -68,6 +68,48 @@ function readLease(dir: string): LeaseFile | null {
   }
 }
 
+/** A slice a lease can hold: a VF, a vGPU or a whole GPU. */
+export type SlicePlacement = Extract<GpuPlacement, { kind: 'vf' | 'mdev' | 'passthrough' }>;
+
+/**
+ * The helper steps that take a VM's GPU slice at start (issue 6), pure so the script export
+ * (src/main/export/script-export.ts) writes the same: the vGPU is created, or the device is moved
+ * to vfio-pci unless it is there; then its /dev/vfio group goes to the user.
+ */
+export function leaseSteps(
+  spec: VmSpec,
+  placement: SlicePlacement,
+  inventory: GpuInventory,
+): { device: string; originalDriver: string | null; steps: HelperStep[] } {
+  const device = placement.kind === 'mdev' ? placement.uuid : placement.address;
+  const fn =
+    placement.kind === 'mdev'
+      ? undefined
+      : inventory.gpus.flatMap((g) => [g, ...g.vfs]).find((f) => f.address === device);
+  const originalDriver = fn?.driver ?? null;
+  const steps: HelperStep[] = [];
+  if (spec.gpu.kind === 'mdev') {
+    steps.push({ op: 'create-mdev', parent: spec.gpu.parent, type: spec.gpu.type, uuid: device });
+  } else if (originalDriver !== 'vfio-pci') {
+    // Passthrough was consented to when the VM was defined with the whole GPU.
+    steps.push({
+      op: 'bind',
+      device,
+      driver: 'vfio-pci',
+      ...(placement.kind === 'passthrough' ? { takeHostDisplay: true as const } : {}),
+    });
+  }
+  steps.push({ op: 'grant-vfio', device });
+  return { device, originalDriver, steps };
+}
+
+/** The steps that give a slice back at stop: exactly what the lease took. */
+export function giveBackSteps(lease: Pick<LeaseFile, 'kind' | 'device' | 'originalDriver'>): HelperStep[] {
+  if (lease.kind === 'mdev') return [{ op: 'remove-mdev', uuid: lease.device }];
+  if (lease.originalDriver === 'vfio-pci') return [];
+  return [{ op: 'bind', device: lease.device, driver: lease.originalDriver === null ? 'none' : 'host' }];
+}
+
 /**
  * The lease manager: the start/stop sequence of a VM's GPU slice through the helper (issue 6).
  * One helper plan per start (one prompt at most), one lock across VMs so two never get the same
@@ -128,24 +170,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
         'CONFLICT',
         `${device} is in use by VM '${holder.vm}': stop that VM first, or give '${spec.name}' another GPU`,
       );
-    const fn =
-      placement.kind === 'mdev'
-        ? undefined
-        : inventory.gpus.flatMap((g) => [g, ...g.vfs]).find((f) => f.address === device);
-    const originalDriver = fn?.driver ?? null;
-    const steps: HelperStep[] = [];
-    if (spec.gpu.kind === 'mdev') {
-      steps.push({ op: 'create-mdev', parent: spec.gpu.parent, type: spec.gpu.type, uuid: device });
-    } else if (originalDriver !== 'vfio-pci') {
-      // Passthrough was consented to when the VM was defined with the whole GPU.
-      steps.push({
-        op: 'bind',
-        device,
-        driver: 'vfio-pci',
-        ...(placement.kind === 'passthrough' ? { takeHostDisplay: true as const } : {}),
-      });
-    }
-    steps.push({ op: 'grant-vfio', device });
+    const { originalDriver, steps } = leaseSteps(spec, placement, inventory);
     await gpu.apply({ version: 1, steps }, 'vm', `${device} for VM '${spec.name}'`);
     const lease: LeaseFile = { vm: spec.name, kind: placement.kind, device, simulated, originalDriver };
     try {
@@ -159,18 +184,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
   }
 
   async function giveBack(lease: LeaseFile, dir: string): Promise<void> {
-    const steps: HelperStep[] =
-      lease.kind === 'mdev'
-        ? [{ op: 'remove-mdev', uuid: lease.device }]
-        : lease.originalDriver === 'vfio-pci'
-          ? []
-          : [
-              {
-                op: 'bind',
-                device: lease.device,
-                driver: lease.originalDriver === null ? 'none' : 'host',
-              },
-            ];
+    const steps = giveBackSteps(lease);
     try {
       if (steps.length > 0)
         await gpu.apply({ version: 1, steps }, 'vm', `${lease.device} back from VM '${lease.vm}'`);

@@ -11,17 +11,10 @@ function files(runtime: VmRuntimeFiles) {
   return { pid: path.join(runtime.dir, 'swtpm.pid'), log: path.join(runtime.dir, 'swtpm.log') };
 }
 
-/**
- * The VM's TPM emulator, on the socket its argv names (qemu-args-platform.ts). It daemonizes once
- * the socket listens, keeps the TPM's state in the VM's data dir, and ends by itself when QEMU
- * lets go of it (`--terminate`), so a stop, a crash or a backend restart needs nothing more.
- */
-export async function startSwtpm(swtpm: string, runtime: VmRuntimeFiles, data: VmDataFiles): Promise<void> {
+/** swtpm's argv (without the binary); the script export starts it the same way. */
+export function swtpmArgs(runtime: VmRuntimeFiles, data: VmDataFiles): string[] {
   const { pid, log } = files(runtime);
-  await fsp.mkdir(data.tpmState, { recursive: true, mode: 0o700 });
-  await ensureVmRuntimeDir(runtime.dir);
-  await fsp.rm(runtime.swtpm, { force: true });
-  const args = [
+  return [
     'socket',
     '--tpm2',
     '--tpmstate',
@@ -35,6 +28,18 @@ export async function startSwtpm(swtpm: string, runtime: VmRuntimeFiles, data: V
     '--terminate',
     '--daemon',
   ];
+}
+
+/**
+ * The VM's TPM emulator, on the socket its argv names (qemu-args-platform.ts). It daemonizes once
+ * the socket listens, keeps the TPM's state in the VM's data dir, and ends by itself when QEMU
+ * lets go of it (`--terminate`), so a stop, a crash or a backend restart needs nothing more.
+ */
+export async function startSwtpm(swtpm: string, runtime: VmRuntimeFiles, data: VmDataFiles): Promise<void> {
+  await fsp.mkdir(data.tpmState, { recursive: true, mode: 0o700 });
+  await ensureVmRuntimeDir(runtime.dir);
+  await fsp.rm(runtime.swtpm, { force: true });
+  const args = swtpmArgs(runtime, data);
   await new Promise<void>((resolve, reject) => {
     execFile(swtpm, args, { timeout: 10_000 }, (error, _stdout, stderr) => {
       if (!error) return resolve();

@@ -194,6 +194,20 @@ export class VmService {
   }
 
   async args(id: string): Promise<string[]> {
+    return (await this.argsPlan(id)).argv;
+  }
+
+  /**
+   * What `vm args` is built from, with the argv (binary first): the exports (src/main/export)
+   * write a VM as this host would start it.
+   */
+  async argsPlan(id: string): Promise<{
+    spec: VmSpec;
+    argv: string[];
+    placement: GpuPlacement;
+    host: QemuHost;
+    swtpm: string | null;
+  }> {
     const spec = await this.store.get(id);
     let binary = 'qemu-system-x86_64';
     let capabilities: QemuCapabilities = { ...STAND_IN_CAPABILITIES, binary };
@@ -203,7 +217,9 @@ export class VmService {
     } catch {
       // `vm args` stays useful on a machine without QEMU: it shows what Debian's QEMU would run.
     }
-    return [binary, ...buildQemuArgs(spec, await this.qemuHost(spec, this.gpu.preview(spec), capabilities))];
+    const placement = this.gpu.preview(spec);
+    const host = await this.qemuHost(spec, placement, capabilities);
+    return { spec, argv: [binary, ...buildQemuArgs(spec, host)], placement, host, swtpm: this.host.swtpm() };
   }
 
   async start(id: string): Promise<VmInfo> {

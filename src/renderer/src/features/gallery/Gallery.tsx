@@ -5,6 +5,8 @@ import { arrangeVms, type SortBy } from './arrange';
 import { EmptyState } from './EmptyState';
 import { InvalidDefinitions } from './InvalidDefinitions';
 import { VmCard } from './VmCard';
+import { ImportDialog } from '../export/ImportDialog';
+import '../export/export.css';
 
 const SORT_LABELS: Record<SortBy, string> = { name: 'Name', state: 'State', created: 'Newest' };
 
@@ -14,15 +16,32 @@ export function Gallery() {
   const gallery = useSettingsStore((s) => s.settings.gallery);
   const updateSettings = useSettingsStore((s) => s.update);
   const [query, setQuery] = useState('');
+  const [importing, setImporting] = useState(false);
   const deferredQuery = useDeferredValue(query);
 
   if (vms === null) return <p className="muted">Loading VMs…</p>;
   const shown = arrangeVms(vms, deferredQuery, gallery.sortBy);
+  const importButton = (
+    <button
+      type="button"
+      className="button-secondary"
+      data-testid="vm-import"
+      onClick={() => setImporting(true)}
+    >
+      Import…
+    </button>
+  );
   return (
     <>
+      <ImportDialog open={importing} onClose={() => setImporting(false)} />
       <InvalidDefinitions />
       {vms.length === 0 ? (
-        <EmptyState />
+        <>
+          <EmptyState />
+          <p className="import-empty">
+            Or take one in from a QEMU command line or a libvirt XML: {importButton}
+          </p>
+        </>
       ) : (
         <section aria-labelledby="vms-title" className="gallery">
           <div className="toolbar">
@@ -30,6 +49,7 @@ export function Gallery() {
               Virtual machines <span className="count">{vms.length}</span>
             </h2>
             <div className="toolbar-controls">
+              {importButton}
               <label className="search">
                 <span className="visually-hidden">Search VMs</span>
                 <input

@@ -10,6 +10,7 @@ import { formatCpus, formatMemory } from './format';
 import { StateBadge } from './StateBadge';
 import { canEdit, canResume } from './vm-actions';
 import { VmThumbnail } from './VmThumbnail';
+import { ExportDialog } from '../export/ExportDialog';
 
 const FAILED: Record<VmAction, string> = {
   start: 'Could not start',
@@ -27,6 +28,7 @@ export function VmCard({ vm }: { vm: VmInfo }) {
   const remove = useVmStore((s) => s.remove);
   const offline = useVmStore((s) => s.connection !== 'connected');
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const { id, state, spec } = vm;
   const headingId = `vm-${id}-name`;
   const stopped = canEdit(state);
@@ -82,6 +84,16 @@ export function VmCard({ vm }: { vm: VmInfo }) {
           >
             Duplicate
           </a>
+          <button
+            type="button"
+            className="button-ghost"
+            data-testid={`vm-${id}-export`}
+            disabled={offline}
+            onClick={() => setExporting(true)}
+            title="This VM as a shell script, a libvirt domain or a KubeVirt VirtualMachine"
+          >
+            Export
+          </button>
           {stopped && (
             <>
               <a
@@ -116,6 +128,7 @@ export function VmCard({ vm }: { vm: VmInfo }) {
           </details>
         )}
       </div>
+      <ExportDialog id={id} open={exporting} onClose={() => setExporting(false)} />
       <ConfirmDialog
         open={confirmDelete}
         title={`Delete ${spec.name}?`}

@@ -1,0 +1,169 @@
+#!/bin/sh
+# VM 'kiosk', exported by Tessera: what Tessera does to start it, as one script.
+# Run it as the user the VM belongs to (QEMU never runs as root); each step says what it
+# changes. The GPU steps write to sysfs as you: export with --sudo to have them use sudo.
+# TESSERA_HOST_ROOT=DIR runs the sysfs steps on a copy of a host under DIR (with
+# TESSERA_KERNEL_WRITER=PROGRAM making each write as the kernel would); TESSERA_QEMU=PROGRAM
+# runs another QEMU binary.
+set -eu
+
+ROOT=${TESSERA_HOST_ROOT:-}
+
+die() {
+  printf 'tessera script: %s\n' "$*" >&2
+  exit 1
+}
+
+# Write one sysfs attribute as one write(2), as the helper does; an empty value clears it with a
+# newline (driver_override, reference §A.1).
+sysfs_write() {
+  if [ -n "$2" ]; then printf '%s' "$2"; else printf '\n'; fi | write_file "$ROOT$1" ||
+    die "writing $1 failed (the kernel log, dmesg, says why)"
+}
+
+write_file() {
+  if [ -n "${TESSERA_KERNEL_WRITER:-}" ]; then
+    "$TESSERA_KERNEL_WRITER" "$1"
+  else
+    cat >"$1"
+  fi
+}
+
+# The driver a PCI function is bound to, empty when none (its driver link, §A.1).
+driver_of() {
+  link=$(readlink "$ROOT/sys/bus/pci/devices/$1/driver" 2>/dev/null) || return 0
+  basename "$link"
+}
+
+# The driver_override, empty when unset ("(null)", §A.1).
+override_of() {
+  value=$(cat "$ROOT/sys/bus/pci/devices/$1/driver_override" 2>/dev/null) || return 0
+  [ "$value" = "(null)" ] || printf '%s' "$value"
+}
+
+# Move a device to a driver (empty: none) libvirt's way, as the helper's bind step does (§A.4):
+# the override first, then unbind, then drivers_probe, whose answer is read back.
+move_device() {
+  [ -e "$ROOT/sys/bus/pci/devices/$1" ] || die "there is no device $1 on this host"
+  now=$(driver_of "$1")
+  [ "$now" = "$2" ] && [ "$(override_of "$1")" = "$3" ] && return 0
+  sysfs_write "/sys/bus/pci/devices/$1/driver_override" "$3"
+  if [ -n "$now" ] && [ "$now" != "$2" ]; then
+    sysfs_write "/sys/bus/pci/drivers/$now/unbind" "$1"
+  fi
+  [ -z "$2" ] && return 0
+  [ "$(driver_of "$1")" = "$2" ] && return 0
+  sysfs_write /sys/bus/pci/drivers_probe "$1"
+  [ "$(driver_of "$1")" = "$2" ] || die "$2 did not take $1 (the kernel log, dmesg, says why)"
+}
+
+# The host GPU driver of a VF's PF (i915 or xe): what "back to the host" means for it.
+host_driver_of_pf() {
+  pf=$(basename "$(readlink "$ROOT/sys/bus/pci/devices/$1/physfn")")
+  driver=$(driver_of "$pf")
+  case "$driver" in
+    i915 | xe) printf '%s' "$driver" ;;
+    *) die "$pf is on '$driver', not i915 or xe" ;;
+  esac
+}
+
+# Give the user the device's /dev/vfio group, as the helper's grant-vfio step (§A.6, §F): every
+# device in the group must be on vfio-pci or on no driver.
+grant_vfio() {
+  group=$(basename "$(readlink "$ROOT$1/iommu_group")") || die "$1 has no IOMMU group"
+  for member in "$ROOT/sys/kernel/iommu_groups/$group/devices"/*; do
+    other=$(basename "$member")
+    case "$other" in *:*) ;; *) continue ;; esac
+    driver=$(driver_of "$other")
+    [ -z "$driver" ] || [ "$driver" = vfio-pci ] ||
+      die "group $group is not viable: $other is on $driver; put it on vfio-pci too"
+  done
+  node="$ROOT/dev/vfio/$group"
+  [ -e "$node" ] || die "/dev/vfio/$group is missing"
+  [ "$(stat -c %u "$node")" = "$(id -u)" ] || chown "$(id -u)" "$node"
+}
+
+QEMU=${TESSERA_QEMU:-/usr/bin/qemu-system-x86_64}
+[ -n "$ROOT" ] || [ "$(id -u)" != 0 ] ||
+  die "run this as the VM's user, not as root: QEMU never runs as root (export with --sudo for the GPU steps)"
+
+# The GPU slice, as Tessera’s lease takes it at start (src/main/vm/gpu-leases.ts).
+[ -e "$ROOT/sys/bus/pci/devices/0000:00:02.1/physfn" ] ||
+  die "there is no VF 0000:00:02.1: enable the GPU's VFs first (tessera gpu vfs PF COUNT)"
+taken=
+# What was taken is given back when the script ends, however it ends.
+give_back() {
+  [ -n "$taken" ] || return 0
+  : # it was on vfio-pci before: nothing to give back
+}
+trap 'give_back' EXIT
+trap 'exit 130' INT TERM HUP
+
+# Give you /dev/vfio/<group> of 0000:00:02.1, so QEMU runs as you.
+grant_vfio /sys/bus/pci/devices/0000:00:02.1
+
+# The VM’s runtime dir (0700: its sockets are reached only by you), without what an earlier run left.
+(umask 077 && mkdir -p /run/user/1000/tessera/kiosk)
+rm -f /run/user/1000/tessera/kiosk/qmp.sock /run/user/1000/tessera/kiosk/vnc.sock /run/user/1000/tessera/kiosk/spice.sock /run/user/1000/tessera/kiosk/serial.sock /run/user/1000/tessera/kiosk/monitor.sock /run/user/1000/tessera/kiosk/qemu.pid
+
+# Not done by this script:
+# - "any free VF of 0000:00:02.0": the script uses 0000:00:02.1, the VF that was free at export
+# - the locked-memory check of Tessera's start: vfio pins all 4096 MiB of guest RAM, so your RLIMIT_MEMLOCK must allow it (tessera doctor shows how)
+# - the restart policy (always) is Tessera’s supervisor’s
+
+# QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.
+"$QEMU" \
+  -name \
+  kiosk,process=tessera-kiosk \
+  -uuid \
+  0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0 \
+  -machine \
+  q35,accel=kvm,kernel_irqchip=on,memory-backend=mem0 \
+  -cpu \
+  host \
+  -smp \
+  4 \
+  -m \
+  4096M \
+  -object \
+  memory-backend-memfd,id=mem0,size=4096M,hugetlb=on,hugetlbsize=2M \
+  -nodefaults \
+  -no-user-config \
+  -pidfile \
+  /run/user/1000/tessera/kiosk/qemu.pid \
+  -chardev \
+  socket,id=qmp,path=/run/user/1000/tessera/kiosk/qmp.sock,server=on,wait=off \
+  -mon \
+  chardev=qmp,mode=control \
+  -chardev \
+  socket,id=serial0,path=/run/user/1000/tessera/kiosk/serial.sock,server=on,wait=off,logfile=/run/user/1000/tessera/kiosk/serial.log,logappend=on \
+  -serial \
+  chardev:serial0 \
+  -chardev \
+  socket,id=monitor0,path=/run/user/1000/tessera/kiosk/monitor.sock,server=on,wait=off,logfile=/run/user/1000/tessera/kiosk/monitor.log \
+  -mon \
+  chardev=monitor0,mode=readline \
+  -display \
+  gtk,gl=on,full-screen=on,connectors.0=HDMI-1 \
+  -blockdev \
+  driver=qcow2,node-name=drive-disk0,file.driver=file,file.filename=/home/ada/vms/kiosk.qcow2 \
+  -device \
+  virtio-blk-pci,id=disk0,drive=drive-disk0,bootindex=1 \
+  -netdev \
+  user,id=net0 \
+  -device \
+  virtio-net-pci,id=nic0,netdev=net0 \
+  -device \
+  vfio-pci,id=gpu0,host=0000:00:02.1 \
+  -device \
+  virtio-vga,id=video0,max_outputs=1,blob=true \
+  -device \
+  qemu-xhci,id=usb0 \
+  -device \
+  usb-tablet,id=tablet0,bus=usb0.0 \
+  -device \
+  virtio-serial-pci,id=vserial0 \
+  -chardev \
+  qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off \
+  -device \
+  virtserialport,id=vdagentport0,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0

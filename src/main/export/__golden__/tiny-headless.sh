@@ -1,0 +1,131 @@
+#!/bin/sh
+# VM 'tiny', exported by Tessera: what Tessera does to start it, as one script.
+# Run it as the user the VM belongs to (QEMU never runs as root); each step says what it
+# changes. The GPU steps write to sysfs as you: export with --sudo to have them use sudo.
+# TESSERA_HOST_ROOT=DIR runs the sysfs steps on a copy of a host under DIR (with
+# TESSERA_KERNEL_WRITER=PROGRAM making each write as the kernel would); TESSERA_QEMU=PROGRAM
+# runs another QEMU binary.
+set -eu
+
+ROOT=${TESSERA_HOST_ROOT:-}
+
+die() {
+  printf 'tessera script: %s\n' "$*" >&2
+  exit 1
+}
+
+# Write one sysfs attribute as one write(2), as the helper does; an empty value clears it with a
+# newline (driver_override, reference §A.1).
+sysfs_write() {
+  if [ -n "$2" ]; then printf '%s' "$2"; else printf '\n'; fi | write_file "$ROOT$1" ||
+    die "writing $1 failed (the kernel log, dmesg, says why)"
+}
+
+write_file() {
+  if [ -n "${TESSERA_KERNEL_WRITER:-}" ]; then
+    "$TESSERA_KERNEL_WRITER" "$1"
+  else
+    cat >"$1"
+  fi
+}
+
+# The driver a PCI function is bound to, empty when none (its driver link, §A.1).
+driver_of() {
+  link=$(readlink "$ROOT/sys/bus/pci/devices/$1/driver" 2>/dev/null) || return 0
+  basename "$link"
+}
+
+# The driver_override, empty when unset ("(null)", §A.1).
+override_of() {
+  value=$(cat "$ROOT/sys/bus/pci/devices/$1/driver_override" 2>/dev/null) || return 0
+  [ "$value" = "(null)" ] || printf '%s' "$value"
+}
+
+# Move a device to a driver (empty: none) libvirt's way, as the helper's bind step does (§A.4):
+# the override first, then unbind, then drivers_probe, whose answer is read back.
+move_device() {
+  [ -e "$ROOT/sys/bus/pci/devices/$1" ] || die "there is no device $1 on this host"
+  now=$(driver_of "$1")
+  [ "$now" = "$2" ] && [ "$(override_of "$1")" = "$3" ] && return 0
+  sysfs_write "/sys/bus/pci/devices/$1/driver_override" "$3"
+  if [ -n "$now" ] && [ "$now" != "$2" ]; then
+    sysfs_write "/sys/bus/pci/drivers/$now/unbind" "$1"
+  fi
+  [ -z "$2" ] && return 0
+  [ "$(driver_of "$1")" = "$2" ] && return 0
+  sysfs_write /sys/bus/pci/drivers_probe "$1"
+  [ "$(driver_of "$1")" = "$2" ] || die "$2 did not take $1 (the kernel log, dmesg, says why)"
+}
+
+# The host GPU driver of a VF's PF (i915 or xe): what "back to the host" means for it.
+host_driver_of_pf() {
+  pf=$(basename "$(readlink "$ROOT/sys/bus/pci/devices/$1/physfn")")
+  driver=$(driver_of "$pf")
+  case "$driver" in
+    i915 | xe) printf '%s' "$driver" ;;
+    *) die "$pf is on '$driver', not i915 or xe" ;;
+  esac
+}
+
+# Give the user the device's /dev/vfio group, as the helper's grant-vfio step (§A.6, §F): every
+# device in the group must be on vfio-pci or on no driver.
+grant_vfio() {
+  group=$(basename "$(readlink "$ROOT$1/iommu_group")") || die "$1 has no IOMMU group"
+  for member in "$ROOT/sys/kernel/iommu_groups/$group/devices"/*; do
+    other=$(basename "$member")
+    case "$other" in *:*) ;; *) continue ;; esac
+    driver=$(driver_of "$other")
+    [ -z "$driver" ] || [ "$driver" = vfio-pci ] ||
+      die "group $group is not viable: $other is on $driver; put it on vfio-pci too"
+  done
+  node="$ROOT/dev/vfio/$group"
+  [ -e "$node" ] || die "/dev/vfio/$group is missing"
+  [ "$(stat -c %u "$node")" = "$(id -u)" ] || chown "$(id -u)" "$node"
+}
+
+QEMU=${TESSERA_QEMU:-/usr/bin/qemu-system-x86_64}
+[ -n "$ROOT" ] || [ "$(id -u)" != 0 ] ||
+  die "run this as the VM's user, not as root: QEMU never runs as root (export with --sudo for the GPU steps)"
+
+# The VM’s runtime dir (0700: its sockets are reached only by you), without what an earlier run left.
+(umask 077 && mkdir -p /run/user/1000/tessera/tiny)
+rm -f /run/user/1000/tessera/tiny/qmp.sock /run/user/1000/tessera/tiny/vnc.sock /run/user/1000/tessera/tiny/spice.sock /run/user/1000/tessera/tiny/serial.sock /run/user/1000/tessera/tiny/monitor.sock /run/user/1000/tessera/tiny/qemu.pid
+
+# QEMU in the foreground, exactly as `tessera vm args` prints it; the slice is given back when it ends.
+"$QEMU" \
+  -name \
+  tiny,process=tessera-tiny \
+  -uuid \
+  0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0 \
+  -machine \
+  q35,accel=tcg \
+  -cpu \
+  max \
+  -smp \
+  1 \
+  -m \
+  128M \
+  -nodefaults \
+  -no-user-config \
+  -pidfile \
+  /run/user/1000/tessera/tiny/qemu.pid \
+  -chardev \
+  socket,id=qmp,path=/run/user/1000/tessera/tiny/qmp.sock,server=on,wait=off \
+  -mon \
+  chardev=qmp,mode=control \
+  -chardev \
+  socket,id=serial0,path=/run/user/1000/tessera/tiny/serial.sock,server=on,wait=off,logfile=/run/user/1000/tessera/tiny/serial.log,logappend=on \
+  -serial \
+  chardev:serial0 \
+  -chardev \
+  socket,id=monitor0,path=/run/user/1000/tessera/tiny/monitor.sock,server=on,wait=off,logfile=/run/user/1000/tessera/tiny/monitor.log \
+  -mon \
+  chardev=monitor0,mode=readline \
+  -display \
+  none \
+  -kernel \
+  /home/ada/tessera/tiny/bzImage \
+  -initrd \
+  /home/ada/tessera/tiny/initramfs.cpio.gz \
+  -append \
+  'console=ttyS0 panic=-1 quiet'
