@@ -16,6 +16,7 @@ import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
 import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
+import { RunsService } from './runs/runs-service';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -25,6 +26,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   skipReattach?: boolean;
   /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
   helper?: HelperClient;
+  /** Most a validation run keeps of each step's stdout and stderr (tests ask for less than the 4 MiB). */
+  runOutputLimitBytes?: number;
 }
 
 export interface Backend {
@@ -35,6 +38,7 @@ export interface Backend {
   readonly host: HostService;
   readonly gpu: GpuService;
   readonly consoles: ConsoleService;
+  readonly runs: RunsService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
 }
@@ -83,6 +87,17 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
   if (!options.skipReattach) await vms.reattach();
+  const runs = new RunsService({
+    paths,
+    vms,
+    consoles,
+    host,
+    gpu,
+    events,
+    ...(options.runOutputLimitBytes !== undefined ? { outputLimitBytes: options.runOutputLimitBytes } : {}),
+  });
+  // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
+  if (!options.skipReattach) await runs.recover();
 
   const handlers: Handlers = {
     'host.info': async () => ({
@@ -134,6 +149,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'fs.stat': ({ path }) => pathInfo(path),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
+    'run.start': ({ vm, plan, label }) => runs.start(vm, plan, label),
+    'run.wait': ({ id }) => runs.wait(id),
+    'run.list': () => runs.list(),
+    'run.get': ({ id }) => runs.get(id),
+    'run.diff': ({ a, b }) => runs.diff(a, b),
+    'run.export': ({ ids, path: file }) => runs.export(ids, file),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -148,7 +169,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     host,
     gpu,
     consoles,
+    runs,
     async close() {
+      runs.close();
       consoles.close();
       await thumbnails.close();
       vms.close();

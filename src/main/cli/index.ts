@@ -18,6 +18,8 @@ import {
 } from './parse-options';
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
+import { RUN_USAGE, runCommand, runReadsOnly } from './run-command';
+import { defaultPaths } from '../paths';
 
 const USAGE = `usage: tessera <command>
 
@@ -38,6 +40,7 @@ const USAGE = `usage: tessera <command>
   host [--json]               serve [--port N]
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
 ${GPU_USAGE}
+${RUN_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -268,11 +271,18 @@ async function doctorCommand(session: CliSession, args: string[]): Promise<numbe
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
 }
 
-const COMMANDS = { vm: vmCommand, host: hostCommand, doctor: doctorCommand, gpu: gpuCommand } as const;
+const COMMANDS = {
+  vm: vmCommand,
+  host: hostCommand,
+  doctor: doctorCommand,
+  gpu: gpuCommand,
+  run: (session: CliSession, args: string[]) => runCommand(session, args, defaultPaths().dataDir),
+} as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */
 function readsOnly(command: string, rest: string[]): boolean {
   if (command === 'gpu') return gpuReadsOnly(rest[0], rest.slice(1));
+  if (command === 'run') return runReadsOnly(rest[0]);
   return command === 'host' || command === 'doctor';
 }
 
