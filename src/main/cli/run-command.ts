@@ -87,10 +87,14 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       });
       if (values.json !== true) process.stderr.write(`run ${id} started on VM '${vm}'\n`);
       const outcome = await client.call('run.wait', { id });
-      print(values.json === true, outcome, () => {
+      if (values.json === true) print(true, outcome, () => '');
+      else {
+        const record = await client.call('run.get', { id });
         const dir = path.join(dataDir, 'runs', id);
-        return `${outcome.steps.map((s) => stepLine(s)).join('')}run ${id}: ${outcome.status} over ${outcome.transport ?? 'no transport'}; record in ${dir}\n`;
-      });
+        process.stdout.write(
+          `${record.steps.map(stepLine).join('')}run ${id}: ${outcome.status} over ${outcome.transport ?? 'no transport'}${record.problem ? ` (${record.problem})` : ''}; record in ${dir}\n`,
+        );
+      }
       return outcome.status === 'passed' ? 0 : 1;
     }
     case 'list': {

@@ -158,7 +158,11 @@ export class RunsService {
         },
       };
       await this.save(record);
+      // QEMU's process is detached and unreferenced (VMs outlive the backend), so while this run
+      // waits for it to stop, a one-shot CLI backend would have nothing left holding Node's loop open.
+      const keepAlive = setInterval(() => undefined, 60_000);
       const finished = this.execute(record).finally(() => {
+        clearInterval(keepAlive);
         this.active.delete(id);
         this.vmsInRun.delete(vmId);
       });
