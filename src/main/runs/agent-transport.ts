@@ -81,7 +81,8 @@ export class AgentTransport implements GuestTransport {
           execute: 'guest-exec',
           arguments: {
             path: '/bin/sh',
-            arg: ['-c', `sh -c "$1" >${OUT}.out 2>${OUT}.err </dev/null`, 'sh', command],
+            // One shell: it redirects its own streams, then runs the command.
+            arg: ['-c', `exec >${OUT}.out 2>${OUT}.err </dev/null\n${command}`],
           },
         }),
       ).pid;
@@ -89,7 +90,7 @@ export class AgentTransport implements GuestTransport {
       return { kind: 'lost', reason: describe(error) };
     }
     try {
-      for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+      for (let wait = 5; ; wait = Math.min(wait * 2, 40)) {
         const status = ExecStatus.parse(
           await this.request({ execute: 'guest-exec-status', arguments: { pid } }),
         );
