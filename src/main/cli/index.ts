@@ -28,7 +28,7 @@ const USAGE = `usage: tessera <command>
                  [--forward [udp:]HOSTPORT:GUESTPORT]... [--network user|none]
                  [--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS]
                  [--display vnc|spice|none|local[:CONNECTOR] [--windowed] [--show-fps]]
-                 [--hugepages] [--pin-cpus 2,3] [--windows11] [--restart never|on-crash|always]
+                 [--hugepages] [--pin-cpus 2,3] [--windows11] [--guest-agent] [--restart never|on-crash|always]
                  vf:ADDRESS of a GPU = any free VF of it (picked at start), of a VF = that VF;
                  --windows11 = UEFI Secure Boot, TPM, Hyper-V, SATA disks, e1000e NIC
   vm list [--json]            vm show NAME [--json]
