@@ -14,6 +14,7 @@ import { VM_COUNT, benchServeMemory } from './serve-memory';
 import { benchStartToSerial } from './start-to-serial';
 import { benchConsoleBridge } from './console-bridge';
 import { THUMB_VMS, benchThumbnailCpu } from './thumbnail-cpu';
+import { COMMANDS, benchRunPlan } from './run-plan';
 
 const START_RUNS = 5;
 const LIST_RUNS = 10;
@@ -25,6 +26,9 @@ const ADDED_P99_GOAL_MS = 1;
 const THUMB_CPU_GOAL_PERCENT = 5;
 const GPU_RUNS = 10;
 const GPU_GOAL_MS = 150;
+const RUN_PLAN_RUNS = 3;
+/** A run does more than typing (markers, base64, captured files, a record): within 3× of by hand. */
+const RUN_PLAN_GOAL = 3;
 
 // Progress goes to stderr so stdout carries only the table.
 const log = (line: string): void => void process.stderr.write(line + '\n');
@@ -229,6 +233,36 @@ async function main(): Promise<number> {
     );
   }
 
+  if (wanted('run-plan')) {
+    const r = await benchRunPlan({ runs: RUN_PLAN_RUNS, warmup: 1, log }).catch((error: unknown) => error);
+    const failed = r instanceof Error ? r : undefined;
+    const result = r as Awaited<ReturnType<typeof benchRunPlan>>;
+    const record = () => ({
+      'record of one 20-step run: bytes (files)': `${result.recordBytes} (${result.recordFiles})`,
+    });
+    for (const [id, title, pick] of [
+      ['run-plan-serial', 'serial console', (x: typeof result) => x.serial],
+      ['run-plan-agent', 'guest agent', (x: typeof result) => x.agent],
+    ] as const) {
+      benchmarks.push(
+        await attempt(
+          {
+            id,
+            title: `${COMMANDS.length}-step run over the ${title} vs typed by hand`,
+            goal: `ratio ≤ ${RUN_PLAN_GOAL}`,
+            unit: 'ratio',
+          },
+          async () => {
+            if (failed) throw failed;
+            const comparison = pick(result);
+            return { figure: comparison.ratio, comparison, details: record() };
+          },
+          (ratio) => ratio <= RUN_PLAN_GOAL,
+        ),
+      );
+    }
+  }
+
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine,
@@ -239,6 +273,7 @@ async function main(): Promise<number> {
       'guest memory MiB': 256,
       TESSERA_ACCEL: 'tcg',
       'gpu-apply runs': GPU_RUNS,
+      'run-plan runs per transport': RUN_PLAN_RUNS,
       'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(os.loadavg()[0] ?? 0).toFixed(2)}`,
     },
     benchmarks,

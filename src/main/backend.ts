@@ -17,6 +17,7 @@ import { pathInfo } from './host/path-info';
 import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
 import { createExportService } from './export/export-service';
+import { RunsService } from './runs/runs-service';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -26,6 +27,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   skipReattach?: boolean;
   /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
   helper?: HelperClient;
+  /** Most a validation run keeps of each step's stdout and stderr (tests ask for less than the 4 MiB). */
+  runOutputLimitBytes?: number;
 }
 
 export interface Backend {
@@ -36,6 +39,7 @@ export interface Backend {
   readonly host: HostService;
   readonly gpu: GpuService;
   readonly consoles: ConsoleService;
+  readonly runs: RunsService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
 }
@@ -89,6 +93,17 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     inventory: () => gpu.inventory(),
   });
   if (!options.skipReattach) await vms.reattach();
+  const runs = new RunsService({
+    paths,
+    vms,
+    consoles,
+    host,
+    gpu,
+    events,
+    ...(options.runOutputLimitBytes !== undefined ? { outputLimitBytes: options.runOutputLimitBytes } : {}),
+  });
+  // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
+  if (!options.skipReattach) await runs.recover();
 
   const handlers: Handlers = {
     'host.info': async () => ({
@@ -142,6 +157,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'settings.update': (patch) => settings.update(patch),
     'vm.export': (request) => exports.exportVms(request),
     'vm.import': async ({ source, name }) => exports.importVm(source, name),
+    'run.start': ({ vm, plan, label }) => runs.start(vm, plan, label),
+    'run.wait': ({ id }) => runs.wait(id),
+    'run.list': () => runs.list(),
+    'run.get': ({ id }) => runs.get(id),
+    'run.diff': ({ a, b }) => runs.diff(a, b),
+    'run.export': ({ ids, path: file }) => runs.export(ids, file),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -156,7 +177,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     host,
     gpu,
     consoles,
+    runs,
     async close() {
+      runs.close();
       consoles.close();
       await thumbnails.close();
       await vms.close();

@@ -41,6 +41,8 @@ export function vmRuntimeFiles(runtimeDir: string, id: string) {
     spice: path.join(dir, 'spice.sock'),
     serial: path.join(dir, 'serial.sock'),
     monitor: path.join(dir, 'monitor.sock'),
+    /** The QEMU guest agent's channel (VmSpec.guestAgent). */
+    guestAgent: path.join(dir, 'qga.sock'),
     /** The TPM emulator's control socket (swtpm), for VMs with a TPM. */
     swtpm: path.join(dir, 'swtpm.sock'),
     pid: path.join(dir, 'qemu.pid'),
@@ -54,7 +56,7 @@ export type VmRuntimeFiles = ReturnType<typeof vmRuntimeFiles>;
 
 /** What a QEMU run leaves behind (sockets, pidfile) that the next run must not mistake for its own. */
 export function qemuRunFiles(files: VmRuntimeFiles): string[] {
-  return [files.qmp, files.vnc, files.spice, files.serial, files.monitor, files.pid];
+  return [files.qmp, files.vnc, files.spice, files.serial, files.monitor, files.guestAgent, files.pid];
 }
 
 export function vmDataFiles(dataDir: string, id: string) {

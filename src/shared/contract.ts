@@ -12,6 +12,7 @@ import { QemuCapabilities } from './qemu-capabilities';
 import { DiskFormat, HostPath, InvalidDefinition, VmConfig, VmCreateInput, VmInfo, VmName } from './vm-spec';
 import { Settings, SettingsPatch } from './settings';
 import { ExportRequest, ExportResult, ImportRequest, ImportResult } from './vm-export';
+import { RunDiff, RunId, RunOutcome, RunRecord, RunSummary } from './run-record';
 
 const Grant = z.object({ token: z.string(), path: z.string() });
 
@@ -196,6 +197,49 @@ export const calls = {
     ImportRequest,
     ImportResult,
   ),
+  // ---- Driver-validation runs (issue 12; src/main/runs) ----
+  'run.start': call(
+    "Start a run of a plan on a VM: refused at once when the plan does not validate (every problem with its line and field) or the VM is in another run; otherwise resolves with the run's id while it goes on (run.changed events, run.wait).",
+    z.object({
+      vm: VmName,
+      plan: z.union([
+        z.object({ path: z.string().min(1) }),
+        z.object({
+          text: z
+            .string()
+            .min(1)
+            .max(1 << 20),
+          source: z.string().min(1).max(200),
+        }),
+      ]),
+      label: z.string().max(200).nullable().default(null),
+    }),
+    z.object({ id: RunId }),
+  ),
+  'run.wait': call(
+    "Resolves with a run's outcome once it has finished.",
+    z.object({ id: RunId }),
+    RunOutcome,
+  ),
+  'run.list': call(
+    'Every run record, newest first, and record folders that failed to read.',
+    z.object({}),
+    z.object({
+      runs: z.array(RunSummary),
+      invalid: z.array(z.object({ id: z.string(), reason: z.string() })),
+    }),
+  ),
+  'run.get': call("One run's record (run.json).", z.object({ id: RunId }), RunRecord),
+  'run.diff': call(
+    'What differs between two finished runs: host, firmware, driver, provisioning and QEMU line first, then step results, then probe output lines.',
+    z.object({ a: RunId, b: RunId }),
+    RunDiff,
+  ),
+  'run.export': call(
+    'Write finished run records into one .tar.gz (to attach to a bug report).',
+    z.object({ ids: z.array(RunId).min(1).max(100), path: z.string().min(1) }),
+    z.object({ path: z.string(), bytes: z.int().min(0) }),
+  ),
 } as const;
 
 export const events = {
@@ -212,6 +256,10 @@ export const events = {
   'settings.changed': {
     doc: 'Preferences changed (from any front).',
     payload: z.object({ settings: Settings }),
+  },
+  'run.changed': {
+    doc: 'A run started, finished a step, or finished.',
+    payload: z.object({ run: RunSummary }),
   },
 } as const;
 

@@ -195,6 +195,8 @@ const VmConfigFields = z.object({
   gpu: GpuSpec.default({ kind: 'std' }),
   display: DisplaySpec.default({ kind: 'vnc' }),
   restartPolicy: RestartPolicy.default('never'),
+  /** A virtio-serial channel for the QEMU guest agent (qemu-ga), which validation runs use when the guest runs one. */
+  guestAgent: z.boolean().default(false),
 });
 
 type ConfigFields = z.infer<typeof VmConfigFields>;

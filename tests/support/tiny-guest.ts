@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildCpio, type CpioEntry } from './cpio';
@@ -11,7 +12,36 @@ export interface TinyGuest {
   append: string;
 }
 
-const INIT = `#!/bin/busybox sh
+/** What the builder can add to the default guest; without options it builds exactly the default. */
+export interface TinyGuestOptions {
+  /**
+   * Debian's qemu-guest-agent (the binary and the libraries `ldd` names) and the virtio console
+   * modules, started on the `org.qemu.guest_agent.0` port before the ready marker.
+   */
+  guestAgent?: boolean;
+}
+
+// virtio_console needs the virtio PCI transport first (modules.dep of Debian's cloud kernel).
+const AGENT_MODULES = [
+  'kernel/drivers/virtio/virtio_ring.ko',
+  'kernel/drivers/virtio/virtio.ko',
+  'kernel/drivers/virtio/virtio_pci_legacy_dev.ko',
+  'kernel/drivers/virtio/virtio_pci_modern_dev.ko',
+  'kernel/drivers/virtio/virtio_pci.ko',
+  'kernel/drivers/char/virtio_console.ko',
+];
+const QEMU_GA = '/usr/sbin/qemu-ga';
+
+const AGENT_INIT = `for m in ${AGENT_MODULES.map((m) => path.basename(m, '.ko')).join(' ')}; do insmod /lib/agent/$m.ko 2>/dev/null; done
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  for p in /sys/class/virtio-ports/*; do
+    [ "$(cat $p/name 2>/dev/null)" = org.qemu.guest_agent.0 ] && qemu-ga -d -m virtio-serial -p /dev/\${p##*/} -t /tmp -f /tmp/qga.pid && break 2
+  done
+  sleep 1
+done
+`;
+
+const initScript = (options: TinyGuestOptions) => `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -20,7 +50,7 @@ mount -t devtmpfs dev /dev
 insmod /lib/evdev.ko 2>/dev/null
 insmod /lib/button.ko 2>/dev/null
 acpid -c /etc/acpi -l /dev/null -p /tmp/acpid.pid
-echo ${GUEST_READY_MARKER} > /dev/tty0
+${options.guestAgent ? AGENT_INIT : ''}echo ${GUEST_READY_MARKER} > /dev/tty0
 echo ${GUEST_READY_MARKER}
 exec setsid cttyhack sh
 `;
@@ -59,7 +89,8 @@ function findKernel(): { kernel: string; modules: string } {
  * The test guest: Debian's cloud kernel and a busybox-static initramfs whose init prints
  * GUEST_READY_MARKER on ttyS0 and runs a shell there. Built once into `dir` and reused.
  */
-export function buildTinyGuest(dir: string): TinyGuest {
+export function buildTinyGuest(dir: string, options: TinyGuestOptions = {}): TinyGuest {
+  const INIT = initScript(options);
   const { kernel, modules } = findKernel();
   const busybox = '/bin/busybox';
   if (!fs.existsSync(busybox)) throw new Error('no /bin/busybox: install the Debian package busybox-static');
@@ -67,7 +98,9 @@ export function buildTinyGuest(dir: string): TinyGuest {
   const initrd = path.join(dir, 'initramfs.cpio');
   const kernelCopy = path.join(dir, 'vmlinuz');
   const stamp = path.join(dir, 'stamp');
-  const key = `${kernel} ${fs.statSync(kernel).mtimeMs} ${fs.statSync(busybox).mtimeMs} ${INIT.length}`;
+  if (options.guestAgent && !fs.existsSync(QEMU_GA))
+    throw new Error(`no ${QEMU_GA}: install the Debian package qemu-guest-agent`);
+  const key = `${kernel} ${fs.statSync(kernel).mtimeMs} ${fs.statSync(busybox).mtimeMs} ${INIT.length}${options.guestAgent ? ` agent ${fs.statSync(QEMU_GA).mtimeMs}` : ''}`;
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key) {
     return { kernel: kernelCopy, initrd, append: 'console=tty0 console=ttyS0 quiet' };
   }
@@ -88,10 +121,35 @@ export function buildTinyGuest(dir: string): TinyGuest {
     const file = path.join(modules, rel);
     if (fs.existsSync(file)) entries.push({ name, mode: 0o100644, data: fs.readFileSync(file) });
   }
+  if (options.guestAgent) entries.push(...agentEntries(modules, new Set(entries.map((e) => e.name))));
   fs.writeFileSync(initrd, buildCpio(entries));
   fs.copyFileSync(kernel, kernelCopy);
   fs.writeFileSync(stamp, key);
   return { kernel: kernelCopy, initrd, append: 'console=tty0 console=ttyS0 quiet' };
+}
+
+/** qemu-ga, its libraries at the paths the dynamic loader looks in, and the modules, with their folders. */
+function agentEntries(modules: string, have: Set<string>): CpioEntry[] {
+  const files: [string, string][] = [[QEMU_GA, 'usr/sbin/qemu-ga']];
+  const ldd = execFileSync('ldd', [QEMU_GA], { encoding: 'utf8' });
+  for (const match of ldd.matchAll(/(\/\S+) \(0x/g)) {
+    const lib = match[1] ?? '';
+    files.push([lib, lib.slice(1)]);
+  }
+  for (const m of AGENT_MODULES) files.push([path.join(modules, m), `lib/agent/${path.basename(m)}`]);
+  const entries: CpioEntry[] = [];
+  for (const [from, to] of files) {
+    const parts = to.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!have.has(dir)) entries.push({ name: dir, mode: 0o040755 });
+      have.add(dir);
+    }
+    if (have.has(to)) continue;
+    have.add(to);
+    entries.push({ name: to, mode: 0o100755, data: fs.readFileSync(from) });
+  }
+  return entries;
 }
 
 /** A `vm.create` input that boots the tiny guest; `extra` overrides or adds fields. */

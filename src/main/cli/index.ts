@@ -19,6 +19,8 @@ import {
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
 import { EXPORT_USAGE, exportCommand, importCommand } from './export-command';
+import { RUN_USAGE, runCommand, runReadsOnly } from './run-command';
+import { defaultPaths } from '../paths';
 
 const USAGE = `usage: tessera <command>
 
@@ -27,7 +29,7 @@ const USAGE = `usage: tessera <command>
                  [--forward [udp:]HOSTPORT:GUESTPORT]... [--network user|none]
                  [--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS]
                  [--display vnc|spice|none|local[:CONNECTOR] [--windowed] [--show-fps]]
-                 [--hugepages] [--pin-cpus 2,3] [--windows11] [--restart never|on-crash|always]
+                 [--hugepages] [--pin-cpus 2,3] [--windows11] [--guest-agent] [--restart never|on-crash|always]
                  vf:ADDRESS of a GPU = any free VF of it (picked at start), of a VF = that VF;
                  --windows11 = UEFI Secure Boot, TPM, Hyper-V, SATA disks, e1000e NIC
   vm list [--json]            vm show NAME [--json]
@@ -41,6 +43,7 @@ ${EXPORT_USAGE}
   serve --link [--port N]     a new one-time link to the running serve; --revoke-sessions [--port N] ends its sessions
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
 ${GPU_USAGE}
+${RUN_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -275,11 +278,18 @@ async function doctorCommand(session: CliSession, args: string[]): Promise<numbe
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
 }
 
-const COMMANDS = { vm: vmCommand, host: hostCommand, doctor: doctorCommand, gpu: gpuCommand } as const;
+const COMMANDS = {
+  vm: vmCommand,
+  host: hostCommand,
+  doctor: doctorCommand,
+  gpu: gpuCommand,
+  run: (session: CliSession, args: string[]) => runCommand(session, args, defaultPaths().dataDir),
+} as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */
 function readsOnly(command: string, rest: string[]): boolean {
   if (command === 'gpu') return gpuReadsOnly(rest[0], rest.slice(1));
+  if (command === 'run') return runReadsOnly(rest[0]);
   return command === 'host' || command === 'doctor';
 }
 

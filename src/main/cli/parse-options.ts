@@ -35,6 +35,7 @@ export function parseCreateOptions(args: string[]) {
       hugepages: { type: 'boolean' },
       'pin-cpus': { type: 'string' },
       windows11: { type: 'boolean' },
+      'guest-agent': { type: 'boolean' },
       restart: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -186,6 +187,7 @@ export function createInputFromOptions(
   // A VM without a graphics adapter has no screen to show, so its display follows unless given.
   else if ((input.gpu as GpuSpec | undefined)?.kind === 'none') input.display = { kind: 'none' };
   if (values.hugepages === true) input.memoryBacking = { hugepages: '2M' };
+  if (values['guest-agent'] === true) input.guestAgent = true;
   if (values['pin-cpus'] !== undefined) input.cpuPinning = parsePinning(values['pin-cpus']);
   if (values.restart !== undefined) input.restartPolicy = values.restart;
   // The profile wins over the flags for what it sets (firmware, TPM, buses); the rest stays as given.

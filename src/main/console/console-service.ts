@@ -135,6 +135,20 @@ export class ConsoleService {
     return this.track(target.id ?? '', channel);
   }
 
+  /**
+   * The VM's serial console for another domain (validation runs type commands on it): one more
+   * session on the shared hub, so viewers keep seeing the console while a run uses it.
+   */
+  async serialChannel(id: string): Promise<ConsoleChannel> {
+    await this.runningVm(id);
+    const files = vmRuntimeFiles(this.options.paths.runtimeDir, id);
+    const channel = await this.hub(id, 'serial', {
+      socketPath: files.serial,
+      logFile: files.serialLog,
+    }).attach();
+    return this.track(id, channel);
+  }
+
   /** End every session and forget every token (the backend is closing). */
   close(): void {
     this.unsubscribe();

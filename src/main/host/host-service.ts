@@ -63,6 +63,18 @@ export interface HostService {
   doctor(inventory: GpuInventory, largestGuestMiB: number | null): Promise<DoctorReport>;
   /** The doctor's locked-memory check for one guest: whether QEMU may pin its RAM (§F). */
   memlockFor(guestMiB: number): DoctorCheck;
+  /** What a run record keeps of the host kernel (runs domain); each fact or why it is unreadable. */
+  runFacts(drivers: string[]): RunHostFacts;
+}
+
+type HostFact = { value: string } | { unreadable: string };
+export interface RunHostFacts {
+  kernelRelease: HostFact;
+  kernelCmdline: HostFact;
+  /** `/sys/module/<driver>/version`, else its `srcversion` (out-of-tree builds have one of them). */
+  moduleVersions: Record<string, HostFact>;
+  /** Whether the host driver shows per-VF engine activity, and where. */
+  engineActivity: { available: boolean; detail: string };
 }
 
 /** `cacheDir`: where what the QEMU binary can do is remembered (`$XDG_CACHE_HOME/tessera`). */
@@ -150,6 +162,41 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
       return { facts, unreadable: reader.unreadable };
     },
     memlockFor: (guestMiB) => memlockCheck(readMemlock(), guestMiB),
+    runFacts(drivers) {
+      const fact = (...paths: string[]): HostFact => {
+        let reason = '';
+        for (const p of paths) {
+          const read = host.root.readText(p);
+          if (read.ok) return { value: read.value.trim() };
+          reason ||= read.reason;
+        }
+        return { unreadable: reason };
+      };
+      // xe's PMU counts engine-active-ticks/engine-total-ticks per function (the `function` format
+      // field) on recent kernels (Documentation/gpu/xe/xe_pmu.rst); i915 has nothing per VF.
+      const pmus = createHostReader(host.root)
+        .list('/sys/bus/event_source/devices')
+        .filter((d) => d.startsWith('xe_'))
+        .filter(
+          (d) =>
+            host.root.readText(`/sys/bus/event_source/devices/${d}/events/engine-active-ticks`).ok &&
+            host.root.readText(`/sys/bus/event_source/devices/${d}/format/function`).ok,
+        );
+      return {
+        kernelRelease: fact('/proc/sys/kernel/osrelease'),
+        kernelCmdline: fact('/proc/cmdline'),
+        moduleVersions: Object.fromEntries(
+          drivers.map((d) => [d, fact(`/sys/module/${d}/version`, `/sys/module/${d}/srcversion`)]),
+        ),
+        engineActivity:
+          pmus.length > 0
+            ? {
+                available: true,
+                detail: `the xe PMU (${pmus.join(', ')}) has engine-active-ticks per function; Tessera does not sample it yet (perf_event_open needs a native addon)`,
+              }
+            : { available: false, detail: 'not available on this driver' },
+      };
+    },
     async doctor(inventory, largestGuestMiB) {
       const { facts, unreadable } = await service.facts();
       return {

@@ -81,6 +81,8 @@ const scenarios: Scenario[] = [
   scenario('virtio-vga', { name: 'desktop', cpus: 4, memoryMiB: 8192, gpu: { kind: 'virtio' } }),
   scenario('spice', { name: 'spice', memoryMiB: 2048, gpu: { kind: 'virtio' }, display: { kind: 'spice' } }),
   scenario('headless', { name: 'headless', display: { kind: 'none' }, network: { mode: 'none' } }),
+  scenario('guest-agent', { name: 'validated', display: { kind: 'none' }, guestAgent: true }),
+  scenario('guest-agent-vnc', { name: 'validated-vnc', guestAgent: true }),
   scenario('kvm', { name: 'fast', cpus: 8, memoryMiB: 16384 }, { accelerator: 'kvm' }),
   // QEMU reads `,,` as a comma in option strings, but takes -kernel and -initrd verbatim.
   scenario(

@@ -152,14 +152,23 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
       : hasType(host.capabilities, 'chardev-qemu-vdagent')
         ? 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off'
         : undefined;
-  if (shows && agent !== undefined) {
+  const vdagent = shows && agent !== undefined;
+  if (vdagent || spec.guestAgent) args.push('-device', 'virtio-serial-pci,id=vserial0');
+  if (vdagent) {
     args.push(
-      '-device',
-      'virtio-serial-pci,id=vserial0',
       '-chardev',
       agent,
       '-device',
       'virtserialport,id=vdagentport0,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0',
+    );
+  }
+  // The QEMU guest agent's port, by the name qemu-ga looks for (/dev/virtio-ports/org.qemu.guest_agent.0).
+  if (spec.guestAgent) {
+    args.push(
+      '-chardev',
+      `socket,id=qga0,path=${opt(runtime.guestAgent)},server=on,wait=off`,
+      '-device',
+      'virtserialport,id=qgaport0,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0',
     );
   }
 

@@ -12,7 +12,8 @@ export type Route =
   | { view: 'console'; id: string; tab: ConsoleTab | null }
   | { view: 'wall' }
   | { view: 'host' }
-  | { view: 'gpu' };
+  | { view: 'gpu' }
+  | { view: 'runs' };
 
 function isTab(value: string | undefined): value is ConsoleTab {
   return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
@@ -25,6 +26,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'wall' && parts.length === 1) return { view: 'wall' };
   if (first === 'host' && parts.length === 1) return { view: 'host' };
   if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
+  if (first === 'runs' && parts.length === 1) return { view: 'runs' };
   if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
     if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
     if (action === 'duplicate' && parts.length === 3) return { view: 'duplicate', id };
@@ -47,6 +49,8 @@ export function formatRoute(route: Route): string {
       return '#/host';
     case 'gpu':
       return '#/gpu';
+    case 'runs':
+      return '#/runs';
     case 'edit':
       return `#/vm/${encodeURIComponent(route.id)}/edit`;
     case 'duplicate':

@@ -9,6 +9,7 @@ import { createSettingsStore, type SettingsStoreState } from './settings-store';
 import { createThumbnailStore, type ThumbnailStoreState } from './thumbnail-store';
 import { createVmStore, type VmStoreState } from './vm-store';
 import { createExportStore, type ExportStoreState } from './export-store';
+import { createRunsStore, type RunsStoreState } from './runs-store';
 
 /** One small store per domain, all fed by one connection. */
 export interface Stores {
@@ -20,6 +21,7 @@ export interface Stores {
   host: StoreApi<HostStoreState>;
   gpu: StoreApi<GpuStoreState>;
   exports: StoreApi<ExportStoreState>;
+  runs: StoreApi<RunsStoreState>;
 }
 
 export function createStores(connection: Connection): Stores {
@@ -32,6 +34,7 @@ export function createStores(connection: Connection): Stores {
     host: createHostStore(connection),
     gpu: createGpuStore(connection),
     exports: createExportStore(connection),
+    runs: createRunsStore(connection),
   };
 }
 
@@ -66,4 +69,7 @@ export function useGpuStore<T>(selector: (state: GpuStoreState) => T): T {
 }
 export function useExportStore<T>(selector: (state: ExportStoreState) => T): T {
   return useStore(useStores().exports, selector);
+}
+export function useRunsStore<T>(selector: (state: RunsStoreState) => T): T {
+  return useStore(useStores().runs, selector);
 }

@@ -1,0 +1,155 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RunDiff, RunRecord, RunSummary } from '../../shared/run-record';
+import type { CliSession } from './cli-link';
+import { UsageError } from './parse-options';
+
+export const RUN_USAGE = `  run start VM --plan PLAN [--label TEXT] [--json]   run a validation plan (YAML or JSON) in the VM
+  run list [--json]           run show ID [--json]       run diff A B [--json]
+  run export ID... --output FILE.tar.gz                 records to attach to a bug report`;
+
+const print = (json: boolean, value: unknown, text: () => string) =>
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
+
+function stepLine(s: {
+  name: string;
+  status: string;
+  exitCode: number | null;
+  message?: string | null;
+}): string {
+  const exit = s.exitCode === null ? '' : ` (exit ${s.exitCode})`;
+  return `  ${s.status.padEnd(8)} ${s.name}${exit}${s.message ? `: ${s.message}` : ''}\n`;
+}
+
+function listLine(r: RunSummary): string {
+  const counts = `${r.passed} passed, ${r.failed + r.timeout} failed, ${r.skipped} skipped`;
+  return `${r.id}  ${r.status.padEnd(11)} ${r.vm}  ${r.transport ?? '-'}  ${counts}${r.simulated ? '  (simulated host)' : ''}${r.label ? `  "${r.label}"` : ''}\n`;
+}
+
+function describeRecord(r: RunRecord, dir: string): string {
+  const host = r.host.start;
+  const lines = [
+    `run ${r.id}: ${r.status}${r.label ? ` "${r.label}"` : ''} on VM '${r.vm}' over ${r.transport ?? 'no transport'} (${r.transportNote})`,
+    `  ${r.startedAt} → ${r.finishedAt ?? 'still running'}; plan ${r.plan.source}`,
+    ...(r.problem ? [`  problem: ${r.problem}`] : []),
+    ...(host
+      ? [
+          `  host: ${host.host.simulated ? `simulated ${host.host.simulated.title}` : host.host.root}, kernel ${'value' in host.kernelRelease ? host.kernelRelease.value : `unreadable (${host.kernelRelease.unreadable})`}`,
+          ...host.gpus.map(
+            (g) =>
+              `  GPU ${g.address} ${g.name}: driver ${g.driver ?? 'none'}, GuC ${g.guc.state === 'known' ? g.guc.status : 'unknown'}, HuC ${g.huc.state === 'known' ? g.huc.status : 'unknown'}`,
+          ),
+          `  GPU slice: ${host.lease ? `${host.lease.kind} ${host.lease.device}${host.lease.simulated ? ' (simulated)' : ''}` : 'none'}`,
+          `  per-VF engine activity: ${host.engineActivity.detail}`,
+          `  QEMU ${'value' in host.qemu.version ? host.qemu.version.value : 'version unreadable'}, Tessera ${host.tesseraVersion}`,
+        ]
+      : []),
+    `  record: ${dir}`,
+  ];
+  return lines.join('\n') + '\n' + r.steps.map(stepLine).join('');
+}
+
+export function formatDiff(d: RunDiff): string {
+  const out = [`${d.a.id} → ${d.b.id}`];
+  if (d.setup.length === 0 && d.steps.length === 0 && d.probes.length === 0) out.push('  no differences');
+  for (const s of d.setup)
+    out.push(`  ${s.category.padEnd(12)} ${s.key}: ${s.a ?? '(none)'} → ${s.b ?? '(none)'}`);
+  for (const s of d.steps) {
+    const show = (x: RunDiff['steps'][number]['a']) =>
+      x ? `${x.status}${x.exitCode === null ? '' : ` (exit ${x.exitCode})`}` : '(not run)';
+    out.push(`  step         ${s.name}: ${show(s.a)} → ${show(s.b)}`);
+  }
+  for (const p of d.probes) {
+    out.push(`  probe        ${p.step}:`);
+    for (const l of p.onlyA) out.push(`    - ${l}`);
+    for (const l of p.onlyB) out.push(`    + ${l}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export async function runCommand(session: CliSession, args: string[], dataDir: string): Promise<number> {
+  const [sub, ...rest] = args;
+  const { client } = session;
+  switch (sub) {
+    case 'start': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { plan: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const [vm] = positionals;
+      if (!vm || values.plan === undefined)
+        throw new UsageError('usage: tessera run start VM --plan PLAN [--label TEXT] [--json]');
+      const { id } = await client.call('run.start', {
+        vm,
+        plan: { path: path.resolve(values.plan) },
+        label: values.label ?? null,
+      });
+      if (values.json !== true) process.stderr.write(`run ${id} started on VM '${vm}'\n`);
+      const outcome = await client.call('run.wait', { id });
+      if (values.json === true) print(true, outcome, () => '');
+      else {
+        const record = await client.call('run.get', { id });
+        const dir = path.join(dataDir, 'runs', id);
+        process.stdout.write(
+          `${record.steps.map(stepLine).join('')}run ${id}: ${outcome.status} over ${outcome.transport ?? 'no transport'}${record.problem ? ` (${record.problem})` : ''}; record in ${dir}\n`,
+        );
+      }
+      return outcome.status === 'passed' ? 0 : 1;
+    }
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const list = await client.call('run.list', {});
+      print(values.json === true, list, () =>
+        list.runs.length === 0 && list.invalid.length === 0
+          ? 'no runs yet: start one with `tessera run start VM --plan PLAN`\n'
+          : list.runs.map(listLine).join('') +
+            list.invalid.map((i) => `warning: run ${i.id} was not read: ${i.reason}\n`).join(''),
+      );
+      return 0;
+    }
+    case 'show': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      });
+      const [id] = positionals;
+      if (!id) throw new UsageError('usage: tessera run show ID [--json]');
+      const record = await client.call('run.get', { id });
+      print(values.json === true, record, () => describeRecord(record, path.join(dataDir, 'runs', id)));
+      return 0;
+    }
+    case 'diff': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      });
+      const [a, b] = positionals;
+      if (!a || !b) throw new UsageError('usage: tessera run diff A B [--json]');
+      const diff = await client.call('run.diff', { a, b });
+      print(values.json === true, diff, () => formatDiff(diff));
+      return 0;
+    }
+    case 'export': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
+      });
+      if (positionals.length === 0 || values.output === undefined)
+        throw new UsageError('usage: tessera run export ID... --output FILE.tar.gz');
+      const result = await client.call('run.export', { ids: positionals, path: path.resolve(values.output) });
+      print(values.json === true, result, () => `wrote ${result.path} (${result.bytes} bytes)\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(sub ? `unknown command 'run ${sub}'\n${RUN_USAGE}` : RUN_USAGE);
+  }
+}
+
+/** `run list|show|diff` only read records. */
+export function runReadsOnly(sub: string | undefined): boolean {
+  return sub === 'list' || sub === 'show' || sub === 'diff';
+}

@@ -1,0 +1,107 @@
+// The Runs page (issue 12) in Chromium against `tessera serve --simulate adl-p`: a bad plan is
+// refused in the New run dialog with its line and field, the sample plan runs on a tiny guest on
+// a simulated VF, a second run after a scheduling change comes from the CLI (same backend), and
+// picking both shows the side-by-side diff naming only that change.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunOutcome } from '../../src/shared/run-record';
+import { runCli, startServe, stopProcess } from '../support/cli-process';
+import {
+  docsScreenshotPath,
+  launchBrowser,
+  requireBuiltRenderer,
+  screenshotOnFailure,
+  screenshotWholePage,
+} from '../support/browser';
+import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
+import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
+import { RunsPage } from './runs-page';
+
+const SAMPLE_PLAN = path.join(REPO_ROOT, 'resources', 'plans', 'gpu-guest-smoke.yaml');
+const SIM = ['--simulate', 'adl-p'];
+
+/** Tiny guests under TCG on a shared 2-core machine: runs take seconds alone, minutes under load. */
+const LOADED_MACHINE_TIMEOUT_MS = 300_000;
+let home: TempHome;
+let serve: { child: ChildProcess; url: string };
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let ui: RunsPage;
+
+beforeAll(async () => {
+  requireBuiltRenderer();
+  const guest = buildTinyGuest(TINY_GUEST_DIR);
+  home = makeTempHome('tessera-runsui-');
+  serve = await startServe(home.env, SIM);
+  expect((await runCli([...SIM, 'gpu', 'vfs', '0000:00:02.0', '2'], home.env)).code).toBe(0);
+  const created = await runCli(
+    [...SIM, 'vm', 'create', 'vf-guest', ...tinyGuestCreateOptions(guest, 128), '--gpu', 'vf:0000:00:02.1'],
+    home.env,
+  );
+  expect(created.stderr).toBe('');
+  browser = await launchBrowser();
+  ui = new RunsPage(browser.page);
+  await browser.page.goto(serve.url);
+});
+
+afterEach((context) => screenshotOnFailure(browser.page, context.task));
+
+afterAll(async () => {
+  await browser?.close();
+  if (serve) await stopProcess(serve.child);
+  killVms(home.paths);
+  home.cleanup();
+});
+
+describe('the Runs page', () => {
+  it(
+    'refuses a bad plan in the dialog, runs the sample plan, and diffs it against a run after a scheduling change',
+    { timeout: LOADED_MACHINE_TIMEOUT_MS },
+    async () => {
+      await ui.open();
+      expect(await browser.page.getByTestId('runs-empty').isVisible()).toBe(true);
+
+      const bad = path.join(home.root, 'bad.yaml');
+      fs.writeFileSync(bad, 'version: 1\nsteps:\n  - name: a\n    exec: "true"\n    timeoutS: -1\n');
+      await ui.startRun('vf-guest', bad, 'first');
+      await ui.dialogError().waitFor();
+      expect(await ui.dialogError().textContent()).toBe(
+        `${bad}:5: steps[0].timeoutS: a timeout is a positive number of seconds`,
+      );
+      await browser.page.getByTestId('run-new-plan').fill(SAMPLE_PLAN);
+      await browser.page.getByTestId('run-new-start').click();
+      await browser.page.getByTestId('run-new-dialog').waitFor({ state: 'hidden' });
+
+      const first = browser.page.locator('[data-testid^=run-row-]').first();
+      await first.waitFor();
+      const firstId = ((await first.getAttribute('data-testid')) ?? '').replace('run-row-', '');
+      // A tiny guest under TCG boots and runs ten steps in seconds; generous for a loaded machine.
+      await ui
+        .status(firstId)
+        .filter({ hasText: /passed|failed|interrupted/ })
+        .waitFor({ timeout: 180_000 });
+      expect(await ui.status(firstId).textContent()).toBe('passed');
+      expect(await ui.row(firstId).textContent()).toContain('simulated host');
+
+      expect(
+        (await runCli([...SIM, 'gpu', 'provision', '0000:00:02.1', 'exec_quantum_ms=25'], home.env)).code,
+      ).toBe(0);
+      const second = await runCli(
+        [...SIM, 'run', 'start', 'vf-guest', '--plan', SAMPLE_PLAN, '--label', 'quantum 25', '--json'],
+        home.env,
+      );
+      const secondId = (JSON.parse(second.stdout) as RunOutcome).id;
+      // The CLI ran it in the serve's backend: the page hears of it without a reload.
+      await ui.status(secondId).filter({ hasText: 'passed' }).waitFor({ timeout: 60_000 });
+
+      const diff = await ui.compare(firstId, secondId);
+      const rows = diff.getByTestId('run-diff-setup');
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().textContent()).toMatch(/^provisioning \S*exec_quantum_ms\d+25$/);
+      expect(await diff.getByTestId('run-diff-step').count()).toBe(0);
+      expect(await diff.getByTestId('run-diff-probe').count()).toBe(0);
+      await screenshotWholePage(browser.page, docsScreenshotPath('runs-page.png'));
+    },
+  );
+});
