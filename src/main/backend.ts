@@ -16,6 +16,7 @@ import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
 import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
+import { ImagesService } from './images/images-service';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -35,6 +36,7 @@ export interface Backend {
   readonly host: HostService;
   readonly gpu: GpuService;
   readonly consoles: ConsoleService;
+  readonly images: ImagesService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
 }
@@ -79,10 +81,20 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
   const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
-  const consoles = new ConsoleService({ paths, vms, bus: events, env });
+  const images = new ImagesService({ paths, vms, bus: events, qemuImg: () => host.qemuImg(), env });
+  const consoles = new ConsoleService({
+    paths,
+    vms,
+    bus: events,
+    env,
+    onInput: (id) => images.noteInput(id),
+  });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
-  if (!options.skipReattach) await vms.reattach();
+  if (!options.skipReattach) {
+    await vms.reattach();
+    await images.recover();
+  }
 
   const handlers: Handlers = {
     'host.info': async () => ({
@@ -134,6 +146,24 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'fs.stat': ({ path }) => pathInfo(path),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
+    // ---- golden images and booth resets (issue 11) ----
+    'image.list': async () => ({ images: await images.listImages() }),
+    'image.add': ({ path, name }) => images.addImage(path, name),
+    'image.verify': ({ name, version }) => images.verifyImage(name, version),
+    'image.delete': async ({ name, version }) => {
+      await images.deleteImage(name, version);
+      return {};
+    },
+    'vm.golden': async (request) =>
+      'off' in request
+        ? { status: null, ...(await images.setGoldenOff(request.id)) }
+        : { status: await images.setGolden(request.id, request.image, request.readyText ?? null) },
+    'booth.status': async () => ({ vms: await images.statusAll() }),
+    'vm.resetToGolden': ({ id, mode }) => images.reset(id, mode),
+    'vm.markReady': ({ id }) => images.markReady(id),
+    'vm.promote': ({ id }) => images.promote(id),
+    'booth.resetAll': ({ mode }) => images.resetAll(mode),
+    'vm.resetSchedule': ({ id, schedule }) => images.setSchedule(id, schedule),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -148,7 +178,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     host,
     gpu,
     consoles,
+    images,
     async close() {
+      images.close();
       consoles.close();
       await thumbnails.close();
       vms.close();

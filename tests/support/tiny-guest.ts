@@ -11,7 +11,33 @@ export interface TinyGuest {
   append: string;
 }
 
-const INIT = `#!/bin/busybox sh
+/**
+ * virtio_blk and what it needs, in load order (modules.dep of Debian's cloud kernel): the kernel
+ * has them as modules, and an initramfs without them sees no virtio disk.
+ */
+const VIRTIO_DISK_MODULES = [
+  ['virtio_ring', 'kernel/drivers/virtio/virtio_ring.ko'],
+  ['virtio', 'kernel/drivers/virtio/virtio.ko'],
+  ['virtio_pci_legacy_dev', 'kernel/drivers/virtio/virtio_pci_legacy_dev.ko'],
+  ['virtio_pci_modern_dev', 'kernel/drivers/virtio/virtio_pci_modern_dev.ko'],
+  ['virtio_pci', 'kernel/drivers/virtio/virtio_pci.ko'],
+  ['virtio_blk', 'kernel/drivers/block/virtio_blk.ko'],
+] as const;
+
+/** Where a `virtioDisk` guest mounts its first virtio disk (when it holds an ext2/3/4 file system). */
+export const GUEST_DISK_MOUNT = '/mnt';
+
+/** Loads the virtio disk driver and mounts /dev/vda before the guest says it is ready. */
+const DISK_SETUP = `${VIRTIO_DISK_MODULES.map(([m]) => `insmod /lib/${m}.ko`).join('\n')}
+mount -t ext4 /dev/vda ${GUEST_DISK_MOUNT} 2>/dev/null
+`;
+
+export interface TinyGuestOptions {
+  /** virtio_blk in the initramfs and the first virtio disk mounted at GUEST_DISK_MOUNT. */
+  virtioDisk?: boolean;
+}
+
+const initScript = (options: TinyGuestOptions) => `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -20,7 +46,7 @@ mount -t devtmpfs dev /dev
 insmod /lib/evdev.ko 2>/dev/null
 insmod /lib/button.ko 2>/dev/null
 acpid -c /etc/acpi -l /dev/null -p /tmp/acpid.pid
-echo ${GUEST_READY_MARKER} > /dev/tty0
+${options.virtioDisk ? DISK_SETUP : ''}echo ${GUEST_READY_MARKER} > /dev/tty0
 echo ${GUEST_READY_MARKER}
 exec setsid cttyhack sh
 `;
@@ -59,19 +85,22 @@ function findKernel(): { kernel: string; modules: string } {
  * The test guest: Debian's cloud kernel and a busybox-static initramfs whose init prints
  * GUEST_READY_MARKER on ttyS0 and runs a shell there. Built once into `dir` and reused.
  */
-export function buildTinyGuest(dir: string): TinyGuest {
+export function buildTinyGuest(dir: string, options: TinyGuestOptions = {}): TinyGuest {
   const { kernel, modules } = findKernel();
   const busybox = '/bin/busybox';
   if (!fs.existsSync(busybox)) throw new Error('no /bin/busybox: install the Debian package busybox-static');
   fs.mkdirSync(dir, { recursive: true });
-  const initrd = path.join(dir, 'initramfs.cpio');
+  const variant = options.virtioDisk ? '-virtio-disk' : '';
+  const initrd = path.join(dir, `initramfs${variant}.cpio`);
   const kernelCopy = path.join(dir, 'vmlinuz');
-  const stamp = path.join(dir, 'stamp');
+  const stamp = path.join(dir, `stamp${variant}`);
+  const INIT = initScript(options);
   const key = `${kernel} ${fs.statSync(kernel).mtimeMs} ${fs.statSync(busybox).mtimeMs} ${INIT.length}`;
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key) {
     return { kernel: kernelCopy, initrd, append: 'console=tty0 console=ttyS0 quiet' };
   }
   const dirs = ['bin', 'dev', 'proc', 'sys', 'lib', 'etc', 'etc/acpi', 'etc/acpi/PWRF', 'tmp', 'root'];
+  if (options.virtioDisk) dirs.push(GUEST_DISK_MOUNT.slice(1));
   const entries: CpioEntry[] = dirs.map((d) => ({ name: d, mode: 0o040755 }));
   entries.push({ name: 'bin/busybox', mode: 0o100755, data: fs.readFileSync(busybox) });
   entries.push({ name: 'init', mode: 0o100755, data: Buffer.from(INIT) });
@@ -81,10 +110,13 @@ export function buildTinyGuest(dir: string): TinyGuest {
     mode: 0o100755,
     data: Buffer.from('#!/bin/sh\npoweroff -f\n'),
   });
-  for (const [name, rel] of [
+  const modulesWanted: [string, string][] = [
     ['lib/evdev.ko', 'kernel/drivers/input/evdev.ko'],
     ['lib/button.ko', 'kernel/drivers/acpi/button.ko'],
-  ] as const) {
+  ];
+  if (options.virtioDisk)
+    modulesWanted.push(...VIRTIO_DISK_MODULES.map(([m, rel]): [string, string] => [`lib/${m}.ko`, rel]));
+  for (const [name, rel] of modulesWanted) {
     const file = path.join(modules, rel);
     if (fs.existsSync(file)) entries.push({ name, mode: 0o100644, data: fs.readFileSync(file) });
   }

@@ -18,6 +18,7 @@ import {
 } from './parse-options';
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
+import { BOOTH_USAGE, boothCommand, boothVmCommand, imageCommand } from './booth-command';
 
 const USAGE = `usage: tessera <command>
 
@@ -37,7 +38,7 @@ const USAGE = `usage: tessera <command>
   vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
   host [--json]               serve [--port N]
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
-${GPU_USAGE}
+${GPU_USAGE}${BOOTH_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -236,8 +237,11 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       return runSerialConsole(session, requireName(positionals, 'serial'));
     }
-    default:
+    default: {
+      const handled = await boothVmCommand(session, sub, rest);
+      if (handled !== undefined) return handled;
       throw new UsageError(sub ? `unknown command 'vm ${sub}'\n${USAGE}` : USAGE);
+    }
   }
 }
 
@@ -268,7 +272,14 @@ async function doctorCommand(session: CliSession, args: string[]): Promise<numbe
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
 }
 
-const COMMANDS = { vm: vmCommand, host: hostCommand, doctor: doctorCommand, gpu: gpuCommand } as const;
+const COMMANDS = {
+  vm: vmCommand,
+  host: hostCommand,
+  doctor: doctorCommand,
+  gpu: gpuCommand,
+  image: imageCommand,
+  booth: boothCommand,
+} as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */
 function readsOnly(command: string, rest: string[]): boolean {
