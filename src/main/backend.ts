@@ -26,6 +26,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   skipReattach?: boolean;
   /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
   helper?: HelperClient;
+  /** Free bytes where golden images are written (statfs by default; tests make a disk full). */
+  freeBytes?: (dir: string) => Promise<number>;
 }
 
 export interface Backend {
@@ -81,7 +83,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
   const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
-  const images = new ImagesService({ paths, vms, bus: events, qemuImg: () => host.qemuImg(), env });
+  const images = new ImagesService({
+    paths,
+    vms,
+    bus: events,
+    qemuImg: () => host.qemuImg(),
+    env,
+    ...(options.freeBytes ? { freeBytes: options.freeBytes } : {}),
+  });
   const consoles = new ConsoleService({
     paths,
     vms,

@@ -3,8 +3,6 @@
 // kept after a promote; a warm reset brings back the state of the ready snapshot; a VF guest
 // on a simulated host is reset cold with the reason; the idle schedule waits while input
 // arrives and fires once it stops. The golden image's SHA-256 is checked around every step.
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import type { GoldenStatus } from '../../src/shared/images';
 import { buildHostTree } from '../../src/main/gpu/simulation/host-tree-builder';
 import { findSimulatedHost } from '../../src/main/gpu/simulation/simulated-hosts';
 import { connectBackend } from '../support/memory-backend';
+import { makeGoldenSource, sha256 } from '../support/golden-source';
 import { openSerialShell, type SerialShell } from '../support/serial-shell';
 import {
   GUEST_DISK_MOUNT,
@@ -44,22 +43,6 @@ afterEach(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** An ext2 file system in a raw file (busybox mke2fs, which the tiny guest already needs), as qcow2. */
-export function makeGoldenSource(dir: string, sizeMiB: number): string {
-  const raw = path.join(dir, `golden-${sizeMiB}.raw`);
-  const qcow2 = path.join(dir, `golden-${sizeMiB}.qcow2`);
-  if (!fs.existsSync(qcow2)) {
-    fs.writeFileSync(raw, '');
-    fs.truncateSync(raw, sizeMiB << 20);
-    execFileSync('/bin/busybox', ['mke2fs', '-F', raw], { stdio: 'ignore' });
-    execFileSync('qemu-img', ['convert', '-O', 'qcow2', raw, qcow2]);
-    fs.rmSync(raw);
-  }
-  return qcow2;
-}
-
-export const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 async function backend(
   extra: Parameters<typeof connectBackend>[0] = {},
