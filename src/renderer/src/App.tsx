@@ -5,6 +5,7 @@ import { ViewBoundary } from './components/ViewBoundary';
 import { Gallery } from './features/gallery/Gallery';
 import { GpuPage } from './features/gpu/GpuPage';
 import { HostPage } from './features/host/HostPage';
+import { ImagesPage } from './features/images/ImagesPage';
 import { VmEditor } from './features/vm-editor/VmEditor';
 import { useTheme } from './hooks/use-theme';
 import { formatRoute } from './navigation/route';
@@ -50,6 +51,7 @@ export function App() {
             {route.view === 'wall' && <WallView />}
             {route.view === 'host' && <HostPage />}
             {route.view === 'gpu' && <GpuPage />}
+            {route.view === 'images' && <ImagesPage />}
           </Suspense>
         </ViewBoundary>
       </main>

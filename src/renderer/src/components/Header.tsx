@@ -50,6 +50,9 @@ export function Header({ route }: { route: Route }) {
         <NavLink to={{ view: 'gpu' }} current={route}>
           GPU
         </NavLink>
+        <NavLink to={{ view: 'images' }} current={route}>
+          Images
+        </NavLink>
       </nav>
       <HostBadge />
       {host && (

@@ -9,6 +9,7 @@ describe('routes', () => {
       { view: 'wall' },
       { view: 'host' },
       { view: 'gpu' },
+      { view: 'images' },
       { view: 'edit', id: 'web-1.test' },
       { view: 'console', id: 'tiny', tab: null },
       { view: 'console', id: 'tiny', tab: 'serial' },

@@ -11,7 +11,8 @@ export type Route =
   | { view: 'console'; id: string; tab: ConsoleTab | null }
   | { view: 'wall' }
   | { view: 'host' }
-  | { view: 'gpu' };
+  | { view: 'gpu' }
+  | { view: 'images' };
 
 function isTab(value: string | undefined): value is ConsoleTab {
   return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
@@ -24,6 +25,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'wall' && parts.length === 1) return { view: 'wall' };
   if (first === 'host' && parts.length === 1) return { view: 'host' };
   if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
+  if (first === 'images' && parts.length === 1) return { view: 'images' };
   if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
     if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
     if (action === 'console' && parts.length <= 4) {
@@ -45,6 +47,8 @@ export function formatRoute(route: Route): string {
       return '#/host';
     case 'gpu':
       return '#/gpu';
+    case 'images':
+      return '#/images';
     case 'edit':
       return `#/vm/${encodeURIComponent(route.id)}/edit`;
     case 'console':

@@ -10,6 +10,8 @@ import { formatCpus, formatMemory } from './format';
 import { StateBadge } from './StateBadge';
 import { canEdit, canResume } from './vm-actions';
 import { VmThumbnail } from './VmThumbnail';
+import { GoldenLine } from '../images/GoldenLine';
+import { ResetGoldenButton } from '../images/ResetGoldenButton';
 
 const FAILED: Record<VmAction, string> = {
   start: 'Could not start',
@@ -59,6 +61,7 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         <p className="vm-display" data-testid={`vm-${id}-display`}>
           <span className="label">Display</span> {describeDisplay(spec.display)}
         </p>
+        <GoldenLine id={id} />
         <div className="vm-actions" role="group" aria-label={`Actions: ${spec.name}`}>
           <VmActionButton vm={vm} action="start" />
           <a
@@ -74,6 +77,7 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         <div className="vm-actions vm-actions-more" role="group" aria-label={`More actions: ${spec.name}`}>
           <VmActionButton vm={vm} action={canResume(state) ? 'resume' : 'pause'} className="button-ghost" />
           <VmActionButton vm={vm} action="reset" className="button-ghost" />
+          <ResetGoldenButton vm={vm} />
           {stopped && (
             <>
               <a
