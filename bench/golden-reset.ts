@@ -128,6 +128,8 @@ export async function benchGoldenReset(options: {
     await b.vms.kill('copy');
 
     options.log('  warm vs cold');
+    await b.vms.start('g2');
+    await ready('g2');
     await b.images.markReady('g1');
     let n = 1000;
     const warmVsCold = await interleave({
