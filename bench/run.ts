@@ -15,6 +15,7 @@ import { benchStartToSerial } from './start-to-serial';
 import { benchConsoleBridge } from './console-bridge';
 import { THUMB_VMS, benchThumbnailCpu } from './thumbnail-cpu';
 import { COMMANDS, benchRunPlan } from './run-plan';
+import { benchGoldenReset } from './golden-reset';
 
 const START_RUNS = 5;
 const LIST_RUNS = 10;
@@ -29,6 +30,9 @@ const GPU_GOAL_MS = 150;
 const RUN_PLAN_RUNS = 3;
 /** A run does more than typing (markers, base64, captured files, a record): within 3× of by hand. */
 const RUN_PLAN_GOAL = 3;
+const GOLDEN_RUNS = 3;
+const WARM_GOAL = 0.2;
+const RESET_ALL_GOAL = 1.5;
 
 // Progress goes to stderr so stdout carries only the table.
 const log = (line: string): void => void process.stderr.write(line + '\n');
@@ -263,6 +267,57 @@ async function main(): Promise<number> {
     }
   }
 
+  if (wanted('golden-reset')) {
+    // One run gives all three figures; the later entries reuse it.
+    const golden = benchGoldenReset({
+      guest: buildTinyGuest(TINY_GUEST_DIR, { virtioDisk: true }),
+      runs: GOLDEN_RUNS,
+      warmup: WARMUP_PAIRS,
+      log,
+    });
+    golden.catch(() => undefined);
+    benchmarks.push(
+      await attempt(
+        {
+          id: 'golden-cold-reset',
+          title: 'Cold reset vs full copy + boot',
+          goal: 'reported (ratio < 1 means faster than copying)',
+          unit: 'ratio',
+        },
+        async () => {
+          const r = await golden;
+          return { figure: r.coldVsCopy.ratio, comparison: r.coldVsCopy };
+        },
+        () => true,
+      ),
+      await attempt(
+        {
+          id: 'golden-warm-reset',
+          title: 'Warm reset vs cold reset',
+          goal: `ratio ≤ ${WARM_GOAL.toFixed(2)}`,
+          unit: 'ratio',
+        },
+        async () => {
+          const r = await golden;
+          return { figure: r.warmVsCold.ratio, comparison: r.warmVsCold };
+        },
+        (ratio) => ratio <= WARM_GOAL,
+      ),
+      await attempt(
+        {
+          id: 'golden-reset-all',
+          title: 'Reset-all of 4 VMs vs one VM',
+          goal: `ratio ≤ ${RESET_ALL_GOAL.toFixed(2)}`,
+          unit: 'ratio',
+        },
+        async () => {
+          const r = await golden;
+          return { figure: r.allVsOne.ratio, comparison: r.allVsOne, details: { VMs: r.resetAllVms } };
+        },
+        (ratio) => ratio <= RESET_ALL_GOAL,
+      ),
+    );
+  }
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine,
@@ -274,6 +329,7 @@ async function main(): Promise<number> {
       TESSERA_ACCEL: 'tcg',
       'gpu-apply runs': GPU_RUNS,
       'run-plan runs per transport': RUN_PLAN_RUNS,
+      'golden reset runs': GOLDEN_RUNS,
       'load average (1 min) at start / end': `${loadAtStart.toFixed(2)} / ${(os.loadavg()[0] ?? 0).toFixed(2)}`,
     },
     benchmarks,

@@ -18,6 +18,7 @@ import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
 import { createExportService } from './export/export-service';
 import { RunsService } from './runs/runs-service';
+import { ImagesService } from './images/images-service';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -29,6 +30,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   helper?: HelperClient;
   /** Most a validation run keeps of each step's stdout and stderr (tests ask for less than the 4 MiB). */
   runOutputLimitBytes?: number;
+  /** Free bytes where golden images are written (statfs by default; tests make a disk full). */
+  freeBytes?: (dir: string) => Promise<number>;
 }
 
 export interface Backend {
@@ -40,6 +43,7 @@ export interface Backend {
   readonly gpu: GpuService;
   readonly consoles: ConsoleService;
   readonly runs: RunsService;
+  readonly images: ImagesService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
 }
@@ -84,7 +88,21 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
   const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
-  const consoles = new ConsoleService({ paths, vms, bus: events, env });
+  const images = new ImagesService({
+    paths,
+    vms,
+    bus: events,
+    qemuImg: () => host.qemuImg(),
+    env,
+    ...(options.freeBytes ? { freeBytes: options.freeBytes } : {}),
+  });
+  const consoles = new ConsoleService({
+    paths,
+    vms,
+    bus: events,
+    env,
+    onInput: (id) => images.noteInput(id),
+  });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
   const exports = createExportService({
@@ -92,7 +110,10 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     ids: async () => (await vms.list()).vms.map((v) => v.id),
     inventory: () => gpu.inventory(),
   });
-  if (!options.skipReattach) await vms.reattach();
+  if (!options.skipReattach) {
+    await vms.reattach();
+    await images.recover();
+  }
   const runs = new RunsService({
     paths,
     vms,
@@ -163,6 +184,24 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'run.get': ({ id }) => runs.get(id),
     'run.diff': ({ a, b }) => runs.diff(a, b),
     'run.export': ({ ids, path: file }) => runs.export(ids, file),
+    // ---- golden images and booth resets (issue 11) ----
+    'image.list': async () => ({ images: await images.listImages() }),
+    'image.add': ({ path, name }) => images.addImage(path, name),
+    'image.verify': ({ name, version }) => images.verifyImage(name, version),
+    'image.delete': async ({ name, version }) => {
+      await images.deleteImage(name, version);
+      return {};
+    },
+    'vm.golden': async (request) =>
+      'off' in request
+        ? { status: null, ...(await images.setGoldenOff(request.id)) }
+        : { status: await images.setGolden(request.id, request.image, request.readyText ?? null) },
+    'booth.status': async () => ({ vms: await images.statusAll() }),
+    'vm.resetToGolden': ({ id, mode }) => images.reset(id, mode),
+    'vm.markReady': ({ id }) => images.markReady(id),
+    'vm.promote': ({ id }) => images.promote(id),
+    'booth.resetAll': ({ mode }) => images.resetAll(mode),
+    'vm.resetSchedule': ({ id, schedule }) => images.setSchedule(id, schedule),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -178,8 +217,10 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     gpu,
     consoles,
     runs,
+    images,
     async close() {
       runs.close();
+      images.close();
       consoles.close();
       await thumbnails.close();
       await vms.close();

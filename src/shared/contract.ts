@@ -13,6 +13,7 @@ import { DiskFormat, HostPath, InvalidDefinition, VmConfig, VmCreateInput, VmInf
 import { Settings, SettingsPatch } from './settings';
 import { ExportRequest, ExportResult, ImportRequest, ImportResult } from './vm-export';
 import { RunDiff, RunId, RunOutcome, RunRecord, RunSummary } from './run-record';
+import { GoldenStatus, ImageInfo, ImageName, parseResetSchedule, ResetMode, ResetOutcome } from './images';
 
 const Grant = z.object({ token: z.string(), path: z.string() });
 
@@ -240,6 +241,85 @@ export const calls = {
     z.object({ ids: z.array(RunId).min(1).max(100), path: z.string().min(1) }),
     z.object({ path: z.string(), bytes: z.int().min(0) }),
   ),
+  // ---- golden images and booth resets (issue 11; src/main/images) ----
+  'image.list': call(
+    'The golden images: each version with its file, size, SHA-256 and when it was last verified, and which VMs use it.',
+    z.object({}),
+    z.object({ images: z.array(ImageInfo) }),
+  ),
+  'image.add': call(
+    "Register a disk image (qcow2 or raw, no backing file) as a golden image: copied into Tessera's images folder as version 1, read-only, with its SHA-256. The user's file is only read. image.progress events report how far it got.",
+    z.object({ path: z.string().min(1), name: ImageName.optional() }),
+    ImageInfo,
+  ),
+  'image.verify': call(
+    "Hash a golden image's versions (or one) again and compare with the SHA-256 registered.",
+    z.object({ name: ImageName, version: z.int().positive().optional() }),
+    z.object({
+      ok: z.boolean(),
+      results: z.array(
+        z.object({
+          version: z.int().positive(),
+          ok: z.boolean(),
+          sha256: z.string(),
+          reason: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+  'image.delete': call(
+    'Delete a version of a golden image (or all of it); refused while a VM uses it.',
+    z.object({ name: ImageName, version: z.int().positive().optional() }),
+    z.object({}),
+  ),
+  'vm.golden': call(
+    "Put a stopped VM on a golden image (its first disk, or a new one, becomes a qcow2 overlay of the image's current version; the disk it had is left as it is), or take it off (`off`: the overlay's state is flattened into a new plain disk). `readyText`: serial text after which the warm-reset snapshot is taken by itself.",
+    z.union([
+      z.object({ id: VmName, image: ImageName, readyText: z.string().min(1).max(200).optional() }),
+      z.object({ id: VmName, off: z.literal(true) }),
+    ]),
+    z.object({ status: GoldenStatus.nullable(), disk: z.string().optional() }),
+  ),
+  'booth.status': call(
+    'Every VM on a golden image: its image and version, schedule, last and next reset, last console input, and whether warm resets can be had (or why not).',
+    z.object({}),
+    z.object({ vms: z.array(GoldenStatus) }),
+  ),
+  'vm.resetToGolden': call(
+    'Back to golden: warm (load the ready snapshot) when possible or asked, else cold (stop, new overlay, start again if it was running). A warm reset that cannot be had is done cold, with the reason.',
+    z.object({ id: VmName, mode: ResetMode.optional() }),
+    ResetOutcome,
+  ),
+  'vm.markReady': call(
+    'Take the warm-reset snapshot of a running VM on a golden image now (QMP snapshot-save into its overlay).',
+    VmRef,
+    GoldenStatus,
+  ),
+  'vm.promote': call(
+    "A stopped VM's disk state becomes its golden image's next version (qemu-img convert into a copy, hashed, read-only; image.progress events); the version before stays. VMs move to it at their next reset.",
+    VmRef,
+    z.object({ image: ImageInfo, version: z.int().positive() }),
+  ),
+  'booth.resetAll': call(
+    'Reset every VM on a golden image at once, in parallel; each result says how, or why it failed.',
+    z.object({ mode: ResetMode.optional() }),
+    z.object({ results: z.array(z.union([ResetOutcome, z.object({ id: VmName, error: z.string() })])) }),
+  ),
+  'vm.resetSchedule': call(
+    'When a VM on a golden image is reset by itself: off, on-stop (fresh every boot), daily@HH:MM, every:N(m|h), idle:N(s|m|h) (no console input for that long).',
+    z.object({
+      id: VmName,
+      schedule: z.string().transform((text, ctx) => {
+        try {
+          return parseResetSchedule(text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    }),
+    GoldenStatus,
+  ),
 } as const;
 
 export const events = {
@@ -260,6 +340,23 @@ export const events = {
   'run.changed': {
     doc: 'A run started, finished a step, or finished.',
     payload: z.object({ run: RunSummary }),
+  },
+  // ---- golden images and booth resets (issue 11) ----
+  'image.changed': {
+    doc: 'A golden image was added, verified, promoted to a new version or deleted.',
+    payload: z.object({ name: ImageName }),
+  },
+  'image.progress': {
+    doc: 'How far an image.add, image.verify or vm.promote has got.',
+    payload: z.object({
+      name: ImageName,
+      operation: z.enum(['add', 'verify', 'promote']),
+      percent: z.number().min(0).max(100),
+    }),
+  },
+  'booth.changed': {
+    doc: "A VM's golden binding changed (reset, schedule, snapshot, input seen); status null: it left its golden image.",
+    payload: z.object({ id: VmName, status: GoldenStatus.nullable() }),
   },
 } as const;
 

@@ -51,6 +51,11 @@ export const DiskSpec = z.object({
   format: DiskFormat.default('qcow2'),
   readOnly: z.boolean().default(false),
   bus: DiskBus.default('virtio'),
+  /**
+   * The golden image this disk is a qcow2 overlay of (src/main/images). QEMU opens it as the
+   * overlay's backing node with read-only=on, so the guest can never write it.
+   */
+  backing: z.object({ path: z.string().min(1), format: DiskFormat }).optional(),
 });
 
 export const PortForward = z.object({

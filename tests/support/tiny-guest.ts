@@ -19,6 +19,8 @@ export interface TinyGuestOptions {
    * modules, started on the `org.qemu.guest_agent.0` port before the ready marker.
    */
   guestAgent?: boolean;
+  /** virtio_blk in the initramfs and the first virtio disk mounted at GUEST_DISK_MOUNT. */
+  virtioDisk?: boolean;
 }
 
 // virtio_console needs the virtio PCI transport first (modules.dep of Debian's cloud kernel).
@@ -41,6 +43,27 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 `;
 
+/**
+ * virtio_blk and what it needs, in load order (modules.dep of Debian's cloud kernel): the kernel
+ * has them as modules, and an initramfs without them sees no virtio disk.
+ */
+const VIRTIO_DISK_MODULES = [
+  ['virtio_ring', 'kernel/drivers/virtio/virtio_ring.ko'],
+  ['virtio', 'kernel/drivers/virtio/virtio.ko'],
+  ['virtio_pci_legacy_dev', 'kernel/drivers/virtio/virtio_pci_legacy_dev.ko'],
+  ['virtio_pci_modern_dev', 'kernel/drivers/virtio/virtio_pci_modern_dev.ko'],
+  ['virtio_pci', 'kernel/drivers/virtio/virtio_pci.ko'],
+  ['virtio_blk', 'kernel/drivers/block/virtio_blk.ko'],
+] as const;
+
+/** Where a `virtioDisk` guest mounts its first virtio disk (when it holds an ext2/3/4 file system). */
+export const GUEST_DISK_MOUNT = '/mnt';
+
+/** Loads the virtio disk driver and mounts /dev/vda before the guest says it is ready. */
+const DISK_SETUP = `${VIRTIO_DISK_MODULES.map(([m]) => `insmod /lib/${m}.ko`).join('\n')}
+mount -t ext4 /dev/vda ${GUEST_DISK_MOUNT} 2>/dev/null
+`;
+
 const initScript = (options: TinyGuestOptions) => `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -50,7 +73,7 @@ mount -t devtmpfs dev /dev
 insmod /lib/evdev.ko 2>/dev/null
 insmod /lib/button.ko 2>/dev/null
 acpid -c /etc/acpi -l /dev/null -p /tmp/acpid.pid
-${options.guestAgent ? AGENT_INIT : ''}echo ${GUEST_READY_MARKER} > /dev/tty0
+${options.virtioDisk ? DISK_SETUP : ''}${options.guestAgent ? AGENT_INIT : ''}echo ${GUEST_READY_MARKER} > /dev/tty0
 echo ${GUEST_READY_MARKER}
 exec setsid cttyhack sh
 `;
@@ -90,14 +113,15 @@ function findKernel(): { kernel: string; modules: string } {
  * GUEST_READY_MARKER on ttyS0 and runs a shell there. Built once into `dir` and reused.
  */
 export function buildTinyGuest(dir: string, options: TinyGuestOptions = {}): TinyGuest {
-  const INIT = initScript(options);
   const { kernel, modules } = findKernel();
   const busybox = '/bin/busybox';
   if (!fs.existsSync(busybox)) throw new Error('no /bin/busybox: install the Debian package busybox-static');
   fs.mkdirSync(dir, { recursive: true });
-  const initrd = path.join(dir, 'initramfs.cpio');
+  const variant = `${options.virtioDisk ? '-virtio-disk' : ''}${options.guestAgent ? '-agent' : ''}`;
+  const initrd = path.join(dir, `initramfs${variant}.cpio`);
   const kernelCopy = path.join(dir, 'vmlinuz');
-  const stamp = path.join(dir, 'stamp');
+  const stamp = path.join(dir, `stamp${variant}`);
+  const INIT = initScript(options);
   if (options.guestAgent && !fs.existsSync(QEMU_GA))
     throw new Error(`no ${QEMU_GA}: install the Debian package qemu-guest-agent`);
   const key = `${kernel} ${fs.statSync(kernel).mtimeMs} ${fs.statSync(busybox).mtimeMs} ${INIT.length}${options.guestAgent ? ` agent ${fs.statSync(QEMU_GA).mtimeMs}` : ''}`;
@@ -105,6 +129,7 @@ export function buildTinyGuest(dir: string, options: TinyGuestOptions = {}): Tin
     return { kernel: kernelCopy, initrd, append: 'console=tty0 console=ttyS0 quiet' };
   }
   const dirs = ['bin', 'dev', 'proc', 'sys', 'lib', 'etc', 'etc/acpi', 'etc/acpi/PWRF', 'tmp', 'root'];
+  if (options.virtioDisk) dirs.push(GUEST_DISK_MOUNT.slice(1));
   const entries: CpioEntry[] = dirs.map((d) => ({ name: d, mode: 0o040755 }));
   entries.push({ name: 'bin/busybox', mode: 0o100755, data: fs.readFileSync(busybox) });
   entries.push({ name: 'init', mode: 0o100755, data: Buffer.from(INIT) });
@@ -114,10 +139,13 @@ export function buildTinyGuest(dir: string, options: TinyGuestOptions = {}): Tin
     mode: 0o100755,
     data: Buffer.from('#!/bin/sh\npoweroff -f\n'),
   });
-  for (const [name, rel] of [
+  const modulesWanted: [string, string][] = [
     ['lib/evdev.ko', 'kernel/drivers/input/evdev.ko'],
     ['lib/button.ko', 'kernel/drivers/acpi/button.ko'],
-  ] as const) {
+  ];
+  if (options.virtioDisk)
+    modulesWanted.push(...VIRTIO_DISK_MODULES.map(([m, rel]): [string, string] => [`lib/${m}.ko`, rel]));
+  for (const [name, rel] of modulesWanted) {
     const file = path.join(modules, rel);
     if (fs.existsSync(file)) entries.push({ name, mode: 0o100644, data: fs.readFileSync(file) });
   }

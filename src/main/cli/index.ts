@@ -21,6 +21,7 @@ import { runServe } from './serve-command';
 import { EXPORT_USAGE, exportCommand, importCommand } from './export-command';
 import { RUN_USAGE, runCommand, runReadsOnly } from './run-command';
 import { defaultPaths } from '../paths';
+import { BOOTH_USAGE, boothCommand, boothVmCommand, imageCommand } from './booth-command';
 
 const USAGE = `usage: tessera <command>
 
@@ -44,6 +45,7 @@ ${EXPORT_USAGE}
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
 ${GPU_USAGE}
 ${RUN_USAGE}
+${GPU_USAGE}${BOOTH_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -246,8 +248,11 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       return exportCommand(session, rest);
     case 'import':
       return importCommand(session, rest);
-    default:
+    default: {
+      const handled = await boothVmCommand(session, sub, rest);
+      if (handled !== undefined) return handled;
       throw new UsageError(sub ? `unknown command 'vm ${sub}'\n${USAGE}` : USAGE);
+    }
   }
 }
 
@@ -284,6 +289,8 @@ const COMMANDS = {
   doctor: doctorCommand,
   gpu: gpuCommand,
   run: (session: CliSession, args: string[]) => runCommand(session, args, defaultPaths().dataDir),
+  image: imageCommand,
+  booth: boothCommand,
 } as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */

@@ -16,6 +16,7 @@ import {
 import { ConsoleHub, type HubSource } from './console-hub';
 import { findExecutable, hostShellCommand, openTerminal, sshCommand, type TerminalCommand } from './terminal';
 import { TokenBook } from './token-book';
+import { RfbInputScanner } from './rfb-input';
 
 export type ConsoleKind = 'vnc' | 'spice' | 'serial' | 'monitor';
 
@@ -45,6 +46,8 @@ export interface ConsoleServiceOptions {
   bus?: EventBus;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Told when keyboard or mouse input from a VNC or serial viewer reaches a VM (idle resets). */
+  onInput?: (id: string) => void;
 }
 
 /**
@@ -132,7 +135,7 @@ export class ConsoleService {
     } catch {
       return undefined;
     }
-    return this.track(target.id ?? '', channel);
+    return this.track(target.id ?? '', channel, this.inputDetector(target));
   }
 
   /**
@@ -210,7 +213,17 @@ export class ConsoleService {
    * that QEMU closed waits that moment, so the viewer learns "VM stopped" rather than only
    * "console closed".
    */
-  private track(id: string, channel: ConsoleChannel): ConsoleChannel {
+  /** How a session's writes are told apart as a person's input; none for terminals and the monitor. */
+  private inputDetector(target: ConsoleTarget): ((data: Buffer) => boolean) | undefined {
+    if (target.kind === 'serial') return (data) => data.length > 0;
+    if (target.kind === 'vnc') {
+      const scanner = new RfbInputScanner();
+      return (data) => scanner.scan(data);
+    }
+    return undefined;
+  }
+
+  private track(id: string, channel: ConsoleChannel, isInput?: (data: Buffer) => boolean): ConsoleChannel {
     let set = this.sessions.get(id);
     if (!set) this.sessions.set(id, (set = new Set()));
     const sessions = set;
@@ -238,7 +251,10 @@ export class ConsoleService {
           },
         });
       },
-      write: (data, isText) => channel.write(data, isText),
+      write: (data, isText) => {
+        if (!isText && isInput?.(data)) this.options.onInput?.(id);
+        return channel.write(data, isText);
+      },
       pause: () => channel.pause(),
       resume: () => channel.resume(),
       close(reason = CONSOLE_CLOSED) {

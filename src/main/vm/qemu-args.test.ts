@@ -54,6 +54,19 @@ const scenarios: Scenario[] = [
     ],
     cdrom: `${HOME}/isos/tools.iso`,
   }),
+  scenario('golden-overlay', {
+    name: 'booth',
+    disks: [
+      {
+        path: `${HOME}/.local/share/tessera/overlays/booth/2026-12-02T01-00-00-000Z.qcow2`,
+        backing: { path: `${HOME}/.local/share/tessera/images/kiosk,base/v2.qcow2`, format: 'qcow2' },
+      },
+      {
+        path: `${HOME}/.local/share/tessera/overlays/booth/data.qcow2`,
+        backing: { path: `${HOME}/.local/share/tessera/images/data/v1.raw`, format: 'raw' },
+      },
+    ],
+  }),
   scenario('cdrom-install', {
     name: 'debian-install',
     cpus: 2,
@@ -398,7 +411,7 @@ const rich = spec({
   name: 'rich',
   cpus: 2,
   memoryMiB: 2048,
-  disks: [{ path: `${HOME}/vms/rich.qcow2` }],
+  disks: [{ path: `${HOME}/vms/rich.qcow2`, backing: { path: `${HOME}/images/rich.raw`, format: 'raw' } }],
   cdrom: `${HOME}/isos/rich.iso`,
   kernel: { path: `${HOME}/kernels/bzImage`, initrd: `${HOME}/kernels/initrd`, append: 'console=ttyS0' },
   network: { forwards: [{ hostPort: 2222, guestPort: 22 }] },

@@ -109,9 +109,15 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
         : disk.bus === 'nvme'
           ? `nvme,id=disk${i},${drive},serial=disk${i}`
           : `virtio-blk-pci,id=disk${i},${drive}`;
+    // The golden image under an overlay is named here rather than taken from the overlay's
+    // header, so QEMU opens exactly the checked file, and read-only (docs/system/qemu-block-drivers
+    // "backing"; a blockdev's backing is a BlockdevRef in qapi/block-core.json).
+    const backing = disk.backing
+      ? `,backing.driver=${disk.backing.format},backing.node-name=golden-disk${i},backing.read-only=on,backing.file.driver=file,backing.file.filename=${opt(disk.backing.path)}`
+      : '';
     args.push(
       '-blockdev',
-      `driver=${disk.format},node-name=drive-disk${i}${readOnly},file.driver=file,file.filename=${opt(disk.path)}`,
+      `driver=${disk.format},node-name=drive-disk${i}${readOnly},file.driver=file,file.filename=${opt(disk.path)}${backing}`,
       '-device',
       `${device}${nextBoot()}`,
     );

@@ -44,6 +44,13 @@ export interface VmHost {
   swtpm(): string | null;
 }
 
+/**
+ * What another domain checks or changes in a definition just before QEMU starts: the images
+ * domain refuses an overlay whose golden image changed, and gives a "fresh every boot" VM a new
+ * overlay when the last one was left behind by a crash. Returns the spec to start.
+ */
+export type BeforeStart = (spec: VmSpec) => Promise<VmSpec>;
+
 interface Record {
   state: VmState;
   since: string;
@@ -60,8 +67,12 @@ export class VmService {
   private readonly records = new Map<string, Record>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
-  /** What a run's end still does (giving its GPU back, a restart), so `close` can wait for it. */
-  private readonly ending = new Set<Promise<void>>();
+  /**
+   * What happens after a run ends (the GPU slice given back, a restart), so a stop, and `close`,
+   * can wait for it.
+   */
+  private readonly endings = new Map<string, Promise<void>>();
+  private beforeStart: BeforeStart = async (spec) => spec;
   private closed = false;
 
   constructor(
@@ -71,6 +82,11 @@ export class VmService {
     private readonly bus: EventBus,
     private readonly gpu: GpuAttachment,
   ) {}
+
+  /** One hook for the domain that owns disk images (set once by the composition root). */
+  setBeforeStart(hook: BeforeStart): void {
+    this.beforeStart = hook;
+  }
 
   /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
   async reattach(): Promise<void> {
@@ -230,14 +246,15 @@ export class VmService {
       if (running && running.state !== 'stopped' && running.state !== 'crashed') {
         throw new TesseraError('INVALID_STATE', `VM '${id}' is already ${running.state}`);
       }
-      await this.launch(spec);
-      return this.info(spec);
+      return this.info(await this.launch(spec));
     });
   }
 
-  private async launch(spec: VmSpec): Promise<void> {
-    const id = spec.name;
+  private async launch(defined: VmSpec): Promise<VmSpec> {
+    const id = defined.name;
     this.host.qemuBinary(); // QEMU_MISSING before anything else is looked at
+    const spec = await this.beforeStart(defined);
+    if (spec !== defined) await this.store.save(spec);
     await preflightVm(spec);
     await this.checkPortsForStart(spec);
     if (spec.memoryMiB * 1024 * 1024 > os.totalmem()) {
@@ -277,6 +294,7 @@ export class VmService {
       await runner.kill();
       throw error;
     }
+    return spec;
   }
 
   /** Start QEMU and watch it; on failure the record keeps why, with the log's tail. */
@@ -310,11 +328,7 @@ export class VmService {
     this.runners.set(id, runner);
     runner.removeAllListeners('change');
     runner.on('change', () => this.changed(id));
-    runner.once('end', (end) => {
-      const ended = this.onRunEnd(id, end, started);
-      this.ending.add(ended);
-      void ended.finally(() => this.ending.delete(ended));
-    });
+    runner.once('end', (end) => this.endings.set(id, this.onRunEnd(id, end, started)));
     this.changed(id);
   }
 
@@ -357,6 +371,7 @@ export class VmService {
     const runner = this.requireRunner(id);
     this.cancelRestart(id);
     await runner.stop(timeoutSeconds * 1000);
+    await this.endings.get(id);
     return this.get(id);
   }
 
@@ -368,7 +383,13 @@ export class VmService {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     await runner.kill();
+    await this.endings.get(id);
     return this.get(id);
+  }
+
+  /** A QMP command to a running VM, for domains that drive QEMU further (snapshots). */
+  async command<T = unknown>(id: string, name: string, args?: { [key: string]: unknown }): Promise<T> {
+    return this.requireRunner(id).command<T>(name, args);
   }
 
   async reset(id: string): Promise<VmInfo> {
@@ -441,8 +462,8 @@ export class VmService {
     for (const t of this.restartTimers.values()) clearTimeout(t);
     this.restartTimers.clear();
     // A run may end while a start is awaited: wait until nothing is left.
-    while (this.locks.size > 0 || this.ending.size > 0)
-      await Promise.allSettled([...this.locks.values(), ...this.ending]);
+    while (this.locks.size > 0) await Promise.allSettled([...this.locks.values(), ...this.endings.values()]);
+    await Promise.allSettled(this.endings.values());
     for (const r of this.runners.values()) r.detach();
     this.runners.clear();
   }

@@ -6,6 +6,7 @@ import { Gallery } from './features/gallery/Gallery';
 import { GpuPage } from './features/gpu/GpuPage';
 import { HostPage } from './features/host/HostPage';
 import { RunsPage } from './features/runs/RunsPage';
+import { ImagesPage } from './features/images/ImagesPage';
 import { VmEditor } from './features/vm-editor/VmEditor';
 import { useTheme } from './hooks/use-theme';
 import { formatRoute } from './navigation/route';
@@ -61,6 +62,7 @@ export function App() {
             {route.view === 'host' && <HostPage />}
             {route.view === 'gpu' && <GpuPage />}
             {route.view === 'runs' && <RunsPage />}
+            {route.view === 'images' && <ImagesPage />}
           </Suspense>
         </ViewBoundary>
       </main>

@@ -53,6 +53,9 @@ export function Header({ route }: { route: Route }) {
         <NavLink to={{ view: 'runs' }} current={route}>
           Runs
         </NavLink>
+        <NavLink to={{ view: 'images' }} current={route}>
+          Images
+        </NavLink>
       </nav>
       <HostBadge />
       {host && (

@@ -10,6 +10,7 @@ describe('routes', () => {
       { view: 'host' },
       { view: 'gpu' },
       { view: 'runs' },
+      { view: 'images' },
       { view: 'edit', id: 'web-1.test' },
       { view: 'console', id: 'tiny', tab: null },
       { view: 'console', id: 'tiny', tab: 'serial' },

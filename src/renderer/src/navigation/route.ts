@@ -13,7 +13,8 @@ export type Route =
   | { view: 'wall' }
   | { view: 'host' }
   | { view: 'gpu' }
-  | { view: 'runs' };
+  | { view: 'runs' }
+  | { view: 'images' };
 
 function isTab(value: string | undefined): value is ConsoleTab {
   return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
@@ -27,6 +28,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'host' && parts.length === 1) return { view: 'host' };
   if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
   if (first === 'runs' && parts.length === 1) return { view: 'runs' };
+  if (first === 'images' && parts.length === 1) return { view: 'images' };
   if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
     if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
     if (action === 'duplicate' && parts.length === 3) return { view: 'duplicate', id };
@@ -51,6 +53,8 @@ export function formatRoute(route: Route): string {
       return '#/gpu';
     case 'runs':
       return '#/runs';
+    case 'images':
+      return '#/images';
     case 'edit':
       return `#/vm/${encodeURIComponent(route.id)}/edit`;
     case 'duplicate':

@@ -10,6 +10,7 @@ import { createThumbnailStore, type ThumbnailStoreState } from './thumbnail-stor
 import { createVmStore, type VmStoreState } from './vm-store';
 import { createExportStore, type ExportStoreState } from './export-store';
 import { createRunsStore, type RunsStoreState } from './runs-store';
+import { createBoothStore, type BoothStoreState } from './booth-store';
 
 /** One small store per domain, all fed by one connection. */
 export interface Stores {
@@ -22,6 +23,7 @@ export interface Stores {
   gpu: StoreApi<GpuStoreState>;
   exports: StoreApi<ExportStoreState>;
   runs: StoreApi<RunsStoreState>;
+  booth: StoreApi<BoothStoreState>;
 }
 
 export function createStores(connection: Connection): Stores {
@@ -35,6 +37,7 @@ export function createStores(connection: Connection): Stores {
     gpu: createGpuStore(connection),
     exports: createExportStore(connection),
     runs: createRunsStore(connection),
+    booth: createBoothStore(connection),
   };
 }
 
@@ -72,4 +75,7 @@ export function useExportStore<T>(selector: (state: ExportStoreState) => T): T {
 }
 export function useRunsStore<T>(selector: (state: RunsStoreState) => T): T {
   return useStore(useStores().runs, selector);
+}
+export function useBoothStore<T>(selector: (state: BoothStoreState) => T): T {
+  return useStore(useStores().booth, selector);
 }

@@ -7,6 +7,7 @@ import { navigate } from '../../navigation/use-route';
 import { useConsoleStore, useVmStore } from '../../stores/context';
 import { StateBadge } from '../gallery/StateBadge';
 import { canResume, canStart, hasLiveConsole } from '../gallery/vm-actions';
+import { ResetGoldenButton } from '../images/ResetGoldenButton';
 import { consoleTabs, noGraphicsReason } from './console-tabs';
 import { SpicePane } from './SpicePane';
 import { StoppedNotice } from './StoppedNotice';
@@ -114,6 +115,7 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
             className="button-ghost"
           />
           <VmActionButton vm={vm} action="reset" className="button-ghost" />
+          <ResetGoldenButton vm={vm} />
           <VmActionButton vm={vm} action="stop" />
           <VmActionButton vm={vm} action="kill" />
         </div>

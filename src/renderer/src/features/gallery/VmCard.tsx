@@ -11,6 +11,8 @@ import { StateBadge } from './StateBadge';
 import { canEdit, canResume } from './vm-actions';
 import { VmThumbnail } from './VmThumbnail';
 import { ExportDialog } from '../export/ExportDialog';
+import { GoldenLine } from '../images/GoldenLine';
+import { ResetGoldenButton } from '../images/ResetGoldenButton';
 
 const FAILED: Record<VmAction, string> = {
   start: 'Could not start',
@@ -61,6 +63,7 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         <p className="vm-display" data-testid={`vm-${id}-display`}>
           <span className="label">Display</span> {describeDisplay(spec.display)}
         </p>
+        <GoldenLine id={id} />
         <div className="vm-actions" role="group" aria-label={`Actions: ${spec.name}`}>
           <VmActionButton vm={vm} action="start" />
           <a
@@ -94,6 +97,7 @@ export function VmCard({ vm }: { vm: VmInfo }) {
           >
             Export
           </button>
+          <ResetGoldenButton vm={vm} />
           {stopped && (
             <>
               <a
