@@ -16,6 +16,8 @@ import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
 import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
+import { KioskService } from './kiosk/kiosk-service';
+import { packageRoot } from './server/package-root';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -25,6 +27,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   skipReattach?: boolean;
   /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
   helper?: HelperClient;
+  /** What the kiosk's autostart unit runs; by default this package's CLI under this Node. */
+  kioskCommand?: string[];
 }
 
 export interface Backend {
@@ -35,6 +39,7 @@ export interface Backend {
   readonly host: HostService;
   readonly gpu: GpuService;
   readonly consoles: ConsoleService;
+  readonly kiosk: KioskService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
 }
@@ -82,6 +87,24 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
+  const kiosk = new KioskService({
+    vms,
+    settings,
+    bus: events,
+    env,
+    connectors: () => host.connectors(),
+    simulatedHost: host.identity().simulated !== null,
+    capabilities: () => host.qemuCapabilities().catch(() => null),
+    autostart: {
+      env,
+      command: options.kioskCommand ?? [
+        process.execPath,
+        path.join(packageRoot(), 'bin', 'tessera.js'),
+        'kiosk',
+        'start',
+      ],
+    },
+  });
   if (!options.skipReattach) await vms.reattach();
 
   const handlers: Handlers = {
@@ -134,6 +157,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'fs.stat': ({ path }) => pathInfo(path),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
+    'kiosk.monitors': () => kiosk.monitors(),
+    'kiosk.get': () => kiosk.get(),
+    'kiosk.assign': (assignment) => kiosk.assign(assignment),
+    'kiosk.unassign': ({ monitor }) => kiosk.unassign(monitor),
+    'kiosk.start': ({ waitSeconds }) => kiosk.start(waitSeconds),
+    'kiosk.stop': ({ stopVms }) => kiosk.stop(stopVms),
+    'kiosk.status': () => kiosk.status(),
+    'kiosk.autostart': ({ enabled }) => kiosk.setAutostart(enabled),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -148,7 +179,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     host,
     gpu,
     consoles,
+    kiosk,
     async close() {
+      kiosk.close();
       consoles.close();
       await thumbnails.close();
       vms.close();

@@ -18,6 +18,7 @@ import {
 } from './parse-options';
 import { runSerialConsole } from './serial-command';
 import { runServe } from './serve-command';
+import { KIOSK_USAGE, kioskCommand, runKioskStart } from './kiosk-command';
 
 const USAGE = `usage: tessera <command>
 
@@ -37,7 +38,7 @@ const USAGE = `usage: tessera <command>
   vm screenshot NAME OUT.png  vm serial NAME   (Ctrl-] leaves the console)
   host [--json]               serve [--port N]
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
-${GPU_USAGE}
+${GPU_USAGE}${KIOSK_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -268,7 +269,13 @@ async function doctorCommand(session: CliSession, args: string[]): Promise<numbe
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
 }
 
-const COMMANDS = { vm: vmCommand, host: hostCommand, doctor: doctorCommand, gpu: gpuCommand } as const;
+const COMMANDS = {
+  vm: vmCommand,
+  host: hostCommand,
+  doctor: doctorCommand,
+  gpu: gpuCommand,
+  kiosk: kioskCommand,
+} as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */
 function readsOnly(command: string, rest: string[]): boolean {
@@ -285,6 +292,7 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     }
     if (command === 'serve') return await runServe(rest, options);
+    if (command === 'kiosk' && rest[0] === 'start') return await runKioskStart(rest.slice(1), options);
     if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
     const session = await openCliSession({ ...options, readOnly: readsOnly(command, rest) });
     try {
