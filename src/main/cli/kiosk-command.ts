@@ -8,6 +8,8 @@ import type { CliSession } from './cli-link';
 import type { GlobalOptions } from './global-options';
 import { UsageError } from './parse-options';
 
+const STOP_GRACE_MS = 1000;
+
 export const KIOSK_USAGE = `  kiosk monitors [--json]     the monitors the X server reports, with their DRM connectors
   kiosk assign MONITOR VM [--mode qemu-window|tessera-window]    kiosk unassign MONITOR
   kiosk start [--wait S] [--json]   start the assigned VMs and keep each full-screen on its monitor
@@ -145,7 +147,8 @@ export async function runKioskStart(args: string[], host: GlobalOptions = {}): P
       process.once('SIGINT', signal);
       process.once('SIGTERM', signal);
       client.on('kiosk.changed', ({ status: now }) => {
-        if (!now.running) resolve(now);
+        // The front that stopped the kiosk gets its answer after this event: give it a moment.
+        if (!now.running) setTimeout(() => resolve(now), STOP_GRACE_MS);
       });
     });
     if (ended === null) {

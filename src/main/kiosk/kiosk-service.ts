@@ -93,6 +93,8 @@ export class KioskService {
   private readonly server: DisplayServer;
   private readonly x11: X11 | null;
   private running = false;
+  /** A stop is under way: it is not over (for fronts waiting on it) until its VMs are stopped. */
+  private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private last: KioskStatus;
@@ -220,13 +222,18 @@ export class KioskService {
     const kiosk = await this.get().catch(() => KioskSettings.parse({}));
     const wasRunning = this.running;
     this.halt();
-    for (const a of kiosk.assignments) {
-      this.options.vms.setKioskRun(a.vm, null);
-      if (stopVms) await this.options.vms.stop(a.vm, 30).catch(() => undefined);
+    this.stopping = true;
+    try {
+      for (const a of kiosk.assignments) {
+        this.options.vms.setKioskRun(a.vm, null);
+        if (stopVms) await this.options.vms.stop(a.vm, 30).catch(() => undefined);
+      }
+      if (wasRunning && this.x11) await this.x11.blankingOn().catch(() => undefined);
+      this.blanking = null;
+      this.startProblems.clear();
+    } finally {
+      this.stopping = false;
     }
-    if (wasRunning && this.x11) await this.x11.blankingOn().catch(() => undefined);
-    this.blanking = null;
-    this.startProblems.clear();
     await this.tick();
     return this.last;
   }
@@ -313,7 +320,7 @@ export class KioskService {
       entries.push(await this.entry(a, monitors, windows, xProblem));
     }
     this.publish({
-      running: this.running,
+      running: this.running || this.stopping,
       server: this.server,
       entries,
       blanking: this.blanking,

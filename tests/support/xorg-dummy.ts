@@ -1,0 +1,169 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * A real X server with two monitors side by side of different sizes, and a window manager that
+ * does EWMH full-screen: Xorg's dummy driver (Debian xserver-xorg-video-dummy; Xvfb cannot make
+ * side-by-side RandR monitors) and openbox. Xorg runs as the test's user, which is root on the
+ * CI machines (the dummy driver opens no device).
+ */
+export interface XorgDummy {
+  display: string;
+  /** Run an X tool on this display; resolves with its stdout. */
+  x(tool: string, args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const MONITOR_LAYOUT = [
+  { name: 'DUMMY0', x: 0, y: 0, width: 1920, height: 1080 },
+  { name: 'DUMMY1', x: 1920, y: 0, width: 1280, height: 1024 },
+] as const;
+
+const XORG_CONF = `Section "Device"
+  Identifier "dummy"
+  Driver "dummy"
+  VideoRam 256000
+EndSection
+Section "Monitor"
+  Identifier "monitor"
+  HorizSync 5.0 - 1000.0
+  VertRefresh 5.0 - 200.0
+EndSection
+Section "Screen"
+  Identifier "screen"
+  Device "dummy"
+  Monitor "monitor"
+  DefaultDepth 24
+  SubSection "Display"
+    Depth 24
+    Virtual 4096 2048
+  EndSubSection
+EndSection
+`;
+
+function run(tool: string, args: string[], display: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      tool,
+      args,
+      { env: { ...process.env, DISPLAY: display }, timeout: 20_000 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${tool} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    ),
+  );
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startXorgDummy(): Promise<XorgDummy> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-xorg-'));
+  const conf = path.join(dir, 'xorg.conf');
+  fs.writeFileSync(conf, XORG_CONF);
+  const xorg = spawn(
+    'Xorg',
+    [
+      '-displayfd',
+      '3',
+      '-config',
+      conf,
+      '-noreset',
+      '-nolisten',
+      'tcp',
+      '-logfile',
+      path.join(dir, 'xorg.log'),
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] },
+  );
+  const display = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const fd = xorg.stdio[3] as NodeJS.ReadableStream | null;
+    if (!fd) return reject(new Error('Xorg has no display pipe'));
+    fd.setEncoding('utf8');
+    fd.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(`:${text.trim()}`);
+    });
+    xorg.once('error', reject);
+    xorg.once('exit', (code) =>
+      reject(
+        new Error(
+          `Xorg exited with ${code} before it was ready (install xserver-xorg-core xserver-xorg-video-dummy)`,
+        ),
+      ),
+    );
+  });
+  const x = (tool: string, args: string[]) => run(tool, args, display);
+  const [first, second] = MONITOR_LAYOUT;
+  await x('xrandr', [
+    '--output',
+    first.name,
+    '--mode',
+    `${first.width}x${first.height}`,
+    '--pos',
+    `${first.x}x${first.y}`,
+  ]);
+  await x('xrandr', ['--addmode', second.name, `${second.width}x${second.height}`]);
+  await x('xrandr', [
+    '--output',
+    second.name,
+    '--mode',
+    `${second.width}x${second.height}`,
+    '--pos',
+    `${second.x}x${second.y}`,
+  ]);
+  const openbox = spawn('openbox', [], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
+  // The window manager is up once it answers EWMH's _NET_SUPPORTING_WM_CHECK (what wmctrl -m reads).
+  for (let i = 0; ; i++) {
+    try {
+      await x('wmctrl', ['-m']);
+      break;
+    } catch (error) {
+      if (i > 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    display,
+    x,
+    async stop() {
+      await stopChild(openbox);
+      await stopChild(xorg);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The average colour of a rectangle of the screen, from ImageMagick's capture of the root window. */
+export async function averageColour(
+  xorg: XorgDummy,
+  rect: { x: number; y: number; width: number; height: number },
+  /** Keep the capture here (to look at it); by default it is thrown away. */
+  keep?: string,
+): Promise<{ r: number; g: number; b: number }> {
+  const file = keep ?? path.join(os.tmpdir(), `tessera-capture-${process.pid}-${Date.now()}.png`);
+  if (keep) fs.mkdirSync(path.dirname(keep), { recursive: true });
+  try {
+    await xorg.x('import', [
+      '-window',
+      'root',
+      '-crop',
+      `${rect.width}x${rect.height}+${rect.x}+${rect.y}`,
+      '+repage',
+      file,
+    ]);
+    const text = await xorg.x('convert', [file, '-resize', '1x1!', '-depth', '8', 'txt:-']);
+    const m = /\((\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)/.exec(text.split('\n')[1] ?? '');
+    if (!m) throw new Error(`cannot read the colour from: ${text}`);
+    return { r: Number(m[1]), g: Number(m[2]), b: Number(m[3]) };
+  } finally {
+    if (!keep) fs.rmSync(file, { force: true });
+  }
+}
