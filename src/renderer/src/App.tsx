@@ -16,6 +16,10 @@ const ConsoleView = lazy(() =>
   import('./features/console/ConsoleView').then((m) => ({ default: m.ConsoleView })),
 );
 const WallView = lazy(() => import('./features/wall/WallView').then((m) => ({ default: m.WallView })));
+const KioskPage = lazy(() => import('./features/kiosk/KioskPage').then((m) => ({ default: m.KioskPage })));
+const KioskScreen = lazy(() =>
+  import('./features/kiosk/KioskScreen').then((m) => ({ default: m.KioskScreen })),
+);
 
 export function App() {
   const route = useRoute();
@@ -23,6 +27,17 @@ export function App() {
   const settingsError = useSettingsStore((s) => s.error);
   useTheme(useSettingsStore((s) => s.settings.appearance.theme));
   const wide = route.view === 'console' || route.view === 'wall';
+
+  // Tessera's kiosk window shows the VM's screen and nothing else: no header, no banners.
+  if (route.view === 'kiosk-screen') {
+    return (
+      <ViewBoundary key={formatRoute(route)}>
+        <Suspense fallback={null}>
+          <KioskScreen id={route.id} />
+        </Suspense>
+      </ViewBoundary>
+    );
+  }
 
   return (
     <>
@@ -50,6 +65,7 @@ export function App() {
             {route.view === 'wall' && <WallView />}
             {route.view === 'host' && <HostPage />}
             {route.view === 'gpu' && <GpuPage />}
+            {route.view === 'kiosk' && <KioskPage />}
           </Suspense>
         </ViewBoundary>
       </main>

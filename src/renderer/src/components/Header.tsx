@@ -50,6 +50,9 @@ export function Header({ route }: { route: Route }) {
         <NavLink to={{ view: 'gpu' }} current={route}>
           GPU
         </NavLink>
+        <NavLink to={{ view: 'kiosk' }} current={route}>
+          Kiosk
+        </NavLink>
       </nav>
       <HostBadge />
       {host && (

@@ -11,7 +11,10 @@ export type Route =
   | { view: 'console'; id: string; tab: ConsoleTab | null }
   | { view: 'wall' }
   | { view: 'host' }
-  | { view: 'gpu' };
+  | { view: 'gpu' }
+  | { view: 'kiosk' }
+  /** Tessera's kiosk window: the VM's screen and nothing else, full-window (Chromium --kiosk). */
+  | { view: 'kiosk-screen'; id: string };
 
 function isTab(value: string | undefined): value is ConsoleTab {
   return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
@@ -24,6 +27,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'wall' && parts.length === 1) return { view: 'wall' };
   if (first === 'host' && parts.length === 1) return { view: 'host' };
   if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
+  if (first === 'kiosk' && parts.length === 1) return { view: 'kiosk' };
+  if (first === 'kiosk' && id !== undefined && VM_NAME_PATTERN.test(id) && parts.length === 2)
+    return { view: 'kiosk-screen', id };
   if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
     if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
     if (action === 'console' && parts.length <= 4) {
@@ -45,6 +51,10 @@ export function formatRoute(route: Route): string {
       return '#/host';
     case 'gpu':
       return '#/gpu';
+    case 'kiosk':
+      return '#/kiosk';
+    case 'kiosk-screen':
+      return `#/kiosk/${encodeURIComponent(route.id)}`;
     case 'edit':
       return `#/vm/${encodeURIComponent(route.id)}/edit`;
     case 'console':

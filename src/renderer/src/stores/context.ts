@@ -8,6 +8,7 @@ import { createHostStore, type HostStoreState } from './host-store';
 import { createSettingsStore, type SettingsStoreState } from './settings-store';
 import { createThumbnailStore, type ThumbnailStoreState } from './thumbnail-store';
 import { createVmStore, type VmStoreState } from './vm-store';
+import { createKioskStore, type KioskStoreState } from './kiosk-store';
 
 /** One small store per domain, all fed by one connection. */
 export interface Stores {
@@ -18,6 +19,7 @@ export interface Stores {
   files: StoreApi<FilesStoreState>;
   host: StoreApi<HostStoreState>;
   gpu: StoreApi<GpuStoreState>;
+  kiosk: StoreApi<KioskStoreState>;
 }
 
 export function createStores(connection: Connection): Stores {
@@ -29,6 +31,7 @@ export function createStores(connection: Connection): Stores {
     files: createFilesStore(connection),
     host: createHostStore(connection),
     gpu: createGpuStore(connection),
+    kiosk: createKioskStore(connection),
   };
 }
 
@@ -60,4 +63,7 @@ export function useHostStore<T>(selector: (state: HostStoreState) => T): T {
 }
 export function useGpuStore<T>(selector: (state: GpuStoreState) => T): T {
   return useStore(useStores().gpu, selector);
+}
+export function useKioskStore<T>(selector: (state: KioskStoreState) => T): T {
+  return useStore(useStores().kiosk, selector);
 }
