@@ -372,7 +372,7 @@ export class KioskService {
       return say(
         a.mode === 'qemu-window'
           ? "QEMU's window has not appeared yet"
-          : `Tessera's kiosk window for ${a.vm} is not open: open /kiosk/${a.vm} in Chromium with --kiosk --window-position=${monitor.x},${monitor.y}, or in the desktop app`,
+          : `Tessera's kiosk window for ${a.vm} is not open: open Tessera's page #/kiosk/${a.vm} in Chromium with --kiosk --window-position=${monitor.x},${monitor.y}, or start the kiosk from the desktop app`,
       );
     }
     if (!this.x11) return status;

@@ -7,7 +7,7 @@ import type { VmInfo } from '../../../../shared/vm-spec';
 import { mapLayout } from './monitor-map';
 import './kiosk.css';
 
-const MAP_WIDTH = 760;
+const MAP_WIDTH = 1040;
 
 const MODES: Record<KioskMode, string> = {
   'qemu-window': "QEMU's own window",
