@@ -132,7 +132,7 @@ describe('the Kiosk page', () => {
       await expect
         .poll(() => statusOf('DUMMY1'), { timeout: 60_000, interval: 500 })
         .toMatchObject({ placed: true, problem: null });
-      const size = await kioskPage.evaluate(() => [window.innerWidth, window.innerHeight]);
+      const size = await kioskPage.evaluate('[window.innerWidth, window.innerHeight]');
       expect(size).toEqual([RIGHT.width, RIGHT.height]);
     } finally {
       await kiosk.close();
