@@ -22,6 +22,8 @@ import { closeUiSession, type UiSession } from './ui-session';
 let home: TempHome;
 let xorg: XorgDummy;
 let session: Partial<UiSession> = {};
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let origin: string;
 let ui: KioskPage;
 const [, RIGHT] = MONITOR_LAYOUT;
 // A simulated host has connected DRM connectors, which a VM with display local is checked against
@@ -45,12 +47,14 @@ beforeAll(async () => {
     expect(created.stderr).toBe('');
   }
   const serve = await startServe(home.env, SIMULATED);
-  session = { home, serve, origin: new URL(serve.url).origin, browser: await launchBrowser() };
-  await session.browser?.page.goto(serve.url);
-  ui = new KioskPage(session.browser!.page);
+  browser = await launchBrowser();
+  origin = new URL(serve.url).origin;
+  session = { home, serve, origin, browser };
+  await browser.page.goto(serve.url);
+  ui = new KioskPage(browser.page);
 }, 120_000);
 
-afterEach((context) => screenshotOnFailure(session.browser!.page, context.task));
+afterEach((context) => screenshotOnFailure(browser.page, context.task));
 
 afterAll(async () => {
   await closeUiSession(session, home);
@@ -59,7 +63,7 @@ afterAll(async () => {
 
 describe('the Kiosk page', () => {
   it('draws the monitors at their real positions and sizes, assigns, refuses at the field, starts and stops', async () => {
-    await ui.open(session.origin!);
+    await ui.open(origin);
     const left = await ui.monitor('DUMMY0').boundingBox();
     const right = await ui.monitor('DUMMY1').boundingBox();
     expect(left && right).toBeTruthy();
@@ -95,8 +99,8 @@ describe('the Kiosk page', () => {
   }, 180_000);
 
   it("shows the VM's canvas full-window with no other UI, and the kiosk places Chromium --kiosk on its monitor", async () => {
-    const page = session.browser!.page;
-    await page.goto(`${session.origin}/#/kiosk/web`);
+    const { page } = browser;
+    await page.goto(`${origin}/#/kiosk/web`);
     const canvas = page.getByTestId('kiosk-canvas').locator('canvas');
     await canvas.waitFor({ timeout: 60_000 });
     await expect.poll(() => page.title()).toBe('Tessera kiosk [web]');
@@ -111,7 +115,7 @@ describe('the Kiosk page', () => {
     // A real Chromium window on the X server, as the README says to open it: the watchdog finds it
     // by its title and makes it cover DUMMY1.
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-kiosk-chromium-'));
-    const cookies = await session.browser!.context.cookies();
+    const cookies = await browser.context.cookies();
     const kiosk = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: false,
@@ -128,7 +132,7 @@ describe('the Kiosk page', () => {
     try {
       await kiosk.addCookies(cookies);
       const kioskPage = kiosk.pages()[0] ?? (await kiosk.newPage());
-      await kioskPage.goto(`${session.origin}/#/kiosk/web`);
+      await kioskPage.goto(`${origin}/#/kiosk/web`);
       await expect
         .poll(() => statusOf('DUMMY1'), { timeout: 60_000, interval: 500 })
         .toMatchObject({ placed: true, problem: null });
