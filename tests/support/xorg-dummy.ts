@@ -16,6 +16,14 @@ export interface XorgDummy {
   stop(): Promise<void>;
 }
 
+export interface MonitorRect {
+  name: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export const MONITOR_LAYOUT = [
   { name: 'DUMMY0', x: 0, y: 0, width: 1920, height: 1080 },
   { name: 'DUMMY1', x: 1920, y: 0, width: 1280, height: 1024 },
@@ -38,7 +46,7 @@ Section "Screen"
   DefaultDepth 24
   SubSection "Display"
     Depth 24
-    Virtual 4096 2048
+    Virtual 8192 2048
   EndSubSection
 EndSection
 `;
@@ -63,7 +71,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startXorgDummy(): Promise<XorgDummy> {
+/** `layout`: the dummy's outputs DUMMY0, DUMMY1… in order, each at its mode and position. */
+export async function startXorgDummy(layout: readonly MonitorRect[] = MONITOR_LAYOUT): Promise<XorgDummy> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-xorg-'));
   const conf = path.join(dir, 'xorg.conf');
   fs.writeFileSync(conf, XORG_CONF);
@@ -101,24 +110,11 @@ export async function startXorgDummy(): Promise<XorgDummy> {
     );
   });
   const x = (tool: string, args: string[]) => run(tool, args, display);
-  const [first, second] = MONITOR_LAYOUT;
-  await x('xrandr', [
-    '--output',
-    first.name,
-    '--mode',
-    `${first.width}x${first.height}`,
-    '--pos',
-    `${first.x}x${first.y}`,
-  ]);
-  await x('xrandr', ['--addmode', second.name, `${second.width}x${second.height}`]);
-  await x('xrandr', [
-    '--output',
-    second.name,
-    '--mode',
-    `${second.width}x${second.height}`,
-    '--pos',
-    `${second.x}x${second.y}`,
-  ]);
+  for (const [i, m] of layout.entries()) {
+    // DUMMY0 has the driver's modes; the others get theirs added first.
+    if (i > 0) await x('xrandr', ['--addmode', m.name, `${m.width}x${m.height}`]);
+    await x('xrandr', ['--output', m.name, '--mode', `${m.width}x${m.height}`, '--pos', `${m.x}x${m.y}`]);
+  }
   const openbox = spawn('openbox', [], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
   // The window manager is up once it answers EWMH's _NET_SUPPORTING_WM_CHECK (what wmctrl -m reads).
   for (let i = 0; ; i++) {
