@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { vmRuntimeFiles } from '../src/main/paths';
+import { qemuRunFiles, vmRuntimeFiles } from '../src/main/paths';
 import { spawnDetachedQemu } from '../src/main/vm/qemu-process';
-import { TESSERA_BIN } from '../tests/support/cli-process';
+import { TESSERA_BIN, stopProcess } from '../tests/support/cli-process';
 import { killVms, makeTempHome, type TempHome } from '../tests/support/temp-home';
 import { tinyGuestCreateOptions, type TinyGuest } from '../tests/support/tiny-guest';
 import { startXorgDummy, type MonitorRect, type XorgDummy } from '../tests/support/xorg-dummy';
@@ -83,14 +83,6 @@ function kioskStart(env: NodeJS.ProcessEnv): Promise<{ ms: number; child: ChildP
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 /** What a user without Tessera would write: wait for each QEMU's window, move it, full-screen it. */
 function placementScript(pids: number[], layout: MonitorRect[]): string {
   return pids
@@ -159,7 +151,7 @@ export async function benchKiosk(options: {
             kiosk = run.child;
             if (!(await allPlaced(xorg, await pidsOf(home, names), layout)))
               throw new Error('kiosk start said placed, the X server disagrees');
-            await stopChild(run.child);
+            await stopProcess(run.child);
             await stopAll(home, names);
             return run.ms;
           },
@@ -171,6 +163,8 @@ export async function benchKiosk(options: {
             const pids = argvs.map(([binary = '', ...argv], i) => {
               const files = vmRuntimeFiles(home.paths.runtimeDir, names[i] as string);
               fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+              // As VmRunner.start does: sockets and pidfile of the last run go first.
+              for (const f of qemuRunFiles(files)) fs.rmSync(f, { force: true });
               return spawnDetachedQemu(binary, argv, files.log).pid ?? 0;
             });
             await xorg.x('bash', ['-c', placementScript(pids, layout)]);
@@ -201,7 +195,7 @@ export async function benchKiosk(options: {
         options.log(
           `  kill -9 to back in place: ${round1(restoreMs)} ms (others ${others.join(',')} untouched)`,
         );
-        await stopChild(run.child);
+        await stopProcess(run.child);
         await stopAll(home, names);
       }
     } finally {

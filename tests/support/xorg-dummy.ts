@@ -1,7 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stopProcess } from './cli-process';
+import { displayFromFd } from './xvfb';
 
 /**
  * A real X server with two monitors side by side of different sizes, and a window manager that
@@ -63,14 +65,6 @@ function run(tool: string, args: string[], display: string): Promise<string> {
   );
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 /** `layout`: the dummy's outputs DUMMY0, DUMMY1… in order, each at its mode and position. */
 export async function startXorgDummy(layout: readonly MonitorRect[] = MONITOR_LAYOUT): Promise<XorgDummy> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-xorg-'));
@@ -91,24 +85,7 @@ export async function startXorgDummy(layout: readonly MonitorRect[] = MONITOR_LA
     ],
     { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] },
   );
-  const display = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const fd = xorg.stdio[3] as NodeJS.ReadableStream | null;
-    if (!fd) return reject(new Error('Xorg has no display pipe'));
-    fd.setEncoding('utf8');
-    fd.on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(`:${text.trim()}`);
-    });
-    xorg.once('error', reject);
-    xorg.once('exit', (code) =>
-      reject(
-        new Error(
-          `Xorg exited with ${code} before it was ready (install xserver-xorg-core xserver-xorg-video-dummy)`,
-        ),
-      ),
-    );
-  });
+  const display = await displayFromFd(xorg, 'Xorg', ' (install xserver-xorg-core xserver-xorg-video-dummy)');
   const x = (tool: string, args: string[]) => run(tool, args, display);
   for (const [i, m] of layout.entries()) {
     // DUMMY0 has the driver's modes; the others get theirs added first.
@@ -130,8 +107,8 @@ export async function startXorgDummy(layout: readonly MonitorRect[] = MONITOR_LA
     display,
     x,
     async stop() {
-      await stopChild(openbox);
-      await stopChild(xorg);
+      await stopProcess(openbox);
+      await stopProcess(xorg);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
