@@ -19,6 +19,8 @@ import { createDisk } from './vm/disk-create';
 import { createExportService } from './export/export-service';
 import { RunsService } from './runs/runs-service';
 import { ImagesService } from './images/images-service';
+import { KioskService } from './kiosk/kiosk-service';
+import { packageRoot } from './server/package-root';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -32,6 +34,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   runOutputLimitBytes?: number;
   /** Free bytes where golden images are written (statfs by default; tests make a disk full). */
   freeBytes?: (dir: string) => Promise<number>;
+  /** What the kiosk's autostart unit runs; by default this package's CLI under this Node. */
+  kioskCommand?: string[];
 }
 
 export interface Backend {
@@ -44,6 +48,7 @@ export interface Backend {
   readonly consoles: ConsoleService;
   readonly runs: RunsService;
   readonly images: ImagesService;
+  readonly kiosk: KioskService;
   /** Stop serving; VMs keep running. */
   close(): Promise<void>;
 }
@@ -125,6 +130,24 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   });
   // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
   if (!options.skipReattach) await runs.recover();
+  const kiosk = new KioskService({
+    vms,
+    settings,
+    bus: events,
+    env,
+    connectors: () => host.connectors(),
+    simulatedHost: host.identity().simulated !== null,
+    capabilities: () => host.qemuCapabilities().catch(() => null),
+    autostart: {
+      env,
+      command: options.kioskCommand ?? [
+        process.execPath,
+        path.join(packageRoot(), 'bin', 'tessera.js'),
+        'kiosk',
+        'start',
+      ],
+    },
+  });
 
   const handlers: Handlers = {
     'host.info': async () => ({
@@ -202,6 +225,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'vm.promote': ({ id }) => images.promote(id),
     'booth.resetAll': ({ mode }) => images.resetAll(mode),
     'vm.resetSchedule': ({ id, schedule }) => images.setSchedule(id, schedule),
+    'kiosk.monitors': () => kiosk.monitors(),
+    'kiosk.get': () => kiosk.get(),
+    'kiosk.assign': (assignment) => kiosk.assign(assignment),
+    'kiosk.unassign': ({ monitor }) => kiosk.unassign(monitor),
+    'kiosk.start': ({ waitSeconds }) => kiosk.start(waitSeconds),
+    'kiosk.stop': ({ stopVms }) => kiosk.stop(stopVms),
+    'kiosk.status': () => kiosk.status(),
+    'kiosk.autostart': ({ enabled }) => kiosk.setAutostart(enabled),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
@@ -218,7 +249,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     consoles,
     runs,
     images,
+    kiosk,
     async close() {
+      kiosk.close();
       runs.close();
       images.close();
       consoles.close();

@@ -14,6 +14,14 @@ import { Settings, SettingsPatch } from './settings';
 import { ExportRequest, ExportResult, ImportRequest, ImportResult } from './vm-export';
 import { RunDiff, RunId, RunOutcome, RunRecord, RunSummary } from './run-record';
 import { GoldenStatus, ImageInfo, ImageName, parseResetSchedule, ResetMode, ResetOutcome } from './images';
+import {
+  KioskAssignment,
+  KioskAutostart,
+  KioskMonitors,
+  KioskSettings,
+  KioskStatus,
+  MonitorName,
+} from './kiosk';
 
 const Grant = z.object({ token: z.string(), path: z.string() });
 
@@ -320,6 +328,47 @@ export const calls = {
     }),
     GoldenStatus,
   ),
+  // Kiosk (issue 10): VMs full-screen on the host's own monitors, kept there.
+  'kiosk.monitors': call(
+    "The host's monitors as the X server reports them (RandR 1.5: name, geometry, primary, outputs), each matched to its DRM connector; without X11 the server's kind and what works there.",
+    z.object({}),
+    KioskMonitors,
+  ),
+  'kiosk.get': call(
+    'The kiosk settings: assignments (monitor, VM, how shown), operator chord, autostart, give-up limit.',
+    z.object({}),
+    KioskSettings,
+  ),
+  'kiosk.assign': call(
+    "Show a VM on a monitor (qemu-window: QEMU's own window, placed; tessera-window: Tessera's kiosk page). Refused at its field when the monitor is not there or shows another VM, the VM is on another monitor, or its display cannot be shown that way.",
+    KioskAssignment,
+    KioskSettings,
+  ),
+  'kiosk.unassign': call(
+    'Show nothing on this monitor any more.',
+    z.object({ monitor: MonitorName }),
+    KioskSettings,
+  ),
+  'kiosk.start': call(
+    'Start every assigned VM not running, turn blanking off, and keep each window full-screen on its monitor; with waitSeconds, answers once all are in place or that time passed.',
+    z.object({ waitSeconds: z.number().min(0).max(600).default(0) }),
+    KioskStatus,
+  ),
+  'kiosk.stop': call(
+    'Stop keeping the windows in place and restarting VMs for the kiosk; VMs keep running unless stopVms.',
+    z.object({ stopVms: z.boolean().default(false) }),
+    KioskStatus,
+  ),
+  'kiosk.status': call(
+    "Per assignment: the VM's state, whether its window is in place, restarts so far, a pending restart, and the last problem in words.",
+    z.object({}),
+    KioskStatus,
+  ),
+  'kiosk.autostart': call(
+    "Start the kiosk at login (a systemd user unit tessera-kiosk.service in the user's config) or no longer.",
+    z.object({ enabled: z.boolean() }),
+    KioskAutostart,
+  ),
 } as const;
 
 export const events = {
@@ -357,6 +406,10 @@ export const events = {
   'booth.changed': {
     doc: "A VM's golden binding changed (reset, schedule, snapshot, input seen); status null: it left its golden image.",
     payload: z.object({ id: VmName, status: GoldenStatus.nullable() }),
+  },
+  'kiosk.changed': {
+    doc: 'The kiosk status changed: a window placed or moved, a VM restarting or given up, a monitor gone.',
+    payload: z.object({ status: KioskStatus }),
   },
 } as const;
 

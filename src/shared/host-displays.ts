@@ -23,3 +23,14 @@ export type DrmConnector = z.infer<typeof DrmConnector>;
 export function findConnectors(connectors: readonly DrmConnector[], monitor: string): DrmConnector[] {
   return connectors.filter((c) => c.name === monitor || `${c.card}-${c.name}` === monitor);
 }
+
+/**
+ * The X11/xrandr name of a DRM connector, which is what the `connectors` option of Intel's GTK
+ * display matches (qemu-gpu-guests.md, "Monitor mapping"). Xorg's modesetting driver names
+ * outputs like the kernel does except HDMI-A, which it calls HDMI (xserver's
+ * hw/xfree86/drivers/modesetting/drmmode_display.c `output_names` against the kernel's
+ * drm_connector.c `drm_connector_enum_list`).
+ */
+export function xrandrOutputName(connector: string): string {
+  return connector.replace(/^card\d+-/, '').replace(/^HDMI-A-/, 'HDMI-');
+}

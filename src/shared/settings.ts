@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KIOSK_DEFAULTS, KioskSettings } from './kiosk';
 import { VmName } from './vm-spec';
 
 /**
@@ -32,6 +33,7 @@ export const Settings = z.object({
   gallery: GallerySettings.default({ sortBy: 'name', thumbnails: true }),
   wall: WallSettings.default({ layout: '2x2', vms: [] }),
   console: ConsoleSettings.default({ scaling: 'fit' }),
+  kiosk: KioskSettings.default(KIOSK_DEFAULTS),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -41,5 +43,6 @@ export const SettingsPatch = z.strictObject({
   gallery: GallerySettings.optional(),
   wall: WallSettings.optional(),
   console: ConsoleSettings.optional(),
+  kiosk: KioskSettings.optional(),
 });
 export type SettingsPatch = z.input<typeof SettingsPatch>;

@@ -336,6 +336,10 @@ export const VmInfo = z.object({
   lastError: z.object({ message: z.string(), logTail: z.array(z.string()) }).optional(),
   /** What the VM holds of the GPU while it runs. */
   gpuLease: GpuLeaseInfo.optional(),
+  /** A crashed VM is started again at this time (ISO) by its restart policy or the kiosk. */
+  restartAt: z.iso.datetime().optional(),
+  /** The restart limit was reached (e.g. 5 crashes in 10 minutes): restarted only by hand now. */
+  gaveUp: z.boolean().optional(),
 });
 export type VmInfo = z.infer<typeof VmInfo>;
 

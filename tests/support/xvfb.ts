@@ -15,18 +15,7 @@ export async function startXvfb(): Promise<Xvfb> {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     },
   );
-  const display = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const fd = child.stdio[3] as NodeJS.ReadableStream | null;
-    if (!fd) return reject(new Error('Xvfb has no display pipe'));
-    fd.setEncoding('utf8');
-    fd.on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(`:${text.trim()}`);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`Xvfb exited with code ${code} before it was ready`)));
-  });
+  const display = await displayFromFd(child, 'Xvfb');
   return {
     display,
     stop: () =>
@@ -36,4 +25,22 @@ export async function startXvfb(): Promise<Xvfb> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The display an X server started with `-displayfd 3` (and fd 3 a pipe) writes once it is ready. */
+export function displayFromFd(child: ChildProcess, server: string, hint = ''): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    const fd = child.stdio[3] as NodeJS.ReadableStream | null;
+    if (!fd) return reject(new Error(`${server} has no display pipe`));
+    fd.setEncoding('utf8');
+    fd.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(`:${text.trim()}`);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      reject(new Error(`${server} exited with code ${code} before it was ready${hint}`)),
+    );
+  });
 }

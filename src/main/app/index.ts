@@ -6,6 +6,7 @@ import { serveConsoleBase } from './console-base';
 import { handleFileDialogs } from './file-dialog';
 import { denyPermissions, hardenApp } from './hardening';
 import { createMainWindow } from './window';
+import { keepKioskWindows } from './kiosk-windows';
 
 // Built layout: out/main/index.js beside out/preload/index.cjs and out/renderer/.
 const outDir = path.resolve(import.meta.dirname, '..');
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
 
   const openWindow = () => createMainWindow(link, preloadPath);
   openWindow();
+  keepKioskWindows(link, preloadPath);
 
   app.on('second-instance', () => {
     const [win] = BrowserWindow.getAllWindows();

@@ -9,16 +9,25 @@ export interface WindowBackend {
   events: EventSource;
 }
 
+/** A kiosk window: frameless and full-screen on this rectangle, showing one route (`#/kiosk/<vm>`). */
+export interface KioskWindowOptions {
+  bounds: { x: number; y: number; width: number; height: number };
+  route: string;
+}
+
 /**
  * One window onto the shared backend. Its connection ends with its web contents; the VMs do not:
  * closing a window only stops this window's event stream.
  */
-export function createMainWindow(backend: WindowBackend, preloadPath: string): BrowserWindow {
+export function createMainWindow(
+  backend: WindowBackend,
+  preloadPath: string,
+  kiosk?: KioskWindowOptions,
+): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    minWidth: 480,
-    minHeight: 360,
+    ...(kiosk
+      ? { ...kiosk.bounds, kiosk: true, frame: false, fullscreen: true }
+      : { width: 1100, height: 760, minWidth: 480, minHeight: 360 }),
     title: 'Tessera',
     show: false,
     autoHideMenuBar: true,
@@ -42,6 +51,6 @@ export function createMainWindow(backend: WindowBackend, preloadPath: string): B
     backend.events,
   );
   win.once('ready-to-show', () => win.show());
-  void win.loadURL(APP_INDEX_URL);
+  void win.loadURL(kiosk ? `${APP_INDEX_URL}${kiosk.route}` : APP_INDEX_URL);
   return win;
 }

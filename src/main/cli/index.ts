@@ -22,6 +22,7 @@ import { EXPORT_USAGE, exportCommand, importCommand } from './export-command';
 import { RUN_USAGE, runCommand, runReadsOnly } from './run-command';
 import { defaultPaths } from '../paths';
 import { BOOTH_USAGE, boothCommand, boothVmCommand, imageCommand } from './booth-command';
+import { KIOSK_USAGE, kioskCommand, runKioskStart } from './kiosk-command';
 
 const USAGE = `usage: tessera <command>
 
@@ -43,9 +44,8 @@ ${EXPORT_USAGE}
   host [--json]               serve [--port N]
   serve --link [--port N]     a new one-time link to the running serve; --revoke-sessions [--port N] ends its sessions
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
-${GPU_USAGE}
+${GPU_USAGE}${BOOTH_USAGE}${KIOSK_USAGE}
 ${RUN_USAGE}
-${GPU_USAGE}${BOOTH_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -291,6 +291,7 @@ const COMMANDS = {
   run: (session: CliSession, args: string[]) => runCommand(session, args, defaultPaths().dataDir),
   image: imageCommand,
   booth: boothCommand,
+  kiosk: kioskCommand,
 } as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */
@@ -309,6 +310,7 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     }
     if (command === 'serve') return await runServe(rest, options);
+    if (command === 'kiosk' && rest[0] === 'start') return await runKioskStart(rest.slice(1), options);
     if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
     const session = await openCliSession({ ...options, readOnly: readsOnly(command, rest) });
     try {

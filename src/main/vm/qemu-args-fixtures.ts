@@ -99,6 +99,7 @@ export interface HostOptions {
   runtimeDir?: string;
   qemu?: keyof typeof QEMU_BUILDS;
   gpu?: GpuPlacement;
+  kiosk?: boolean;
 }
 
 export function host(vm: VmSpec, options: HostOptions = {}): QemuHost {
@@ -113,6 +114,7 @@ export function host(vm: VmSpec, options: HostOptions = {}): QemuHost {
     },
     capabilities: QEMU_BUILDS[options.qemu ?? 'debian'],
     gpu: options.gpu ?? placementFor(vm),
+    ...(options.kiosk ? { kiosk: true } : {}),
   };
 }
 

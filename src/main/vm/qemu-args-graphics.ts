@@ -11,10 +11,13 @@ import {
   hasDisplayOption,
   type QemuCapabilities,
 } from '../../shared/qemu-capabilities';
+import { xrandrOutputName } from '../../shared/host-displays';
 import type { VmSpec } from '../../shared/vm-spec';
 import type { VmRuntimeFiles } from '../paths';
 import type { GpuPlacement } from './gpu-placement';
 import { escapeOptionValue as opt } from './qemu-option';
+
+export { xrandrOutputName };
 
 export interface GraphicsArgs {
   /** `-display`, `-vnc`, `-spice`. */
@@ -23,17 +26,6 @@ export interface GraphicsArgs {
   devices: string[];
   /** Guest RAM must come from a memfd: virtio-gpu blob resources are memfd pages shared as dma-bufs. */
   needsMemfd: boolean;
-}
-
-/**
- * The X11/xrandr name of a DRM connector, which is what the `connectors` option of Intel's GTK
- * display matches (qemu-gpu-guests.md, "Monitor mapping"). Xorg's modesetting driver names
- * outputs like the kernel does except HDMI-A, which it calls HDMI (xserver's
- * hw/xfree86/drivers/modesetting/drmmode_display.c `output_names` against the kernel's
- * drm_connector.c `drm_connector_enum_list`).
- */
-export function xrandrOutputName(connector: string): string {
-  return connector.replace(/^card\d+-/, '').replace(/^HDMI-A-/, 'HDMI-');
 }
 
 /**
@@ -60,18 +52,38 @@ function renderNodeOf(placement: GpuPlacement): string | null {
   return 'renderNode' in placement ? placement.renderNode : null;
 }
 
+/**
+ * GTK options that keep a kiosk's window on the guest (ui/gtk.c, QAPI DisplayGTK in
+ * qapi/ui.json): the close button does nothing, no menu bar (and so none of its shortcuts'
+ * menu), the guest's screen scaled to the full-screen window, and the keyboard grabbed while the
+ * pointer is over it so the window manager's shortcuts reach the guest. Set only where the probed
+ * QEMU has them (show-menubar is QEMU 8.0+ upstream, earlier in Debian's 7.2).
+ */
+const KIOSK_GTK_OPTIONS = [
+  ['window-close', 'off'],
+  ['show-menubar', 'off'],
+  ['zoom-to-fit', 'on'],
+  ['grab-on-hover', 'on'],
+] as const;
+
 function displayArgs(
   spec: VmSpec,
   gl: boolean,
   renderNode: string | null,
   caps: QemuCapabilities,
   runtime: VmRuntimeFiles,
+  kiosk: boolean,
 ): string[] {
   const { display } = spec;
   if (display.kind === 'local') {
     const options = ['gtk'];
     if (gl) options.push('gl=on');
     if (display.fullScreen) options.push('full-screen=on');
+    if (kiosk) {
+      for (const [option, value] of KIOSK_GTK_OPTIONS) {
+        if (hasDisplayOption(caps, 'gtk', option)) options.push(`${option}=${value}`);
+      }
+    }
     // Only Intel's patched GTK display places its window on a monitor and counts frames; stock
     // QEMU refuses both options ("Parameter 'connectors' is unexpected"), so they are left out.
     if (display.monitor !== null && hasDisplayOption(caps, 'gtk', 'connectors')) {
@@ -163,11 +175,12 @@ export function graphicsArgs(
   placement: GpuPlacement,
   caps: QemuCapabilities,
   runtime: VmRuntimeFiles,
+  kiosk = false,
 ): GraphicsArgs {
   const gl = glPicture(spec, placement, caps);
   const devices = deviceArgs(spec, placement, gl, caps);
   return {
-    display: displayArgs(spec, gl, renderNodeOf(placement), caps, runtime),
+    display: displayArgs(spec, gl, renderNodeOf(placement), caps, runtime, kiosk),
     devices,
     needsMemfd: devices.some((d) => d.includes('blob=true')),
   };

@@ -129,6 +129,12 @@ const scenarios: Scenario[] = [
     display: { kind: 'local', monitor: 'HDMI-A-1' },
     restartPolicy: 'always',
   }),
+  // The kiosk shows it: stock QEMU's lockdown options (window-close=off, zoom-to-fit…), no connectors.
+  scenario(
+    'std-local-kiosk',
+    { name: 'kiosk', memoryMiB: 2048, display: { kind: 'local', monitor: 'HDMI-A-1' } },
+    { kiosk: true },
+  ),
   // SR-IOV VFs (qemu-gpu-guests.md, edge-desktop-virtualization's launcher).
   scenario(
     'sriov-vf-vnc',

@@ -24,6 +24,8 @@ export interface QemuHost {
   capabilities: QemuCapabilities;
   /** Where the VM's GPU is for this run (gpu-placement.ts). */
   gpu: GpuPlacement;
+  /** The kiosk shows this run: QEMU's own window gets its lockdown options. */
+  kiosk?: boolean;
 }
 
 const opt = (value: string): string => escapeOptionValue(value);
@@ -39,7 +41,7 @@ const opt = (value: string): string => escapeOptionValue(value);
 export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
   const args: string[] = [];
   const { runtime } = host;
-  const graphics = graphicsArgs(spec, host.gpu, host.capabilities, runtime);
+  const graphics = graphicsArgs(spec, host.gpu, host.capabilities, runtime, host.kiosk ?? false);
   const memfd = usesMemfd(spec, graphics.needsMemfd);
 
   // process= renames the thread group so `ps` and `top` show which VM this is (cut to 15 bytes

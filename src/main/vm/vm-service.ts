@@ -14,6 +14,7 @@ import {
   type VmState,
 } from '../../shared/vm-spec';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
+import { GIVE_UP_DEFAULT, type GiveUpLimit } from '../../shared/kiosk';
 import type { EventBus } from '../rpc/dispatcher';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
@@ -56,6 +57,19 @@ interface Record {
   since: string;
   restarts: number;
   lastError?: { message: string; logTail: string[] };
+  /** When the pending restart fires. */
+  restartAt?: string;
+  gaveUp?: boolean;
+  /** When recent runs ended that the policy restarts after, for the give-up limit. */
+  endings: number[];
+}
+
+/**
+ * A VM the kiosk shows: QEMU gets its window's lockdown options, and every end of a run the
+ * user did not ask for is restarted (the kiosk has nobody at the keyboard), up to `giveUp`.
+ */
+export interface KioskRun {
+  giveUp: GiveUpLimit;
 }
 
 const MAX_SAVED_RUNS = 10;
@@ -73,6 +87,7 @@ export class VmService {
    */
   private readonly endings = new Map<string, Promise<void>>();
   private beforeStart: BeforeStart = async (spec) => spec;
+  private readonly kioskRuns = new Map<string, KioskRun>();
   private closed = false;
 
   constructor(
@@ -125,6 +140,7 @@ export class VmService {
             state: 'crashed',
             since: new Date().toISOString(),
             restarts: 0,
+            endings: [],
             lastError: {
               message: 'QEMU ended while no Tessera backend was watching it',
               logTail: await tailFile(files.log, 20),
@@ -238,10 +254,20 @@ export class VmService {
     return { spec, argv: [binary, ...buildQemuArgs(spec, host)], placement, host, swtpm: this.host.swtpm() };
   }
 
+  /** Show (or stop showing, with null) this VM in the kiosk from its next start or restart on. */
+  setKioskRun(id: string, run: KioskRun | null): void {
+    if (run) this.kioskRuns.set(id, run);
+    else this.kioskRuns.delete(id);
+  }
+
   async start(id: string): Promise<VmInfo> {
     return this.locked(id, async () => {
       this.cancelRestart(id);
       const spec = await this.store.get(id);
+      // Started by hand (or by the kiosk's start): the give-up count begins again.
+      const record = this.record(id);
+      record.endings = [];
+      delete record.gaveUp;
       const running = this.runners.get(id);
       if (running && running.state !== 'stopped' && running.state !== 'crashed') {
         throw new TesseraError('INVALID_STATE', `VM '${id}' is already ${running.state}`);
@@ -349,22 +375,40 @@ export class VmService {
     }
     this.changed(id);
     if (this.closed || end.requested) return;
-    const restart = spec.restartPolicy === 'always' || (spec.restartPolicy === 'on-crash' && !end.clean);
+    const kiosk = this.kioskRuns.get(id);
+    const policy = kiosk ? 'always' : spec.restartPolicy;
+    const restart = policy === 'always' || (policy === 'on-crash' && !end.clean);
     if (!restart) return;
+    const limit = kiosk?.giveUp ?? GIVE_UP_DEFAULT;
+    const now = Date.now();
+    record.endings = [...record.endings, now].filter((t) => now - t < limit.windowMinutes * 60_000);
+    if (record.endings.length >= limit.crashes) {
+      record.gaveUp = true;
+      record.lastError = {
+        message: `gave up after ${record.endings.length} ${record.endings.length === 1 ? 'end' : 'ends'} within ${limit.windowMinutes} min (last: ${end.message}); start it again by hand`,
+        logTail: end.logTail,
+      };
+      console.error(`tessera: VM '${id}' ${record.lastError.message}`);
+      this.changed(id);
+      return;
+    }
     // Back off on crash loops; a run that stayed up a while resets the count.
-    const quick = Date.now() - started < STABLE_RUN_MS;
+    const quick = now - started < STABLE_RUN_MS;
     const attempt = quick ? record.restarts + 1 : 1;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
+    record.restartAt = new Date(now + delay).toISOString();
     this.restartTimers.set(
       id,
       setTimeout(() => {
         this.restartTimers.delete(id);
+        delete record.restartAt;
         record.restarts = attempt;
         void this.locked(id, () => this.launch(spec)).catch(() => {
           // The failure is in the record's lastError; the user sees it on the card.
         });
       }, delay),
     );
+    this.changed(id);
   }
 
   async stop(id: string, timeoutSeconds: number): Promise<VmInfo> {
@@ -483,12 +527,18 @@ export class VmService {
     const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
     if (lease) vm.gpuLease = lease;
     if (record.lastError) vm.lastError = record.lastError;
+    if (record.restartAt) vm.restartAt = record.restartAt;
+    if (record.gaveUp) vm.gaveUp = true;
     return vm;
   }
 
   private record(id: string): Record {
     let r = this.records.get(id);
-    if (!r) this.records.set(id, (r = { state: 'stopped', since: new Date().toISOString(), restarts: 0 }));
+    if (!r)
+      this.records.set(
+        id,
+        (r = { state: 'stopped', since: new Date().toISOString(), restarts: 0, endings: [] }),
+      );
     return r;
   }
 
@@ -529,6 +579,7 @@ export class VmService {
     const timer = this.restartTimers.get(id);
     if (timer) clearTimeout(timer);
     this.restartTimers.delete(id);
+    delete this.records.get(id)?.restartAt;
   }
 
   private async validate(spec: VmSpec): Promise<void> {
@@ -580,6 +631,7 @@ export class VmService {
       firmware: spec.firmware === 'bios' ? null : this.host.ovmf(spec.firmware === 'uefi-secure-boot'),
       capabilities,
       gpu,
+      kiosk: this.kioskRuns.has(spec.name),
     };
   }
 

@@ -18,6 +18,10 @@ const ConsoleView = lazy(() =>
   import('./features/console/ConsoleView').then((m) => ({ default: m.ConsoleView })),
 );
 const WallView = lazy(() => import('./features/wall/WallView').then((m) => ({ default: m.WallView })));
+const KioskPage = lazy(() => import('./features/kiosk/KioskPage').then((m) => ({ default: m.KioskPage })));
+const KioskScreen = lazy(() =>
+  import('./features/kiosk/KioskScreen').then((m) => ({ default: m.KioskScreen })),
+);
 
 export function App() {
   const route = useRoute();
@@ -31,6 +35,17 @@ export function App() {
   useEffect(() => {
     main.current?.scrollTo(0, 0);
   }, [where]);
+
+  // Tessera's kiosk window shows the VM's screen and nothing else: no header, no banners.
+  if (route.view === 'kiosk-screen') {
+    return (
+      <ViewBoundary key={formatRoute(route)}>
+        <Suspense fallback={null}>
+          <KioskScreen id={route.id} />
+        </Suspense>
+      </ViewBoundary>
+    );
+  }
 
   return (
     <>
@@ -63,6 +78,7 @@ export function App() {
             {route.view === 'gpu' && <GpuPage />}
             {route.view === 'runs' && <RunsPage />}
             {route.view === 'images' && <ImagesPage />}
+            {route.view === 'kiosk' && <KioskPage />}
           </Suspense>
         </ViewBoundary>
       </main>

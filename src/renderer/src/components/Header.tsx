@@ -56,6 +56,9 @@ export function Header({ route }: { route: Route }) {
         <NavLink to={{ view: 'images' }} current={route}>
           Images
         </NavLink>
+        <NavLink to={{ view: 'kiosk' }} current={route}>
+          Kiosk
+        </NavLink>
       </nav>
       <HostBadge />
       {host && (

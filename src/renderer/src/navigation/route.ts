@@ -14,7 +14,10 @@ export type Route =
   | { view: 'host' }
   | { view: 'gpu' }
   | { view: 'runs' }
-  | { view: 'images' };
+  | { view: 'images' }
+  | { view: 'kiosk' }
+  /** Tessera's kiosk window: the VM's screen and nothing else, full-window (Chromium --kiosk). */
+  | { view: 'kiosk-screen'; id: string };
 
 function isTab(value: string | undefined): value is ConsoleTab {
   return (CONSOLE_TABS as readonly string[]).includes(value ?? '');
@@ -29,6 +32,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'gpu' && parts.length === 1) return { view: 'gpu' };
   if (first === 'runs' && parts.length === 1) return { view: 'runs' };
   if (first === 'images' && parts.length === 1) return { view: 'images' };
+  if (first === 'kiosk' && parts.length === 1) return { view: 'kiosk' };
+  if (first === 'kiosk' && id !== undefined && VM_NAME_PATTERN.test(id) && parts.length === 2)
+    return { view: 'kiosk-screen', id };
   if (first === 'vm' && id !== undefined && VM_NAME_PATTERN.test(id)) {
     if (action === 'edit' && parts.length === 3) return { view: 'edit', id };
     if (action === 'duplicate' && parts.length === 3) return { view: 'duplicate', id };
@@ -55,6 +61,10 @@ export function formatRoute(route: Route): string {
       return '#/runs';
     case 'images':
       return '#/images';
+    case 'kiosk':
+      return '#/kiosk';
+    case 'kiosk-screen':
+      return `#/kiosk/${encodeURIComponent(route.id)}`;
     case 'edit':
       return `#/vm/${encodeURIComponent(route.id)}/edit`;
     case 'duplicate':

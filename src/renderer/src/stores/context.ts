@@ -11,6 +11,7 @@ import { createVmStore, type VmStoreState } from './vm-store';
 import { createExportStore, type ExportStoreState } from './export-store';
 import { createRunsStore, type RunsStoreState } from './runs-store';
 import { createBoothStore, type BoothStoreState } from './booth-store';
+import { createKioskStore, type KioskStoreState } from './kiosk-store';
 
 /** One small store per domain, all fed by one connection. */
 export interface Stores {
@@ -24,6 +25,7 @@ export interface Stores {
   exports: StoreApi<ExportStoreState>;
   runs: StoreApi<RunsStoreState>;
   booth: StoreApi<BoothStoreState>;
+  kiosk: StoreApi<KioskStoreState>;
 }
 
 export function createStores(connection: Connection): Stores {
@@ -38,6 +40,7 @@ export function createStores(connection: Connection): Stores {
     exports: createExportStore(connection),
     runs: createRunsStore(connection),
     booth: createBoothStore(connection),
+    kiosk: createKioskStore(connection),
   };
 }
 
@@ -78,4 +81,7 @@ export function useRunsStore<T>(selector: (state: RunsStoreState) => T): T {
 }
 export function useBoothStore<T>(selector: (state: BoothStoreState) => T): T {
   return useStore(useStores().booth, selector);
+}
+export function useKioskStore<T>(selector: (state: KioskStoreState) => T): T {
+  return useStore(useStores().kiosk, selector);
 }

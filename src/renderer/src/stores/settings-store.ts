@@ -11,6 +11,7 @@ export function applyPatch(settings: Settings, patch: SettingsPatch): Settings {
     gallery: parsed.gallery ?? settings.gallery,
     wall: parsed.wall ?? settings.wall,
     console: parsed.console ?? settings.console,
+    kiosk: parsed.kiosk ?? settings.kiosk,
   };
 }
 

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { kioskUnit, writeAutostart } from './autostart';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe('the autostart unit', () => {
+  it('runs the kiosk in the graphical session, quoting what systemd would split', () => {
+    const unit = kioskUnit(['/usr/bin/node', '/opt/my apps/tessera/bin/tessera.js', 'kiosk', 'start']);
+    expect(unit).toContain('ExecStart=/usr/bin/node "/opt/my apps/tessera/bin/tessera.js" kiosk start\n');
+    expect(unit).toContain('WantedBy=graphical-session.target\n');
+    expect(unit).toContain('PartOf=graphical-session.target\n');
+  });
+
+  it('is written and enabled, then removed, in the user config only', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-autostart-'));
+    dirs.push(home);
+    const env = { XDG_CONFIG_HOME: home };
+    const on = await writeAutostart(true, { env, command: ['node', 'tessera.js', 'kiosk', 'start'] });
+    expect(on.unitFile).toBe(path.join(home, 'systemd', 'user', 'tessera-kiosk.service'));
+    const wants = path.join(
+      home,
+      'systemd',
+      'user',
+      'graphical-session.target.wants',
+      'tessera-kiosk.service',
+    );
+    expect(fs.readlinkSync(wants)).toBe(on.unitFile);
+    expect(fs.readFileSync(on.unitFile, 'utf8')).toContain('ExecStart=node tessera.js kiosk start');
+    await writeAutostart(true, { env, command: ['node', 'tessera.js', 'kiosk', 'start'] }); // again: no EEXIST
+    await writeAutostart(false, { env, command: [] });
+    expect(fs.existsSync(on.unitFile)).toBe(false);
+    expect(fs.existsSync(wants)).toBe(false);
+  });
+});
