@@ -16,6 +16,8 @@ import { ThumbnailService } from './console/thumbnail-service';
 import { pathInfo } from './host/path-info';
 import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
+import { createUsbService } from './usb/usb-service';
+import { usbHolders } from './vm/usb-attachments';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -46,10 +48,11 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const events = new EventBus();
   const hostRoot = chooseHostRoot(options, env, paths.dataDir);
   const host = createHostService({ ...options, env }, hostRoot, paths.cacheDir);
+  const helper = options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root });
   const gpu = createGpuService({
     root: hostRoot.root,
     host: hostRoot.identity,
-    helper: options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root }),
+    helper,
     changes: ChangeLog.inDataDir(paths.dataDir),
     layouts: LayoutStore.inConfigDir(paths.configDir),
     events,
@@ -78,7 +81,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     simulated: path.resolve(hostRoot.identity.root) !== '/',
     memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
-  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
+  const usb = createUsbService({
+    root: hostRoot.root,
+    simulated: path.resolve(hostRoot.identity.root) !== '/',
+    helper,
+  });
+  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases, usb);
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);
@@ -134,6 +142,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'fs.stat': ({ path }) => pathInfo(path),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
+    // USB and input devices (issue 17)
+    'usb.list': async () =>
+      usb.inventory(
+        (await vms.list()).vms.map((v) => v.spec),
+        usbHolders(paths.runtimeDir),
+      ),
+    'vm.usbAttach': ({ id, device }) => vms.usbAttach(id, device),
+    'vm.usbDetach': ({ id, device }) => vms.usbDetach(id, device),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,
