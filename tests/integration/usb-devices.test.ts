@@ -37,6 +37,9 @@ afterAll(async () => {
 const seat = (name: string, usb: string[]) =>
   tinyVmInput(guest, name, 128, { gpu: { kind: 'none' }, display: { kind: 'none' }, usb });
 
+/** A terminal escape sequence (CSI), as the readline monitor writes them. */
+const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
+
 /** One command on the VM's human monitor socket (HMP), its output without the prompt and echo. */
 async function hmp(id: string, command: string): Promise<string> {
   const socket = net.createConnection(vmRuntimeFiles(home.paths.runtimeDir, id).monitor);
@@ -57,7 +60,7 @@ async function hmp(id: string, command: string): Promise<string> {
     // The readline monitor echoes what was typed, with terminal escapes; the output follows it.
     return text
       .slice(start)
-      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+      .replaceAll(ESCAPE, '')
       .replace(/\(qemu\) $/, '');
   } finally {
     socket.destroy();
