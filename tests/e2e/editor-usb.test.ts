@@ -1,14 +1,21 @@
 // The editor's USB field in Chromium against `tessera serve --simulate adl-p`, whose tree has a
 // touch panel in port 3-1.1 and a scanner in 3-1.2: a VM gets a port, a second claim of it is
 // refused at the field naming the VM that has it, and the Host page lists the devices with
-// their owners.
+// their owners; a running VM's console header plugs its device out and in again.
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
-import { startServe } from '../support/cli-process';
-import { makeTempHome, type TempHome } from '../support/temp-home';
+import { requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
+import { runCli } from '../support/cli-process';
+import { makeTempHome, TINY_GUEST_DIR, type TempHome } from '../support/temp-home';
+import { buildTinyGuest } from '../support/tiny-guest';
 import { EditorPage } from './editor-page';
-import { closeUiSession, screenshotOnFailure, type UiSession } from './ui-session';
+import {
+  closeUiSession,
+  createTinyVm,
+  openUiSession,
+  screenshotOnFailure,
+  type UiSession,
+} from './ui-session';
 
 let home: TempHome | undefined;
 let session: Partial<UiSession> = {};
@@ -18,12 +25,9 @@ let editor: EditorPage;
 beforeAll(async () => {
   requireBuiltRenderer();
   home = makeTempHome();
-  const serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  const browser = await launchBrowser();
-  session = { home, serve, origin: new URL(serve.url).origin, browser };
-  page = browser.page;
+  session = await openUiSession(home, ['--simulate', 'adl-p']);
+  page = (session as UiSession).browser.page;
   editor = new EditorPage(page);
-  await page.goto(serve.url);
 });
 
 afterEach((context) => screenshotOnFailure(session, 'editor-usb', context.task));
@@ -84,5 +88,33 @@ describe('the USB field on a simulated Alder Lake-P', () => {
     await expect(table.getByTestId('usb-3-1.2').textContent()).resolves.toMatch(/serial 17293B0135.*seat-b/);
     await expect(table.getByTestId('usb-3-1.4').textContent()).resolves.toMatch(/Hub: USB2.0 Hub/);
     await table.screenshot({ path: path.join(SCREENSHOT_DIR, 'host-usb-devices.png') });
+  });
+});
+
+describe("a running VM's USB devices in the console header", () => {
+  it('unplugs the receiver and plugs it in again', async () => {
+    if (!home) throw new Error('beforeAll did not finish');
+    const simulate = ['--simulate', 'adl-p'];
+    await createTinyVm(home, buildTinyGuest(TINY_GUEST_DIR), 'seat-t', {
+      extra: ['--gpu', 'none', '--usb', '3-1.4.2', ...simulate],
+    });
+    const started = await runCli(['vm', 'start', 'seat-t', ...simulate], home.env);
+    expect(started.stderr).toBe('');
+    await page.goto(`${new URL(page.url()).origin}/#/vm/seat-t/console`);
+    const usb = page.getByTestId('console-usb');
+    await usb.getByTestId('usb-detach-3-1.4.2').waitFor();
+    await expect(usb.getByTestId('usb-detach-3-1.4.2').textContent()).resolves.toBe(
+      '⏏ 3-1.4.2 (Logitech USB Receiver)',
+    );
+    await usb.screenshot({ path: path.join(SCREENSHOT_DIR, 'console-usb.png') });
+    await usb.getByTestId('usb-detach-3-1.4.2').click();
+    await usb.getByTestId('usb-attach-3-1.4.2').click();
+    await usb.getByTestId('usb-detach-3-1.4.2').waitFor();
+    const shown = await runCli(['vm', 'show', 'seat-t', '--json', ...simulate], home.env);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ state: 'running' });
+    const listed = JSON.parse((await runCli(['usb', 'list', '--json', ...simulate], home.env)).stdout) as {
+      devices: { portPath: string; heldBy: string | null }[];
+    };
+    expect(listed.devices.find((d) => d.portPath === '3-1.4.2')?.heldBy).toBe('seat-t');
   });
 });

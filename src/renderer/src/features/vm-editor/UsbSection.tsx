@@ -26,6 +26,14 @@ function describeNow(selector: string, devices: UsbDevice[] | null, self: string
     .join('; ');
 }
 
+function RemoveRow({ label, onClick }: { label: string; onClick(): void }) {
+  return (
+    <button type="button" className="button-ghost button-danger" aria-label={label} onClick={onClick}>
+      Remove
+    </button>
+  );
+}
+
 /** Host USB devices and evdev input devices the VM owns while it runs (issue 17). */
 export function UsbSection(props: UsbSectionProps) {
   const { form, errorOf, change, disabled, devices, self } = props;
@@ -82,14 +90,10 @@ export function UsbSection(props: UsbSectionProps) {
                   {...inputProps(key, error, now !== undefined)}
                 />
               </Field>
-              <button
-                type="button"
-                className="button-ghost button-danger"
-                aria-label={`Remove USB device ${index + 1}`}
+              <RemoveRow
+                label={`Remove USB device ${index + 1}`}
                 onClick={() => change({ usb: form.usb.filter((_, i) => i !== index) })}
-              >
-                Remove
-              </button>
+              />
             </li>
           );
         })}
@@ -130,14 +134,10 @@ export function UsbSection(props: UsbSectionProps) {
                   {...inputProps(key, error, true)}
                 />
               </Field>
-              <button
-                type="button"
-                className="button-ghost button-danger"
-                aria-label={`Remove input device ${index + 1}`}
+              <RemoveRow
+                label={`Remove input device ${index + 1}`}
                 onClick={() => change({ evdev: form.evdev.filter((_, i) => i !== index) })}
-              >
-                Remove
-              </button>
+              />
             </li>
           );
         })}
