@@ -13,7 +13,8 @@ export type WrittenFile =
   | { kind: 'provisioning'; attribute: string; value: string; device: string }
   | { kind: 'mdev_create'; type: string; uuid: string }
   | { kind: 'mdev_remove'; uuid: string }
-  | { kind: 'vfio_node'; node: string };
+  | { kind: 'vfio_node'; node: string }
+  | { kind: 'usb_node'; node: string };
 
 export interface KernelFailure {
   code: HelperErrorCode;
@@ -140,6 +141,7 @@ export function describeKernelError(errno: string, file: WrittenFile): KernelFai
         return { code: 'IN_USE', message: `vGPU ${file.uuid} is in use (${errno}): stop its VM first` };
       return { code: 'KERNEL', message: `removing vGPU ${file.uuid} failed (${errno})` };
     case 'vfio_node':
+    case 'usb_node':
       return { code: 'KERNEL', message: `giving ${file.node} to the user failed (${errno})` };
   }
 }

@@ -29,6 +29,7 @@ import { checkCreateMdev, checkRemoveMdev } from './mdev-actions';
 import { checkMemlock } from './memlock-check';
 import { createSimulatedKernel, type KernelWriter } from './simulated-kernel';
 import { checkPfSpare, checkProvision, checkVfCount } from './sriov-actions';
+import { checkGrantUsb } from './usb-actions';
 
 export interface HelperEnvironment {
   /** TESSERA_HOST_ROOT and PKEXEC_UID as the process got them. */
@@ -68,6 +69,7 @@ const CHECK_ORDER: Record<HelperStep['op'], number> = {
   'create-mdev': 4,
   'grant-vfio': 5,
   'set-memlock': 6,
+  'grant-usb': 7,
 };
 
 function check(ctx: CheckContext, step: HelperStep, index: number): Action[] {
@@ -88,6 +90,8 @@ function check(ctx: CheckContext, step: HelperStep, index: number): Action[] {
       return [checkCreateMdev(ctx, step, index)];
     case 'remove-mdev':
       return [checkRemoveMdev(ctx, step, index)];
+    case 'grant-usb':
+      return [checkGrantUsb(ctx, step, index)];
   }
 }
 

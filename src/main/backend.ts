@@ -21,6 +21,8 @@ import { RunsService } from './runs/runs-service';
 import { ImagesService } from './images/images-service';
 import { KioskService } from './kiosk/kiosk-service';
 import { packageRoot } from './server/package-root';
+import { createUsbService } from './usb/usb-service';
+import { usbHolders } from './vm/usb-attachments';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;
@@ -60,10 +62,11 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const events = new EventBus();
   const hostRoot = chooseHostRoot(options, env, paths.dataDir);
   const host = createHostService({ ...options, env }, hostRoot, paths.cacheDir);
+  const helper = options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root });
   const gpu = createGpuService({
     root: hostRoot.root,
     host: hostRoot.identity,
-    helper: options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root }),
+    helper,
     changes: ChangeLog.inDataDir(paths.dataDir),
     layouts: LayoutStore.inConfigDir(paths.configDir),
     events,
@@ -92,7 +95,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     simulated: path.resolve(hostRoot.identity.root) !== '/',
     memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
-  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
+  const usb = createUsbService({
+    root: hostRoot.root,
+    simulated: path.resolve(hostRoot.identity.root) !== '/',
+    helper,
+  });
+  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases, usb);
   const images = new ImagesService({
     paths,
     vms,
@@ -233,6 +241,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'kiosk.stop': ({ stopVms }) => kiosk.stop(stopVms),
     'kiosk.status': () => kiosk.status(),
     'kiosk.autostart': ({ enabled }) => kiosk.setAutostart(enabled),
+    // USB and input devices (issue 17)
+    'usb.list': async () =>
+      usb.inventory(
+        (await vms.list()).vms.map((v) => v.spec),
+        usbHolders(paths.runtimeDir),
+      ),
+    'vm.usbAttach': ({ id, device }) => vms.usbAttach(id, device),
+    'vm.usbDetach': ({ id, device }) => vms.usbDetach(id, device),
   };
   const dispatcher = createDispatcher(handlers, {
     validateOutputs: options.validateOutputs ?? false,

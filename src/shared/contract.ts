@@ -22,6 +22,7 @@ import {
   KioskStatus,
   MonitorName,
 } from './kiosk';
+import { UsbInventory, UsbSelector } from './usb';
 
 const Grant = z.object({ token: z.string(), path: z.string() });
 
@@ -368,6 +369,22 @@ export const calls = {
     "Start the kiosk at login (a systemd user unit tessera-kiosk.service in the user's config) or no longer.",
     z.object({ enabled: z.boolean() }),
     KioskAutostart,
+  ),
+  // USB and input devices (issue 17)
+  'usb.list': call(
+    "The host's USB devices (sysfs /sys/bus/usb/devices through the host root): bus, port path, ids, names, class, drivers, which VMs own each and which running VM has it.",
+    z.object({}),
+    UsbInventory,
+  ),
+  'vm.usbAttach': call(
+    'Plug a host USB device (port path or vendor:product[:serial]) into a running VM over QMP, for this run; refused while another running VM has it. Its node is given to the user through the helper unless a udev rule already does.',
+    z.object({ id: VmName, device: UsbSelector }),
+    VmInfo,
+  ),
+  'vm.usbDetach': call(
+    'Unplug a USB device from a running VM over QMP (its own or one attached live) and give its node back; vm.usbAttach plugs it in again.',
+    z.object({ id: VmName, device: UsbSelector }),
+    VmInfo,
   ),
 } as const;
 

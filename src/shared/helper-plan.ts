@@ -102,6 +102,17 @@ export const HelperStep = z.discriminatedUnion('op', [
   }),
   z.strictObject({ op: z.literal('create-mdev'), parent: PciAddress, type: MdevTypeId, uuid: MdevUuid }),
   z.strictObject({ op: z.literal('remove-mdev'), uuid: MdevUuid }),
+  /**
+   * Give the node of the USB device at `address` on `bus` (`/dev/bus/usb/BBB/DDD`) to the calling
+   * user for a VM's run (`caller`), or back to root when it ends. Bus numbers are 1–255 and
+   * addresses 1–127 (USB 2.0 §9.4.6).
+   */
+  z.strictObject({
+    op: z.literal('grant-usb'),
+    bus: z.int().min(1).max(255),
+    address: z.int().min(1).max(127),
+    to: z.enum(['caller', 'root']),
+  }),
 ]);
 export type HelperStep = z.infer<typeof HelperStep>;
 export type HelperOp = HelperStep['op'];

@@ -64,6 +64,7 @@ export const CapabilityNote = z.object({
     'gtk-missing',
     'gtk-connectors',
     'gtk-show-fps',
+    'gtk-input',
     'egl-headless-missing',
     'virtio-gl-missing',
     'virtio-blob-missing',
@@ -118,6 +119,14 @@ export function capabilityNotes(
           field: 'display',
           severity: 'info',
           message: `${qemu} has no frame-rate counter (only Intel's patched QEMU has gtk "show-fps"): the window shows none.`,
+        });
+      }
+      if (!display.hostInput && !hasDisplayOption(caps, 'gtk', 'input')) {
+        notes.push({
+          id: 'gtk-input',
+          field: 'display',
+          severity: 'info',
+          message: `${qemu}'s window cannot refuse the host's keyboard and mouse (only Intel's patched QEMU has gtk "input=off"): whatever is typed into the window reaches the guest, so give the seat its own keyboard by evdev or USB.`,
         });
       }
     }

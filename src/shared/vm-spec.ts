@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BDF_PATTERN } from './pci-address';
+import { EvdevPath, UsbSelector } from './usb';
 
 /** A VM's name is also its id and the name of its definition file, so it must be a safe file name. */
 export const VM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$/;
@@ -16,6 +17,9 @@ export const VM_LIMITS = {
   memoryMiBMax: 1024 * 1024,
   disksMax: 8,
   forwardsMax: 32,
+  /** QEMU's xHCI controller has 15 ports (hw/usb/hcd-xhci.h MAXPORTS_3); the console's tablet takes one. */
+  usbMax: 12,
+  evdevMax: 8,
   /** Linux's NR_CPUS on x86-64 distribution kernels is at most 8192. */
   hostCpuMax: 8191,
 } as const;
@@ -139,6 +143,12 @@ export const DisplaySpec = z.discriminatedUnion('kind', [
     fullScreen: z.boolean().default(true),
     /** A frame-rate counter in the window, where the QEMU build has one (Intel's patched QEMU). */
     showFps: z.boolean().default(false),
+    /**
+     * Whether the window passes the host's keyboard and mouse to the guest. Off (`input=off`, Intel's
+     * patched GTK only) for a kiosk seat whose VM gets its own devices by USB or evdev, so typing on
+     * one seat never reaches another seat's VM.
+     */
+    hostInput: z.boolean().default(true),
   }),
   z.object({ kind: z.literal('none') }),
 ]);
@@ -199,6 +209,19 @@ const VmConfigFields = z.object({
     .default({ mode: 'user', model: 'virtio', forwards: [] }),
   gpu: GpuSpec.default({ kind: 'std' }),
   display: DisplaySpec.default({ kind: 'vnc' }),
+  /** Host USB devices the VM owns while it runs (src/shared/usb.ts): port paths or vendor:product[:serial]. */
+  usb: z
+    .array(UsbSelector)
+    .max(VM_LIMITS.usbMax, { error: `at most ${VM_LIMITS.usbMax} USB devices` })
+    .default([]),
+  /**
+   * Host input devices (evdev) the VM takes whole while it runs, QEMU's `input-linux`: the stock
+   * QEMU way to give one keyboard or mouse to one VM, whatever window has the focus.
+   */
+  evdev: z
+    .array(EvdevPath)
+    .max(VM_LIMITS.evdevMax, { error: `at most ${VM_LIMITS.evdevMax} input devices` })
+    .default([]),
   restartPolicy: RestartPolicy.default('never'),
   /** A virtio-serial channel for the QEMU guest agent (qemu-ga), which validation runs use when the guest runs one. */
   guestAgent: z.boolean().default(false),
@@ -232,6 +255,12 @@ function checkConfig(config: ConfigFields, ctx: z.RefinementCtx): void {
       `${gpu.vf} is the GPU itself: name one of its VFs, or leave the VF out for any free one`,
     );
   }
+  config.usb.forEach((selector, i) => {
+    if (config.usb.indexOf(selector) !== i) issue(['usb', i], `${selector} is listed twice`);
+  });
+  config.evdev.forEach((node, i) => {
+    if (config.evdev.indexOf(node) !== i) issue(['evdev', i], `${node} is listed twice`);
+  });
   let sata = 0;
   config.disks.forEach((disk, i) => {
     if (disk.bus === 'sata' && disk.readOnly) {
@@ -340,6 +369,8 @@ export const VmInfo = z.object({
   restartAt: z.iso.datetime().optional(),
   /** The restart limit was reached (e.g. 5 crashes in 10 minutes): restarted only by hand now. */
   gaveUp: z.boolean().optional(),
+  /** The USB devices attached to it while it runs: its own, and any attached live (src/shared/usb.ts). */
+  usbAttached: z.array(UsbSelector).optional(),
 });
 export type VmInfo = z.infer<typeof VmInfo>;
 

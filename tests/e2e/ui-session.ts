@@ -17,8 +17,8 @@ export interface UiSession {
   browser: Awaited<ReturnType<typeof launchBrowser>>;
 }
 
-export async function openUiSession(home: TempHome): Promise<UiSession> {
-  const serve = await startServe(home.env);
+export async function openUiSession(home: TempHome, serveArgs: string[] = []): Promise<UiSession> {
+  const serve = await startServe(home.env, serveArgs);
   const browser = await launchBrowser();
   await signInPage(browser.page, serve.url);
   return { home, serve, origin: new URL(serve.url).origin, browser };

@@ -95,8 +95,11 @@ export function createSimulatedKernel(rootDir: string): KernelWriter {
       dispatch(tree, hostPathOf(machinePath), value);
     },
     chown(machinePath, uid) {
-      // In a simulated tree /dev/vfio/<N> is a regular file standing for the node.
-      fs.chownSync(tree.at(hostPathOf(machinePath)), uid, -1);
+      // In a simulated tree /dev/vfio/<N> and /dev/bus/usb/BBB/DDD are regular files standing for
+      // the nodes, and the tree's owner stands for root: a tree a user simulated is theirs, so
+      // "back to root" is back to them.
+      const at = tree.at(hostPathOf(machinePath));
+      fs.chownSync(at, uid === 0 ? fs.statSync(tree.dir).uid : uid, -1);
     },
   };
 }

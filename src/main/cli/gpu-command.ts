@@ -22,7 +22,7 @@ export function gpuReadsOnly(sub: string | undefined, rest: string[]): boolean {
   return sub === 'list' || sub === 'log' || (sub === 'boot' && rest.every((a) => a.startsWith('--')));
 }
 
-function print(json: boolean, value: unknown, text: () => string): void {
+export function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
 }
 

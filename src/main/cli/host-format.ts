@@ -13,7 +13,7 @@ export function hostLine(host: HostIdentity): string {
   return host.root === '/' ? 'Host: this machine' : `Host root: ${host.root}`;
 }
 
-function unreadableLines(unreadable: Unreadable[]): string[] {
+export function unreadableLines(unreadable: Unreadable[]): string[] {
   if (unreadable.length === 0) return [];
   return [
     '',
@@ -61,7 +61,7 @@ function ucText(state: MicrocontrollerState): string {
   return `${state.status}${version}${wanted}${submission}${firmware}`;
 }
 
-function table(rows: string[][], indent: string): string[] {
+export function table(rows: string[][], indent: string): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map(
     (r) =>

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { TesseraError } from '../../shared/errors';
 import { capabilityNotes } from '../../shared/qemu-capabilities';
 import { describeDisplay, describeGpu } from '../../shared/vm-describe';
-import type { VmInfo } from '../../shared/vm-spec';
+import type { VmConfig, VmInfo } from '../../shared/vm-spec';
 import { openCliSession, type CliSession } from './cli-link';
 import { extractGlobalOptions } from './global-options';
 import { GPU_USAGE, gpuCommand, gpuReadsOnly } from './gpu-command';
@@ -23,6 +23,7 @@ import { RUN_USAGE, runCommand, runReadsOnly } from './run-command';
 import { defaultPaths } from '../paths';
 import { BOOTH_USAGE, boothCommand, boothVmCommand, imageCommand } from './booth-command';
 import { KIOSK_USAGE, kioskCommand, runKioskStart } from './kiosk-command';
+import { USB_USAGE, usbCommand, vmUsbCommand } from './usb-command';
 
 const USAGE = `usage: tessera <command>
 
@@ -32,8 +33,10 @@ const USAGE = `usage: tessera <command>
                  [--gpu none|std|virtio|virtio-gl|vf:ADDRESS|mdev:GPU:TYPE|passthrough:ADDRESS]
                  [--display vnc|spice|none|local[:CONNECTOR] [--windowed] [--show-fps]]
                  [--hugepages] [--pin-cpus 2,3] [--windows11] [--guest-agent] [--restart never|on-crash|always]
+                 [--usb PORTPATH|VID:PID[:SERIAL]]... [--evdev /dev/input/by-id/...]... [--no-host-input]
                  vf:ADDRESS of a GPU = any free VF of it (picked at start), of a VF = that VF;
                  --windows11 = UEFI Secure Boot, TPM, Hyper-V, SATA disks, e1000e NIC
+  vm edit NAME [the options of create]   replace what is given, keep the rest (--usb replaces the list)
   vm list [--json]            vm show NAME [--json]
   vm start NAME [--wait-serial TEXT] [--timeout SECONDS]
   vm stop NAME [--timeout SECONDS]
@@ -46,6 +49,7 @@ ${EXPORT_USAGE}
   doctor [--json]             can this host split its Intel GPU? exit 1 when a check fails
 ${GPU_USAGE}${BOOTH_USAGE}${KIOSK_USAGE}
 ${RUN_USAGE}
+${USB_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
@@ -110,6 +114,12 @@ function describe(vm: VmInfo): string {
           `  kernel ${s.kernel.path}${s.kernel.initrd ? ` initrd ${s.kernel.initrd}` : ''}${s.kernel.append ? ` append "${s.kernel.append}"` : ''}`,
         ]
       : []),
+    ...(s.usb.length > 0
+      ? [
+          `  usb ${s.usb.join(' ')}${vm.usbAttached ? ` (attached now: ${vm.usbAttached.join(' ') || 'none'})` : ''}`,
+        ]
+      : []),
+    ...(s.evdev.length > 0 ? [`  evdev ${s.evdev.join(' ')}`] : []),
     `  network ${s.network.mode}${s.network.forwards.map((f) => ` ${f.protocol}:${f.hostAddress}:${f.hostPort}->${f.guestPort}`).join('')}`,
   ];
   if (vm.lastError)
@@ -130,6 +140,26 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       print(values.json === true, summary(vm), () => `created VM '${vm.id}'\n${notes}`);
       return 0;
     }
+    case 'edit': {
+      const { values, positionals } = parseCreateOptions(rest);
+      const id = requireName(positionals, 'edit');
+      const current = await client.call('vm.get', { id });
+      const inventory = gpuOptionNeedsInventory(values.gpu) ? await client.call('gpu.list', {}) : undefined;
+      // What is given replaces what the VM has; its identity is not a setting, so it is not sent.
+      const config: Record<string, unknown> = {
+        ...current.spec,
+        ...createInputFromOptions(id, values, inventory),
+      };
+      delete config.name;
+      delete config.uuid;
+      delete config.createdAt;
+      const vm = await client.call('vm.update', { id, config: config as VmConfig });
+      const notes = values.json === true ? '' : await notesFor(session, vm);
+      print(values.json === true, summary(vm), () => `changed VM '${vm.id}'\n${notes}`);
+      return 0;
+    }
+    case 'usb':
+      return vmUsbCommand(session, rest);
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const { vms, invalid } = await client.call('vm.list', {});
@@ -292,13 +322,14 @@ const COMMANDS = {
   image: imageCommand,
   booth: boothCommand,
   kiosk: kioskCommand,
+  usb: usbCommand,
 } as const;
 
 /** Commands that change nothing may run their own backend beside one of another host. */
 function readsOnly(command: string, rest: string[]): boolean {
   if (command === 'gpu') return gpuReadsOnly(rest[0], rest.slice(1));
   if (command === 'run') return runReadsOnly(rest[0]);
-  return command === 'host' || command === 'doctor';
+  return command === 'host' || command === 'doctor' || command === 'usb';
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -291,10 +291,13 @@ describe('--display and the rest of the GPU guest flags', () => {
     [['--display', 'vnc'], { kind: 'vnc' }],
     [['--display', 'spice'], { kind: 'spice' }],
     [['--display', 'none'], { kind: 'none' }],
-    [['--display', 'local'], { kind: 'local', monitor: null, fullScreen: true, showFps: false }],
+    [
+      ['--display', 'local'],
+      { kind: 'local', monitor: null, fullScreen: true, showFps: false, hostInput: true },
+    ],
     [
       ['--display', 'local:HDMI-A-1', '--windowed', '--show-fps'],
-      { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true },
+      { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true, hostInput: true },
     ],
   ])('%j', (args, display) => {
     expect(create(args).display).toEqual(display);
@@ -327,5 +330,35 @@ describe('--display and the rest of the GPU guest flags', () => {
       disks: [{ path: disk, bus: 'sata' }],
       network: { model: 'e1000e' },
     });
+  });
+});
+
+describe('--usb, --evdev and --no-host-input', () => {
+  it('takes USB devices by port path or ids, lower-casing the ids as lsusb prints them, serials as they are', () => {
+    const input = create(['--usb', '3-1.1', '--usb', '046D:C52B', '--usb', '0C2E:0B61:17293B0135']);
+    expect(input.usb).toEqual(['3-1.1', '046d:c52b', '0c2e:0b61:17293B0135']);
+    expect(VmCreateInput.parse(input).usb).toEqual(input.usb);
+  });
+
+  it('leaves what is not a USB device for the schema to name', () => {
+    const parsed = VmCreateInput.safeParse(create(['--usb', '3.1']));
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]).toMatchObject({
+      path: ['usb', 0],
+      message: expect.stringContaining('port path'),
+    });
+  });
+
+  it('takes evdev nodes and turns the window input off', () => {
+    const input = create([
+      '--display',
+      'local:DP-1',
+      '--no-host-input',
+      '--evdev',
+      '/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd',
+    ]);
+    expect(input.display).toMatchObject({ kind: 'local', hostInput: false });
+    expect(input.evdev).toEqual(['/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd']);
+    expect(() => create(['--display', 'vnc', '--no-host-input'])).toThrow(/go with --display local/);
   });
 });

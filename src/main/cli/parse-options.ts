@@ -32,6 +32,9 @@ export function parseCreateOptions(args: string[]) {
       display: { type: 'string' },
       windowed: { type: 'boolean' },
       'show-fps': { type: 'boolean' },
+      'no-host-input': { type: 'boolean' },
+      usb: { type: 'string', multiple: true },
+      evdev: { type: 'string', multiple: true },
       hugepages: { type: 'boolean' },
       'pin-cpus': { type: 'string' },
       windows11: { type: 'boolean' },
@@ -120,20 +123,41 @@ export function parseGpuOption(text: string, inventory?: GpuInventory): GpuSpec 
   throw new UsageError(`--gpu ${text}: expected ${GPU_OPTION_FORMS}`);
 }
 
-/** `--display vnc|spice|none|local[:CONNECTOR]`; `--windowed` and `--show-fps` only mean something locally. */
-export function parseDisplayOption(text: string, windowed: boolean, showFps: boolean): DisplaySpec {
+/**
+ * `--display vnc|spice|none|local[:CONNECTOR]`; `--windowed`, `--show-fps` and `--no-host-input`
+ * only mean something locally.
+ */
+export function parseDisplayOption(
+  text: string,
+  windowed: boolean,
+  showFps: boolean,
+  hostInput = true,
+): DisplaySpec {
   const [kind, ...rest] = text.split(':');
   const monitor = rest.join(':');
   if (kind === 'local') {
-    return { kind, monitor: monitor === '' ? null : monitor, fullScreen: !windowed, showFps };
+    return { kind, monitor: monitor === '' ? null : monitor, fullScreen: !windowed, showFps, hostInput };
   }
-  if (windowed || showFps) {
-    throw new UsageError(`--windowed and --show-fps go with --display local: QEMU's own window`);
+  if (windowed || showFps || !hostInput) {
+    throw new UsageError(
+      `--windowed, --show-fps and --no-host-input go with --display local: QEMU's own window`,
+    );
   }
   if (rest.length === 0 && (kind === 'vnc' || kind === 'spice' || kind === 'none')) return { kind };
   throw new UsageError(
     `--display ${text}: expected vnc, spice, none, local or local:CONNECTOR (e.g. local:HDMI-A-1)`,
   );
+}
+
+/**
+ * `--usb 3-1.4` or `--usb 046D:C52B[:SERIAL]`: ids as lsusb prints them, in either case (the
+ * spec keeps them lower-case; a serial keeps its own case).
+ */
+export function parseUsbOption(text: string): string {
+  const trimmed = text.trim();
+  return /^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}(:|$)/.test(trimmed)
+    ? trimmed.slice(0, 9).toLowerCase() + trimmed.slice(9)
+    : trimmed;
 }
 
 /** `--pin-cpus 2,3`: the host CPU for each vCPU, in order. */
@@ -182,14 +206,18 @@ export function createInputFromOptions(
   if (gpu !== undefined) input.gpu = parseGpuOption(gpu, inventory);
   const windowed = values.windowed === true;
   const showFps = values['show-fps'] === true;
-  if (values.display !== undefined) input.display = parseDisplayOption(values.display, windowed, showFps);
-  else if (windowed || showFps) parseDisplayOption('vnc', windowed, showFps);
+  const hostInput = values['no-host-input'] !== true;
+  if (values.display !== undefined)
+    input.display = parseDisplayOption(values.display, windowed, showFps, hostInput);
+  else if (windowed || showFps || !hostInput) parseDisplayOption('vnc', windowed, showFps, hostInput);
   // A VM without a graphics adapter has no screen to show, so its display follows unless given.
   else if ((input.gpu as GpuSpec | undefined)?.kind === 'none') input.display = { kind: 'none' };
   if (values.hugepages === true) input.memoryBacking = { hugepages: '2M' };
   if (values['guest-agent'] === true) input.guestAgent = true;
   if (values['pin-cpus'] !== undefined) input.cpuPinning = parsePinning(values['pin-cpus']);
   if (values.restart !== undefined) input.restartPolicy = values.restart;
+  if (values.usb) input.usb = values.usb.map(parseUsbOption);
+  if (values.evdev) input.evdev = values.evdev;
   // The profile wins over the flags for what it sets (firmware, TPM, buses); the rest stays as given.
   return (values.windows11 === true ? applyWindows11Profile(input as VmCreateInput) : input) as VmCreateInput;
 }

@@ -13,6 +13,7 @@ import DEBIAN_12 from '../host/debian-12-qemu-capabilities.json';
 import { vmDataFiles, vmRuntimeFiles } from '../paths';
 import { parseResolution, type GpuPlacement } from './gpu-placement';
 import type { QemuHost } from './qemu-args';
+import type { PresentUsbDevice } from './qemu-args-usb';
 
 export const HOME = '/home/ada';
 export const RUNTIME_DIR = '/run/user/1000/tessera';
@@ -24,7 +25,7 @@ const CREATED_AT = '2025-01-02T03:04:05.000Z';
  * QEMU builds: Debian 12's QEMU 7.2 as the probe reads it with qemu-system-gui installed (the
  * file is checked against the real probe by tests/integration/qemu-capabilities.test.ts), the
  * same without qemu-system-gui (no gtk, sdl or virtio-vga-gl modules), and Intel's patched
- * build, whose GTK display adds `connectors` and `show-fps` (qemu-gpu-guests.md).
+ * build, whose GTK display adds `connectors`, `show-fps` and `input` (qemu-gpu-guests.md).
  */
 export const QEMU_BUILDS = {
   debian: DEBIAN_12 as QemuCapabilities,
@@ -37,7 +38,7 @@ export const QEMU_BUILDS = {
     ...DEBIAN_12,
     displayOptions: {
       ...DEBIAN_12.displayOptions,
-      gtk: [...DEBIAN_12.displayOptions.gtk, 'connectors', 'show-fps'].sort(),
+      gtk: [...DEBIAN_12.displayOptions.gtk, 'connectors', 'input', 'show-fps'].sort(),
     },
   } as QemuCapabilities,
 } satisfies Record<string, QemuCapabilities>;
@@ -100,6 +101,7 @@ export interface HostOptions {
   qemu?: keyof typeof QEMU_BUILDS;
   gpu?: GpuPlacement;
   kiosk?: boolean;
+  usb?: PresentUsbDevice[];
 }
 
 export function host(vm: VmSpec, options: HostOptions = {}): QemuHost {
@@ -115,6 +117,7 @@ export function host(vm: VmSpec, options: HostOptions = {}): QemuHost {
     capabilities: QEMU_BUILDS[options.qemu ?? 'debian'],
     gpu: options.gpu ?? placementFor(vm),
     ...(options.kiosk ? { kiosk: true } : {}),
+    usb: options.usb ?? [],
   };
 }
 

@@ -90,6 +90,7 @@ function displayArgs(
       options.push(`connectors.0=${opt(xrandrOutputName(display.monitor))}`);
     }
     if (display.showFps && hasDisplayOption(caps, 'gtk', 'show-fps')) options.push('show-fps=on');
+    if (!display.hostInput && hasDisplayOption(caps, 'gtk', 'input')) options.push('input=off');
     return ['-display', options.join(',')];
   }
   const args: string[] = [];

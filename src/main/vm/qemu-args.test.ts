@@ -216,6 +216,44 @@ const scenarios: Scenario[] = [
     }),
     { accelerator: 'kvm' },
   ),
+  // USB and input for kiosk seats (issue 17). The devices are absent on the machine that runs the
+  // goldens through QEMU, which starts anyway: usb-host attaches a device when it appears.
+  scenario('usb-port-paths', {
+    name: 'seat-1',
+    memoryMiB: 2048,
+    display: { kind: 'local', monitor: 'HDMI-A-1' },
+    usb: ['3-1.1', '3-1.4.2'],
+  }),
+  scenario(
+    'usb-vendor-product',
+    {
+      name: 'scanner',
+      gpu: { kind: 'none' },
+      display: { kind: 'none' },
+      // The second is found by its serial where it is plugged in now; the third is not plugged in.
+      usb: ['05e0:1200', '0c2e:0b61:17293B0135', '1050:0407:0009876543'],
+    },
+    {
+      usb: [
+        { bus: 3, portPath: '3-1.4.2', vendorId: '0c2e', productId: '0b61', serial: '17293B0135' },
+        { bus: 3, portPath: '3-2', vendorId: '1050', productId: '0407', serial: '0001234567' },
+      ],
+    },
+  ),
+  scenario(
+    'usb-evdev-kiosk-intel-qemu',
+    {
+      name: 'seat-2',
+      memoryMiB: 2048,
+      display: { kind: 'local', monitor: 'DP-1', hostInput: false },
+      usb: ['3-1.2'],
+      evdev: [
+        '/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd',
+        '/dev/input/by-path/pci-0000:00:14.0-usb-0:1.3:1.0-event-mouse',
+      ],
+    },
+    { qemu: 'intel' },
+  ),
 ];
 
 describe('buildQemuArgs goldens', () => {
@@ -421,6 +459,8 @@ const rich = spec({
   cdrom: `${HOME}/isos/rich.iso`,
   kernel: { path: `${HOME}/kernels/bzImage`, initrd: `${HOME}/kernels/initrd`, append: 'console=ttyS0' },
   network: { forwards: [{ hostPort: 2222, guestPort: 22 }] },
+  usb: ['3-1.4'],
+  evdev: ['/dev/input/by-id/usb-rich-event-kbd'],
 });
 
 /** The rich spec with the leaf's union variant in place; pinned only for the pinning (cpus could not change). */

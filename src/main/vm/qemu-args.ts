@@ -12,6 +12,13 @@ import {
   usesMemfd,
 } from './qemu-args-platform';
 import { escapeOptionValue } from './qemu-option';
+import {
+  USB_CONTROLLER,
+  hasTablet,
+  hasUsbController,
+  usbAndInputArgs,
+  type PresentUsbDevice,
+} from './qemu-args-usb';
 
 /** Facts about the host that shape the argv; the spec says what the VM is, these say where it runs. */
 export interface QemuHost {
@@ -26,6 +33,8 @@ export interface QemuHost {
   gpu: GpuPlacement;
   /** The kiosk shows this run: QEMU's own window gets its lockdown options. */
   kiosk?: boolean;
+  /** The host's USB devices plugged in now: a device named by its serial is given by where it is. */
+  usb: readonly PresentUsbDevice[];
 }
 
 const opt = (value: string): string => escapeOptionValue(value);
@@ -146,10 +155,9 @@ export function buildQemuArgs(spec: VmSpec, host: QemuHost): string[] {
   args.push(...graphics.devices);
 
   const shows = spec.display.kind !== 'none';
-  if (shows && spec.gpu.kind !== 'none') {
-    // An absolute pointer keeps the guest cursor under the client's; a PS/2 mouse drifts.
-    args.push('-device', 'qemu-xhci,id=usb0', '-device', 'usb-tablet,id=tablet0,bus=usb0.0');
-  }
+  if (hasUsbController(spec)) args.push('-device', `qemu-xhci,id=${USB_CONTROLLER}`);
+  if (hasTablet(spec)) args.push('-device', `usb-tablet,id=tablet0,bus=${USB_CONTROLLER}.0`);
+  args.push(...usbAndInputArgs(spec, host.usb));
   // The agent's channel: a guest running spice-vdagent shares its clipboard with the console
   // (noVNC's and GTK's clipboards reach it through QEMU's own vdagent, QEMU 6.1+; SPICE speaks to
   // the agent itself) and, under SPICE, follows the client's window size. The pointer stays the

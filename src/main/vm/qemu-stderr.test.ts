@@ -73,6 +73,11 @@ describe('classifyQemuStderr: the host lacks what the argv names', () => {
       `Could not access KVM kernel module: No such file or directory\n${Q}failed to initialize kvm: No such file or directory`,
       { resource: 'kvm' },
     ],
+    [
+      'an evdev keyboard (as QEMU 7.2 says it, without the option)',
+      `${Q}Could not open '/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd': No such file or directory`,
+      { resource: 'evdev-device', subject: '/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd' },
+    ],
   ])('%s', (_what, stderr, expected) => {
     expect(classifyQemuStderr(stderr)).toMatchObject({ kind: 'host-absent', ...expected });
   });

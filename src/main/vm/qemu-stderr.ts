@@ -29,7 +29,9 @@ export type HostResource =
   /** No window system for QEMU's own window. */
   | 'window-system'
   /** KVM is missing or unusable. */
-  | 'kvm';
+  | 'kvm'
+  /** An evdev node for `input-linux`: not plugged in, or not readable by this user. */
+  | 'evdev-device';
 
 export type QemuFailure =
   | {
@@ -98,6 +100,11 @@ const HOST_ABSENT: readonly { pattern: RegExp; resource: (subject: string) => Ho
   },
   // ui/gtk.c
   { pattern: /^(gtk initialization failed)$/, resource: () => 'window-system' },
+  // ui/input-linux.c (error_setg_file_open)
+  {
+    pattern: /^Could not open '(\/dev\/input\/[^']+)': (?:No such file or directory|Permission denied)$/,
+    resource: () => 'evdev-device',
+  },
   // accel/kvm/kvm-all.c
   { pattern: /^(Could not access KVM kernel module): /, resource: () => 'kvm' },
   { pattern: /^(failed to initialize kvm): /, resource: () => 'kvm' },

@@ -30,6 +30,20 @@ import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight
 import { isQemuFor, readPidFile, tailFile } from './qemu-process';
 import { VmRunner, type RunEnd } from './vm-runner';
 import type { VmStore } from './vm-store';
+import type { UsbDeviceFacts } from '../usb/usb-devices';
+import { parseUsbSelector } from '../../shared/usb';
+import { USB_CONTROLLER, hasUsbController, usbDeviceId, usbHostProperties } from './qemu-args-usb';
+import {
+  findUsbOwnerConflicts,
+  holderOf,
+  presentFor,
+  readUsbRun,
+  removeUsbRun,
+  usbHolders,
+  writeUsbRun,
+  type UsbRun,
+  type VmUsb,
+} from './usb-attachments';
 
 /** What the VM service needs from the host; the host domain provides it, tests fake it. */
 export interface VmHost {
@@ -73,6 +87,8 @@ export interface KioskRun {
 }
 
 const MAX_SAVED_RUNS = 10;
+/** How long a live USB detach may take to leave QEMU's device tree (it is synchronous for USB in QEMU 7.2). */
+const USB_DETACH_MS = 10_000;
 const STABLE_RUN_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -96,6 +112,7 @@ export class VmService {
     private readonly host: VmHost,
     private readonly bus: EventBus,
     private readonly gpu: GpuAttachment,
+    private readonly usb: VmUsb,
   ) {}
 
   /** One hook for the domain that owns disk images (set once by the composition root). */
@@ -147,6 +164,7 @@ export class VmService {
             },
           });
           await fsp.rm(files.pid, { force: true });
+          await this.releaseUsb(id, files.dir);
           await this.store
             .get(id)
             .then((spec) => this.gpu.detach(spec, files.dir))
@@ -250,7 +268,7 @@ export class VmService {
       // `vm args` stays useful on a machine without QEMU: it shows what Debian's QEMU would run.
     }
     const placement = this.gpu.preview(spec);
-    const host = await this.qemuHost(spec, placement, capabilities);
+    const host = await this.qemuHost(spec, placement, capabilities, this.usb.devices());
     return { spec, argv: [binary, ...buildQemuArgs(spec, host)], placement, host, swtpm: this.host.swtpm() };
   }
 
@@ -298,7 +316,8 @@ export class VmService {
     const placement = await this.gpu.attach(spec, runtime.dir);
     let runner: VmRunner;
     try {
-      const host = await this.qemuHost(spec, placement, capabilities);
+      const present = await this.takeUsb(spec, runtime.dir);
+      const host = await this.qemuHost(spec, placement, capabilities, present);
       if (spec.firmware !== 'bios') await this.prepareUefiVars(spec, host);
       const argv = buildQemuArgs(spec, host);
       await this.rotateSerialLog(id);
@@ -310,6 +329,7 @@ export class VmService {
       runner = await this.spawn(spec, host, argv);
     } catch (error) {
       if (spec.tpm) await stopSwtpm(runtime);
+      await this.releaseUsb(id, runtime.dir);
       await this.gpu.detach(spec, runtime.dir);
       throw error;
     }
@@ -364,6 +384,7 @@ export class VmService {
     record.since = new Date().toISOString();
     if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
     this.runners.delete(id);
+    await this.releaseUsb(id, vmRuntimeFiles(this.paths.runtimeDir, id).dir);
     let spec: VmSpec;
     try {
       spec = await this.store.get(id);
@@ -526,6 +547,8 @@ export class VmService {
     if (runner?.pid !== undefined) vm.pid = runner.pid;
     const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
     if (lease) vm.gpuLease = lease;
+    const usb = runner ? readUsbRun(vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
+    if (usb) vm.usbAttached = usb.devices.map((d) => d.selector);
     if (record.lastError) vm.lastError = record.lastError;
     if (record.restartAt) vm.restartAt = record.restartAt;
     if (record.gaveUp) vm.gaveUp = true;
@@ -586,11 +609,11 @@ export class VmService {
     await preflightVm(spec);
     await this.checkHost(spec);
     const { specs } = await this.store.load();
-    const conflict = findForwardConflicts(
-      spec,
-      specs.filter((s) => s.name !== spec.name),
-    );
+    const others = specs.filter((s) => s.name !== spec.name);
+    const conflict = findForwardConflicts(spec, others);
     if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
+    const owned = spec.usb.length > 0 ? findUsbOwnerConflicts(spec, others, this.usb.devices()) : [];
+    if (owned.length > 0) throw fieldIssuesError(owned);
   }
 
   /** Another program may hold a forwarded port; QEMU's own message for that is cryptic. */
@@ -623,8 +646,14 @@ export class VmService {
     if (issues.length > 0) throw fieldIssuesError(issues);
   }
 
-  private async qemuHost(spec: VmSpec, gpu: GpuPlacement, capabilities: QemuCapabilities): Promise<QemuHost> {
+  private async qemuHost(
+    spec: VmSpec,
+    gpu: GpuPlacement,
+    capabilities: QemuCapabilities,
+    usb: QemuHost['usb'],
+  ): Promise<QemuHost> {
     return {
+      usb,
       accelerator: (await this.host.accelerator()).accelerator,
       runtime: vmRuntimeFiles(this.paths.runtimeDir, spec.name),
       data: vmDataFiles(this.paths.dataDir, spec.name),
@@ -633,6 +662,138 @@ export class VmService {
       gpu,
       kiosk: this.kioskRuns.has(spec.name),
     };
+  }
+
+  /**
+   * The spec's USB devices for a run: refused when a running VM has one of them; the nodes of
+   * those plugged in given to this user where a udev rule does not already; recorded in the run's
+   * usb.json. Returns what is plugged in now, for the argv.
+   */
+  private async takeUsb(spec: VmSpec, dir: string): Promise<UsbDeviceFacts[]> {
+    const present = this.usb.devices();
+    if (spec.usb.length === 0) return present;
+    const holders = usbHolders(this.paths.runtimeDir);
+    for (const selector of spec.usb) {
+      const holder = holderOf(selector, spec.name, holders, present);
+      if (holder !== null)
+        throw new TesseraError(
+          'CONFLICT',
+          `USB device ${selector} is in use by running VM '${holder.vm}'${holder.selector === selector ? '' : ` (as ${holder.selector})`}: stop that VM or detach the device from it first`,
+        );
+    }
+    const run: UsbRun = { vm: spec.name, devices: [] };
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const [i, selector] of spec.usb.entries()) {
+      const grants = await this.usb.grant(presentFor(selector, present), spec.name);
+      run.devices.push({ selector, id: usbDeviceId(i), grants });
+      // Written after each grant, so a failure half-way gives back what was given.
+      await writeUsbRun(dir, run);
+    }
+    return present;
+  }
+
+  /** Give back the device nodes a run was given; idempotent. */
+  private async releaseUsb(id: string, dir: string): Promise<void> {
+    const run = readUsbRun(dir);
+    if (run === null) return;
+    try {
+      await this.usb.release(
+        run.devices.flatMap((d) => d.grants),
+        id,
+      );
+    } catch {
+      // The run has ended either way; a node the helper could not give back stays the user's
+      // until the device is re-plugged (udev makes a fresh node root's).
+    }
+    await removeUsbRun(dir);
+  }
+
+  /** Plug a host USB device into a running VM (QMP device_add), as if plugged into its own port. */
+  async usbAttach(id: string, device: string): Promise<VmInfo> {
+    return this.locked(id, async () => {
+      const spec = await this.store.get(id);
+      const runner = this.requireRunner(id);
+      if (parseUsbSelector(device) === null)
+        throw new TesseraError(
+          'BAD_INPUT',
+          `${device} is not a port path (3-1.4) nor vendor:product[:serial]`,
+        );
+      if (!hasUsbController(spec))
+        throw new TesseraError(
+          'INVALID_STATE',
+          `VM '${id}' has no USB controller (no screen and no USB devices): give it a USB device in its settings and start it again`,
+        );
+      const dir = vmRuntimeFiles(this.paths.runtimeDir, id).dir;
+      const run = readUsbRun(dir) ?? { vm: id, devices: [] };
+      const present = this.usb.devices();
+      const mine = run.devices.find((d) => d.selector === device);
+      if (mine) throw new TesseraError('CONFLICT', `${device} is already attached to VM '${id}'`);
+      const holder = holderOf(device, id, usbHolders(this.paths.runtimeDir), present);
+      if (holder !== null)
+        throw new TesseraError(
+          'CONFLICT',
+          `USB device ${device} is in use by running VM '${holder.vm}': detach it there first`,
+        );
+      const properties = usbHostProperties(device, present);
+      if (properties === null)
+        throw new TesseraError(
+          'UNAVAILABLE',
+          `no USB device ${device} is plugged in: a device named by its serial is found where it is plugged in, so plug it in first`,
+        );
+      const index = spec.usb.indexOf(device);
+      const used = new Set(run.devices.map((d) => d.id));
+      let n = 0;
+      while (used.has(`usblive${n}`)) n++;
+      const qdevId = index >= 0 ? usbDeviceId(index) : `usblive${n}`;
+      const grants = await this.usb.grant(presentFor(device, present), id);
+      try {
+        await runner.command('device_add', {
+          driver: 'usb-host',
+          id: qdevId,
+          bus: `${USB_CONTROLLER}.0`,
+          ...properties,
+        });
+      } catch (error) {
+        await this.usb.release(grants, id).catch(() => undefined);
+        throw error;
+      }
+      run.devices.push({ selector: device, id: qdevId, grants });
+      await writeUsbRun(dir, run);
+      this.changed(id);
+      return this.info(spec);
+    });
+  }
+
+  /** Unplug a USB device from a running VM (QMP device_del) and give its node back. */
+  async usbDetach(id: string, device: string): Promise<VmInfo> {
+    return this.locked(id, async () => {
+      const spec = await this.store.get(id);
+      const runner = this.requireRunner(id);
+      const dir = vmRuntimeFiles(this.paths.runtimeDir, id).dir;
+      const run = readUsbRun(dir);
+      const entry = run?.devices.find((d) => d.selector === device);
+      if (!run || !entry)
+        throw new TesseraError(
+          'INVALID_STATE',
+          `${device} is not attached to VM '${id}'${run?.devices.length ? `: it has ${run.devices.map((d) => d.selector).join(', ')}` : ''}`,
+        );
+      await runner.command('device_del', { id: entry.id });
+      // The device is gone once QEMU's tree no longer lists it (DEVICE_DELETED has then been sent).
+      const deadline = Date.now() + USB_DETACH_MS;
+      for (;;) {
+        const children = await runner.command<{ name: string }[]>('qom-list', {
+          path: '/machine/peripheral',
+        });
+        if (!children.some((c) => c.name === entry.id)) break;
+        if (Date.now() > deadline)
+          throw new TesseraError('TIMEOUT', `QEMU did not unplug ${device} within ${USB_DETACH_MS / 1000} s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await this.usb.release(entry.grants, id).catch(() => undefined);
+      await writeUsbRun(dir, { ...run, devices: run.devices.filter((d) => d !== entry) });
+      this.changed(id);
+      return this.info(spec);
+    });
   }
 
   private async prepareUefiVars(spec: VmSpec, host: QemuHost): Promise<void> {

@@ -5,6 +5,7 @@
 import type { DrmNodes, NewVf, PciIdentity } from '../../../helper/simulated-kernel/pci-tree';
 import type { SimConnector } from './display-outputs';
 import type { UcSample } from './uc-samples';
+import type { SimUsbBus } from './usb-tree';
 
 export interface SimPciDevice extends PciIdentity {
   driver: string | null;
@@ -84,6 +85,8 @@ export interface SimulatedHostDescription {
   debugfs: boolean;
   devices: SimPciDevice[];
   gpus: SimGpu[];
+  /** USB buses and what is plugged into them; none when not given. */
+  usb?: SimUsbBus[];
   /** kvm's ignore_msrs; the kernel's default (off) when not given. */
   kvmIgnoreMsrs?: boolean;
 }

@@ -6,6 +6,7 @@
  */
 import type { SimConnector } from './display-outputs';
 import type { SimGpu, SimPciDevice, SimulatedHostDescription } from './host-description';
+import type { SimUsbBus } from './usb-tree';
 
 const BOOT =
   'BOOT_IMAGE=/boot/vmlinuz-6.8.0-48-generic root=UUID=0f2d6c1e-3f5a-4c7e-9a51-2b7d9e4c8a10 ro quiet splash'; // #illus
@@ -125,6 +126,122 @@ function withoutIov({ iov: _iov, ...gpu }: SimGpu): SimGpu {
   return gpu;
 }
 
+const HID = { interfaceClass: '03', driver: 'usbhid' };
+
+/**
+ * A kiosk's seats on the laptop's xHCI (bus 3): a 4-port hub with a touch panel and a barcode
+ * scanner, a second hub behind it with a keyboard-and-mouse receiver (three HID interfaces), and
+ * Bluetooth and a security key (HID plus smart card) on the machine's own ports. Ids are the
+ * products' real ones; serials and addresses #illus.
+ */
+const LAPTOP_USB: SimUsbBus[] = [
+  {
+    bus: 3,
+    controller: 'pci0000:00/0000:00:14.0',
+    devices: [
+      {
+        portPath: '3-1',
+        address: 2,
+        vendorId: '05e3',
+        productId: '0610',
+        manufacturer: 'GenesysLogic',
+        product: 'USB2.1 Hub',
+        deviceClass: '09',
+        speedMbps: 480,
+        interfaces: [{ interfaceClass: '09', driver: 'hub' }],
+      },
+      {
+        portPath: '3-1.1',
+        address: 5,
+        vendorId: '222a',
+        productId: '0001',
+        manufacturer: 'ILITEK',
+        product: 'Multi-Touch-V5100',
+        deviceClass: '00',
+        speedMbps: 12,
+        interfaces: [HID, HID],
+      },
+      {
+        portPath: '3-1.2',
+        address: 6,
+        vendorId: '0c2e',
+        productId: '0b61',
+        manufacturer: 'Honeywell Imaging & Mobility',
+        product: 'Honeywell Scanning and Mobility Scanner',
+        serial: '17293B0135',
+        deviceClass: '00',
+        speedMbps: 12,
+        interfaces: [HID],
+      },
+      {
+        portPath: '3-1.4',
+        address: 7,
+        vendorId: '05e3',
+        productId: '0608',
+        product: 'USB2.0 Hub',
+        deviceClass: '09',
+        speedMbps: 480,
+        interfaces: [{ interfaceClass: '09', driver: 'hub' }],
+      },
+      {
+        portPath: '3-1.4.2',
+        address: 9,
+        vendorId: '046d',
+        productId: 'c52b',
+        manufacturer: 'Logitech',
+        product: 'USB Receiver',
+        deviceClass: '00',
+        speedMbps: 12,
+        interfaces: [HID, HID, HID],
+      },
+      {
+        portPath: '3-2',
+        address: 3,
+        vendorId: '1050',
+        productId: '0407',
+        manufacturer: 'Yubico',
+        product: 'YubiKey OTP+FIDO+CCID',
+        deviceClass: '00',
+        speedMbps: 12,
+        interfaces: [HID, HID, { interfaceClass: '0b', driver: null }],
+      },
+      {
+        portPath: '3-10',
+        address: 4,
+        vendorId: '8087',
+        productId: '0033',
+        deviceClass: 'e0',
+        speedMbps: 12,
+        interfaces: [
+          { interfaceClass: 'e0', driver: 'btusb' },
+          { interfaceClass: 'e0', driver: 'btusb' },
+        ],
+      },
+    ],
+  },
+];
+
+/** A server's BMC: its virtual keyboard and mouse on the chipset's xHCI. #illus */
+const SERVER_USB: SimUsbBus[] = [
+  {
+    bus: 1,
+    controller: 'pci0000:00/0000:00:14.0',
+    devices: [
+      {
+        portPath: '1-3',
+        address: 2,
+        vendorId: '046b',
+        productId: 'ff10',
+        manufacturer: 'American Megatrends Inc.',
+        product: 'Virtual Keyboard and Mouse',
+        deviceClass: '00',
+        speedMbps: 480,
+        interfaces: [HID, HID],
+      },
+    ],
+  },
+];
+
 const ADLP_I915_SRIOV: SimulatedHostDescription = {
   name: 'adl-p-i915-sriov',
   aliases: ['adl-p'],
@@ -138,6 +255,7 @@ const ADLP_I915_SRIOV: SimulatedHostDescription = {
   debugfs: true,
   devices: [INTEL_HOST_BRIDGE],
   gpus: [adlpGpu(ADLP_TWO_VFS)],
+  usb: LAPTOP_USB,
   // As the SR-IOV guides set it for Windows guests (qemu-gpu-guests.md).
   kvmIgnoreMsrs: true,
 };
@@ -176,6 +294,7 @@ const FLEX170_BACKPORTS: SimulatedHostDescription = {
     { sizeKiB: 1048576, total: 0, free: 0 },
   ],
   debugfs: true,
+  usb: SERVER_USB,
   devices: [ASPEED_VGA],
   gpus: [
     {

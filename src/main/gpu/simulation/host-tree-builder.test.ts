@@ -76,7 +76,7 @@ describe('buildHostTree', () => {
     expect(readSimulationMarker(path.join(dir, 'tree'))).toEqual({
       name: 'adl-p-i915-sriov',
       title: findSimulatedHost('adl-p').title,
-      builderVersion: 2,
+      builderVersion: 3,
     });
   });
 

@@ -15,9 +15,10 @@ import type { SimGpu, SimPciDevice, SimulatedHostDescription, SimValues } from '
 import { I915_VF_THRESHOLD } from '../provisioning';
 import { writeConnectors, writeKvmParameters } from './display-outputs';
 import { gucInfoText, hucInfoText } from './uc-samples';
+import { writeUsbBuses } from './usb-tree';
 
 /** Bump when the trees change shape, so a tree built by an older Tessera is rebuilt. */
-export const SIMULATION_BUILDER_VERSION = 2;
+export const SIMULATION_BUILDER_VERSION = 3;
 
 function writeValues(w: SimTree, dir: string, values: SimValues): void {
   for (const [group, attributes] of Object.entries(values)) {
@@ -201,6 +202,7 @@ export function buildHostTree(host: SimulatedHostDescription, dir: string): SimT
   for (const device of host.devices) writePciDevice(writer, device);
   for (const gpu of host.gpus) writeGpu(writer, gpu);
   if (host.debugfs) for (const gpu of host.gpus) writeDebugfs(writer, gpu);
+  writeUsbBuses(writer, host.usb ?? []);
   const marker: SimulationMarker = {
     name: host.name,
     title: host.title,

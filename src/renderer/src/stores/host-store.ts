@@ -3,6 +3,7 @@ import type { HostIdentity } from '../../../shared/gpu-inventory';
 import type { DrmConnector } from '../../../shared/host-displays';
 import type { DoctorReport } from '../../../shared/host-report';
 import type { QemuCapabilities } from '../../../shared/qemu-capabilities';
+import type { UsbInventory } from '../../../shared/usb';
 import type { Connection } from '../transport/connect';
 import { messageOf } from './failure';
 import { coalesced } from './coalesced';
@@ -22,6 +23,10 @@ export interface HostStoreState {
   /** Why they could not be had (no QEMU), shown by the display field. */
   graphicsError: string | null;
   loadGraphics(): Promise<void>;
+  /** The host's USB devices (usb.list), for the Host page and the editor's USB field; null until known. */
+  usb: UsbInventory | null;
+  usbError: string | null;
+  loadUsb(): Promise<void>;
 }
 
 /** The Host page's state: the backend's host identity and the doctor's checks. */
@@ -34,6 +39,15 @@ export function createHostStore(connection: Connection): StoreApi<HostStoreState
     monitors: null,
     qemu: null,
     graphicsError: null,
+    usb: null,
+    usbError: null,
+    async loadUsb() {
+      try {
+        set({ usb: await connection.call('usb.list', {}), usbError: null });
+      } catch (error) {
+        set({ usbError: messageOf(error) });
+      }
+    },
     async loadGraphics() {
       const [monitors, qemu] = await Promise.allSettled([
         connection.call('host.monitors', {}),

@@ -5,7 +5,7 @@ import type { Connection, ConnectionStatus } from '../transport/connect';
 import { failureOf, messageOf, type Failure } from './failure';
 
 export type HostInfo = CallOutput<'host.info'>;
-export type VmAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume' | 'delete';
+export type VmAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume' | 'delete' | 'usb';
 export interface ActionError {
   action: VmAction;
   message: string;
@@ -36,6 +36,9 @@ export interface VmStoreState {
   remove(id: string): Promise<void>;
   create(name: string, config: VmConfig): Promise<SaveResult>;
   update(id: string, config: VmConfig): Promise<SaveResult>;
+  /** Plug a host USB device into a running VM, or out of it (console header). */
+  usbAttach(id: string, device: string): Promise<void>;
+  usbDetach(id: string, device: string): Promise<void>;
 }
 
 function upsert(vms: VmInfo[] | null, vm: VmInfo): VmInfo[] | null {
@@ -110,6 +113,8 @@ export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
       reset: (id) => runAction(id, 'reset', () => connection.call('vm.reset', { id })),
       pause: (id) => runAction(id, 'pause', () => connection.call('vm.pause', { id })),
       resume: (id) => runAction(id, 'resume', () => connection.call('vm.resume', { id })),
+      usbAttach: (id, device) => runAction(id, 'usb', () => connection.call('vm.usbAttach', { id, device })),
+      usbDetach: (id, device) => runAction(id, 'usb', () => connection.call('vm.usbDetach', { id, device })),
       remove: (id) =>
         runAction(id, 'delete', async () => {
           await connection.call('vm.delete', { id });

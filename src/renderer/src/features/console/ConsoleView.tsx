@@ -2,6 +2,7 @@ import { useState, type ComponentProps, type KeyboardEvent } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { describeGpuLease } from '../../../../shared/vm-describe';
 import { VmActionButton } from '../../components/VmActionButton';
+import { UsbControl } from './UsbControl';
 import { formatRoute, type ConsoleTab } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
 import { useConsoleStore, useVmStore } from '../../stores/context';
@@ -107,6 +108,7 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
             {describeGpuLease(vm.gpuLease)}
           </span>
         )}
+        <UsbControl vm={vm} />
         <div className="console-power" role="group" aria-label="Power">
           {canStart(vm.state) && <VmActionButton vm={vm} action="start" />}
           <VmActionButton

@@ -18,7 +18,13 @@ describe('console tabs', () => {
   });
 
   it('shows no graphical tab, and says why, without an adapter, a shared picture or a display', () => {
-    const local = { kind: 'local', monitor: null, fullScreen: true, showFps: false } as const;
+    const local = {
+      kind: 'local',
+      monitor: null,
+      fullScreen: true,
+      showFps: false,
+      hostInput: true,
+    } as const;
     for (const [spec, reason] of [
       [{ ...base, gpu: { kind: 'none' }, display: { kind: 'none' } }, /no graphics adapter/],
       [{ ...base, display: { kind: 'none' } }, /no display server/],

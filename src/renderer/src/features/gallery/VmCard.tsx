@@ -22,6 +22,7 @@ const FAILED: Record<VmAction, string> = {
   pause: 'Could not pause',
   resume: 'Could not resume',
   delete: 'Could not delete',
+  usb: 'Could not plug the USB device in or out',
 };
 
 export function VmCard({ vm }: { vm: VmInfo }) {

@@ -2,6 +2,7 @@ import { PageHead } from '../../components/PageHead';
 import { UnreadableList } from '../../components/UnreadableList';
 import { useHostStore } from '../../stores/context';
 import { CheckRow } from './CheckRow';
+import { UsbDevices } from './UsbDevices';
 import './host.css';
 
 /** The doctor as a checklist: what this host can do, and for each problem the fix to copy. */
@@ -44,6 +45,7 @@ export function HostPage() {
           <UnreadableList items={report.unreadable} testId="host-unreadable" />
         </>
       )}
+      <UsbDevices />
     </section>
   );
 }

@@ -162,6 +162,13 @@ export function GraphicsSection({
               checked={display.showFps}
               onChange={(showFps) => setDisplay({ showFps })}
             />
+            <CheckboxField
+              fieldKey="display.hostInput"
+              label="Pass this host's keyboard and mouse to the window"
+              error={errorOf('display.hostInput')}
+              checked={display.hostInput}
+              onChange={(hostInput) => setDisplay({ hostInput })}
+            />
           </>
         )}
       </div>

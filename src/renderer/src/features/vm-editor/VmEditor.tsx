@@ -23,6 +23,7 @@ import { GraphicsSection } from './GraphicsSection';
 import { MachineSection } from './MachineSection';
 import { NetworkSection } from './NetworkSection';
 import { NewDiskDialog } from './NewDiskDialog';
+import { UsbSection } from './UsbSection';
 
 const MEMORY_PRESETS_MIB = [512, 1024, 2048, 4096, 8192];
 
@@ -71,12 +72,16 @@ function EditorForm({
   const qemu = useHostStore((s) => s.qemu);
   const graphicsError = useHostStore((s) => s.graphicsError);
   const loadGraphics = useHostStore((s) => s.loadGraphics);
+  const usb = useHostStore((s) => s.usb);
+  const usbError = useHostStore((s) => s.usbError);
+  const loadUsb = useHostStore((s) => s.loadUsb);
   // What the GPU and display fields offer is read afresh each time the editor opens: VFs,
   // their holders and monitors change while the app runs.
   useEffect(() => {
     void refreshGpu();
     void loadGraphics();
-  }, [refreshGpu, loadGraphics]);
+    void loadUsb();
+  }, [refreshGpu, loadGraphics, loadUsb]);
   const create = useVmStore((s) => s.create);
   const update = useVmStore((s) => s.update);
   const [form, setForm] = useState<VmForm>(() =>
@@ -333,6 +338,17 @@ function EditorForm({
         <MachineSection form={form} errorOf={errorOf} change={change} disabled={running || saving} />
 
         <NetworkSection form={form} errorOf={errorOf} change={change} disabled={running || saving} />
+
+        <UsbSection
+          form={form}
+          errorOf={errorOf}
+          change={change}
+          disabled={running || saving}
+          devices={usb?.devices ?? null}
+          self={existing?.id ?? null}
+          simulated={usb?.simulated === true}
+          hostError={usbError}
+        />
       </form>
       {/* Outside the form: a nested form's submit would bubble up and save the VM. */}
       <NewDiskDialog

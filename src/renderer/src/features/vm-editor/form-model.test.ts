@@ -118,7 +118,7 @@ describe('the VM form', () => {
     ] as const;
     for (const gpu of gpus) {
       const display = displaysFor(gpu.kind).includes('local')
-        ? { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true }
+        ? { kind: 'local', monitor: 'HDMI-A-1', fullScreen: false, showFps: true, hostInput: true }
         : { kind: 'none' };
       const vm = VmSpec.parse({ ...spec, gpu, display });
       const form = formFromSpec(vm);

@@ -40,6 +40,7 @@ export interface DisplayForm {
   monitor: string;
   fullScreen: boolean;
   showFps: boolean;
+  hostInput: boolean;
 }
 
 /** Ports stay text while typed, so "80" can pass through "8" and an empty box is not a zero. */
@@ -74,6 +75,10 @@ export interface VmForm {
   networkMode: VmConfig['network']['mode'];
   nicModel: VmConfig['network']['model'];
   forwards: ForwardRow[];
+  /** Host USB devices, one selector per row (port path or vendor:product[:serial]). */
+  usb: string[];
+  /** Evdev nodes the VM takes whole, one per row. */
+  evdev: string[];
 }
 
 const NO_GPU_FIELDS: Omit<GpuForm, 'kind'> = { gl: false, pf: '', vf: '', parent: '', type: '', device: '' };
@@ -94,8 +99,9 @@ function displayForm(display: DisplaySpec): DisplayForm {
         monitor: display.monitor ?? '',
         fullScreen: display.fullScreen,
         showFps: display.showFps,
+        hostInput: display.hostInput,
       }
-    : { kind: display.kind, monitor: '', fullScreen: true, showFps: false };
+    : { kind: display.kind, monitor: '', fullScreen: true, showFps: false, hostInput: true };
 }
 
 /** What the GPU fields would send; the schema then names the field that is wrong. */
@@ -121,6 +127,7 @@ export function displayFromForm(form: DisplayForm): DisplaySpec {
         monitor: form.monitor === '' ? null : form.monitor,
         fullScreen: form.fullScreen,
         showFps: form.showFps,
+        hostInput: form.hostInput,
       }
     : { kind: form.kind };
 }
@@ -185,6 +192,8 @@ export function formFromConfig(config: VmConfig, name = ''): VmForm {
       hostPort: String(f.hostPort),
       guestPort: String(f.guestPort),
     })),
+    usb: [...config.usb],
+    evdev: [...config.evdev],
   };
 }
 
@@ -266,6 +275,8 @@ export function formToInput(form: VmForm): z.input<typeof VmConfig> {
             }))
           : [],
     },
+    usb: form.usb.map((u) => u.trim()),
+    evdev: form.evdev.map((e) => e.trim()),
   };
 }
 
