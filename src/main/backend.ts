@@ -9,7 +9,7 @@ import { createGpuService, type GpuService } from './gpu/gpu-service';
 import { createHelperClient, type HelperClient } from './gpu/helper-client';
 import { LayoutStore } from './gpu/layout-store';
 import { VmStore } from './vm/vm-store';
-import { VmService, type VmHost } from './vm/vm-service';
+import { signOfLifeMs, VmService, type VmHost } from './vm/vm-service';
 import { helperGpuLeases } from './vm/gpu-leases';
 import { ConsoleService } from './console/console-service';
 import { ThumbnailService } from './console/thumbnail-service';
@@ -25,6 +25,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   skipReattach?: boolean;
   /** How GPU plans reach the host; by default pkexec on `/` and the bundled helper on other roots. */
   helper?: HelperClient;
+  /** How long a started guest may show no sign of life before its warning; TESSERA_SIGN_OF_LIFE_SECONDS by default. */
+  signOfLifeMs?: number;
 }
 
 export interface Backend {
@@ -78,7 +80,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     simulated: path.resolve(hostRoot.identity.root) !== '/',
     memlockFor: (guestMiB) => host.memlockFor(guestMiB),
   });
-  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases);
+  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases, {
+    signOfLifeMs: options.signOfLifeMs ?? signOfLifeMs(env),
+  });
   const consoles = new ConsoleService({ paths, vms, bus: events, env });
   const thumbnails = new ThumbnailService({ paths, vms, bus: events });
   const settings = new SettingsService(paths.configDir, events);

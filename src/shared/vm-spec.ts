@@ -314,6 +314,10 @@ export const VmInfo = z.object({
   lastError: z.object({ message: z.string(), logTail: z.array(z.string()) }).optional(),
   /** What the VM holds of the GPU while it runs. */
   gpuLease: GpuLeaseInfo.optional(),
+  /** The accelerator the current run uses and why (one sentence), for a run this backend started. */
+  accelerator: z.object({ accelerator: z.enum(['kvm', 'tcg']), reason: z.string() }).optional(),
+  /** A running guest that needs a look: no sign of life (serial output, a screen change) in time. */
+  warning: z.string().optional(),
 });
 export type VmInfo = z.infer<typeof VmInfo>;
 

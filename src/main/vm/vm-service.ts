@@ -13,6 +13,7 @@ import {
   type VmSpec,
   type VmState,
 } from '../../shared/vm-spec';
+import type { KvmFindings } from '../../shared/host-report';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { EventBus } from '../rpc/dispatcher';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
@@ -26,12 +27,14 @@ import { startSwtpm, stopSwtpm } from './swtpm';
 import { buildQemuArgs, type QemuHost } from './qemu-args';
 import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
 import { isQemuFor, readPidFile, tailFile } from './qemu-process';
+import { noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
 import { VmRunner, type RunEnd } from './vm-runner';
 import type { VmStore } from './vm-store';
 
 /** What the VM service needs from the host; the host domain provides it, tests fake it. */
 export interface VmHost {
-  accelerator(): Promise<{ accelerator: 'kvm' | 'tcg'; reason: string }>;
+  /** `findings`: what the choice was made from (accelerator.ts), to name a hung guest's likely cause. */
+  accelerator(): Promise<{ accelerator: 'kvm' | 'tcg'; reason: string; findings?: KvmFindings }>;
   /** Throws QEMU_MISSING with the package to install. */
   qemuBinary(): string;
   ovmf(secureBoot: boolean): { ovmfCode: string; ovmfVarsTemplate: string } | null;
@@ -48,6 +51,23 @@ interface Record {
   since: string;
   restarts: number;
   lastError?: { message: string; logTail: string[] };
+  /** Of the current run, when this backend started it. */
+  accelerator?: { accelerator: 'kvm' | 'tcg'; reason: string };
+  warning?: string;
+}
+
+export interface VmServiceOptions {
+  /** How long a started guest may show no sign of life before it gets a warning (sign-of-life.ts). */
+  signOfLifeMs?: number;
+}
+
+/** A minute: the tiny guest under TCG on a busy 2-core machine speaks within seconds. */
+const SIGN_OF_LIFE_MS = 60_000;
+
+/** `TESSERA_SIGN_OF_LIFE_SECONDS` when set to a positive number, else the default. */
+export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.TESSERA_SIGN_OF_LIFE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
 }
 
 const MAX_SAVED_RUNS = 10;
@@ -59,6 +79,7 @@ export class VmService {
   private readonly records = new Map<string, Record>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly watches = new Map<string, SignOfLifeWatch>();
   private closed = false;
 
   constructor(
@@ -67,6 +88,7 @@ export class VmService {
     private readonly host: VmHost,
     private readonly bus: EventBus,
     private readonly gpu: GpuAttachment,
+    private readonly options: VmServiceOptions = {},
   ) {}
 
   /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
@@ -245,6 +267,43 @@ export class VmService {
       await runner.kill();
       throw error;
     }
+    await this.watchSignOfLife(spec, runner);
+  }
+
+  /** Note the run's accelerator and warn when the guest shows nothing in time (sign-of-life.ts). */
+  private async watchSignOfLife(spec: VmSpec, runner: VmRunner): Promise<void> {
+    const id = spec.name;
+    const { accelerator, reason, findings } = await this.host.accelerator();
+    const record = this.record(id);
+    record.accelerator = { accelerator, reason };
+    delete record.warning;
+    const afterMs = this.options.signOfLifeMs ?? SIGN_OF_LIFE_MS;
+    const screen = hasScreen(spec);
+    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
+    const watch = new SignOfLifeWatch(
+      {
+        serialBytes: () => fsp.stat(files.serialLog).then((st) => st.size),
+        screen: () =>
+          screen && runner.state === 'running' ? this.screendump(id, 'ppm') : Promise.resolve(null),
+      },
+      {
+        afterMs,
+        warning: noSignOfLifeWarning(
+          afterMs,
+          { accelerator, cpuWithoutVirtualization: findings?.cpu?.virtualization === null },
+          screen,
+        ),
+        onWarning: (warning) => {
+          if (warning === null) delete record.warning;
+          else record.warning = warning;
+          this.changed(id);
+        },
+      },
+    );
+    this.watches.get(id)?.stop();
+    this.watches.set(id, watch);
+    watch.start();
+    this.changed(id);
   }
 
   /** Start QEMU and watch it; on failure the record keeps why, with the log's tail. */
@@ -283,7 +342,11 @@ export class VmService {
   }
 
   private async onRunEnd(id: string, end: RunEnd, started: number): Promise<void> {
+    this.watches.get(id)?.stop();
+    this.watches.delete(id);
     const record = this.record(id);
+    delete record.accelerator;
+    delete record.warning;
     record.state = end.clean ? 'stopped' : 'crashed';
     record.since = new Date().toISOString();
     if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
@@ -385,10 +448,19 @@ export class VmService {
   async waitSerial(id: string, text: string, timeoutSeconds: number): Promise<{ elapsedMs: number }> {
     const runner = this.requireRunner(id);
     const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-    return waitForTextInFile(files.serialLog, text, {
-      timeoutMs: timeoutSeconds * 1000,
-      isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
-    });
+    try {
+      return await waitForTextInFile(files.serialLog, text, {
+        timeoutMs: timeoutSeconds * 1000,
+        isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
+      });
+    } catch (error) {
+      // A wait that ran out on a guest with no sign of life says why it probably never came.
+      const warning = this.records.get(id)?.warning;
+      if (error instanceof TesseraError && error.code === 'TIMEOUT' && warning !== undefined) {
+        throw new TesseraError('TIMEOUT', `${error.message}. ${warning}`);
+      }
+      throw error;
+    }
   }
 
   runningSpecIds(): string[] {
@@ -399,6 +471,8 @@ export class VmService {
   close(): void {
     this.closed = true;
     for (const t of this.restartTimers.values()) clearTimeout(t);
+    for (const w of this.watches.values()) w.stop();
+    this.watches.clear();
     for (const r of this.runners.values()) r.detach();
     this.runners.clear();
   }
@@ -418,6 +492,8 @@ export class VmService {
     const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
     if (lease) vm.gpuLease = lease;
     if (record.lastError) vm.lastError = record.lastError;
+    if (runner && record.accelerator) vm.accelerator = record.accelerator;
+    if (runner && record.warning) vm.warning = record.warning;
     return vm;
   }
 

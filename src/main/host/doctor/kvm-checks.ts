@@ -1,4 +1,5 @@
 import type { DoctorCheck, HostFacts } from '../../../shared/host-report';
+import { isForcedAccelerator } from '../../../shared/accelerator-note';
 import { cpuNote } from '../accelerator';
 import { makeCheck } from './check';
 
@@ -73,7 +74,7 @@ export function kvmCheck(facts: HostFacts): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) => makeCheck('kvm', 'KVM', 'this-machine', fields);
   const { accelerator, reason } = facts.accelerator;
   const { probe, devKvm, cpu } = facts.kvm;
-  if (reason.startsWith('TESSERA_ACCEL=') || reason === 'chosen by the backend options') {
+  if (isForcedAccelerator(reason)) {
     return check({
       status: accelerator === 'kvm' ? 'pass' : 'warn',
       summary:
