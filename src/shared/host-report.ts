@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { HostIdentity, Unreadable } from './gpu-inventory';
 
 export const CHECK_IDS = [
-  'cpu-virtualization',
+  'cpu-flags',
   'dev-kvm',
   'kvm',
   'ignore-msrs',

@@ -35,7 +35,7 @@ describe('doctor on every simulated host', () => {
   it('adl-p-i915-sriov: ready, with a warning about autoprobe', () => {
     const run = doctor('adl-p-i915-sriov');
     expect(run.statuses).toEqual({
-      'cpu-virtualization': 'pass',
+      'cpu-flags': 'pass',
       'dev-kvm': 'pass',
       kvm: 'pass',
       'ignore-msrs': 'pass',
@@ -200,8 +200,8 @@ describe('each check fails as it should', () => {
         },
       },
     });
-    expect(cloud.statuses).toMatchObject({ 'cpu-virtualization': 'fail', 'dev-kvm': 'pass', kvm: 'fail' });
-    expect(cloud.checks['cpu-virtualization'].fix).toMatch(/turn on nested virtualization/);
+    expect(cloud.statuses).toMatchObject({ 'cpu-flags': 'fail', 'dev-kvm': 'pass', kvm: 'fail' });
+    expect(cloud.checks['cpu-flags'].fix).toMatch(/turn on nested virtualization/);
     expect(cloud.checks.kvm).toMatchObject({
       summary: `Guests run in software (TCG): ${reason} (the CPU shows no vmx or svm flag: this machine is a VM without nested virtualization).`,
       fix: expect.stringMatching(/nested virtualization/),
@@ -212,7 +212,7 @@ describe('each check fails as it should', () => {
         kvm: { ...MACHINE_IN_ORDER.kvm, cpu: { virtualization: null, hypervisor: false } },
       },
     });
-    expect(bareMetal.checks['cpu-virtualization'].fix).toMatch(/firmware setup \(BIOS\)/);
+    expect(bareMetal.checks['cpu-flags'].fix).toMatch(/firmware setup \(BIOS\)/);
     const broken = doctor('adl-p', {
       machine: {
         accelerator: { accelerator: 'tcg', reason: 'x' },

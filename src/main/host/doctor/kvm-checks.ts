@@ -16,7 +16,7 @@ const FIRMWARE_FIX =
 
 export function cpuVirtualizationCheck(facts: HostFacts): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) =>
-    makeCheck('cpu-virtualization', 'CPU virtualization', 'this-machine', fields);
+    makeCheck('cpu-flags', 'CPU virtualization', 'this-machine', fields);
   const { cpu } = facts.kvm;
   if (cpu === null)
     return check({ status: 'unknown', summary: 'Could not read the CPU flags in /proc/cpuinfo.' });
