@@ -267,7 +267,7 @@ async function hostCommand(session: CliSession, args: string[]): Promise<number>
     () =>
       [
         hostLine(info.host),
-        `accelerator: ${info.accelerator} (${info.acceleratorReason})`,
+        `accelerator: ${info.accelerator}: ${info.acceleratorReason}`,
         'error' in info.qemu ? `qemu: ${info.qemu.error}` : `qemu: ${info.qemu.path} (${info.qemu.version})`,
         `config: ${info.configDir}`,
         `runtime: ${info.runtimeDir}`,

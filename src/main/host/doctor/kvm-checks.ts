@@ -105,9 +105,7 @@ export function kvmCheck(facts: HostFacts): DoctorCheck {
     summary: `Guests run in software (TCG): ${probe?.reason ?? reason}${cpuNote(cpu)}.`,
     fix:
       cpu?.virtualization === null
-        ? cpu.hypervisor
-          ? NESTED_FIX
-          : FIRMWARE_FIX
+        ? 'Make the CPU virtualization check above pass; until then guests run in software, slowly.'
         : 'KVM opens but does not run guests: look for kvm errors in `sudo dmesg`, or tell Tessera to use software emulation with TESSERA_ACCEL=tcg.',
     commands: cpu?.virtualization === null ? [] : ['sudo dmesg | grep -i kvm'],
   });
