@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
+import { DISTINCT_SCREENS_FOR_LIFE, noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-function watch(serial: () => number, screens: (Buffer | null)[]) {
+function watch(serial: () => number, screens: (Buffer | null)[], afterMs = 5_000) {
   const warnings: (string | null)[] = [];
   let shot = 0;
   const w = new SignOfLifeWatch(
@@ -13,7 +13,7 @@ function watch(serial: () => number, screens: (Buffer | null)[]) {
       serialBytes: () => Promise.resolve(serial()),
       screen: () => Promise.resolve(screens[Math.min(shot++, screens.length - 1)] ?? null),
     },
-    { afterMs: 5_000, pollMs: 1_000, warning: 'silent', onWarning: (w) => warnings.push(w) },
+    { afterMs, pollMs: 1_000, warning: 'silent', onWarning: (w) => warnings.push(w) },
   );
   w.start();
   return { w, warnings };
@@ -34,11 +34,25 @@ describe('SignOfLifeWatch', () => {
     w.stop();
   });
 
-  it('says nothing for a guest that writes to its serial console, or whose screen changed', async () => {
+  it('warns a guest whose screen only shows the firmware banner and a blinking cursor', async () => {
+    vi.useFakeTimers();
+    const banner = ['black', 'SeaBIOS', 'iPXE', 'Booting from ROM', 'Booting from ROM _'];
+    const blinking = [...banner, ...Array.from({ length: 20 }, (_, i) => banner[3 + (i % 2)] ?? '')];
+    const { w, warnings } = watch(
+      () => 0,
+      blinking.map((b) => Buffer.from(b)),
+    );
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(warnings).toEqual(['silent']);
+    w.stop();
+  });
+
+  it('says nothing for a guest that writes to its serial console, or whose screen keeps changing', async () => {
     vi.useFakeTimers();
     const serial = watch(() => 3, [null]);
-    const screen = watch(() => 0, [Buffer.from('black'), Buffer.from('SeaBIOS')]);
-    await vi.advanceTimersByTimeAsync(20_000);
+    const frames = Array.from({ length: DISTINCT_SCREENS_FOR_LIFE }, (_, i) => Buffer.from(`frame ${i}`));
+    const screen = watch(() => 0, frames, 30_000);
+    await vi.advanceTimersByTimeAsync(40_000);
     expect(serial.warnings).toEqual([]);
     expect(screen.warnings).toEqual([]);
     serial.w.stop();

@@ -3,10 +3,16 @@ import { createHash } from 'node:crypto';
 /**
  * A started guest that never shows anything (a KVM that creates vCPUs but does not run them, a
  * disk with nothing to boot) looks exactly like a slow one, so the user would wait in silence.
- * Watch for what any guest does while it boots: bytes on its serial console or a change of its
- * screen. None within `afterMs` gives the VM a warning naming the likely cause; a sign of life
+ * Watch for what any guest does while it boots: bytes on its serial console, or a screen that keeps
+ * changing. None within `afterMs` gives the VM a warning naming the likely cause; a sign of life
  * later clears it.
+ *
+ * One screen change is not enough: on a cloud VM whose KVM crawls (no vmx), SeaBIOS still draws
+ * its banner and "Booting from ROM..." within seconds and then hangs with a blinking cursor, so
+ * the screen alternates between a handful of pictures. A booting system draws many more.
  */
+export const DISTINCT_SCREENS_FOR_LIFE = 10;
+
 export interface SignOfLifeProbe {
   /** Bytes the guest has written to its serial console so far. */
   serialBytes(): Promise<number>;
@@ -16,7 +22,7 @@ export interface SignOfLifeProbe {
 
 export interface SignOfLifeOptions {
   afterMs: number;
-  /** How often to look; the screen is taken only at the start and at each look after the deadline. */
+  /** How often to look at the serial log and the screen. */
   pollMs?: number;
   onWarning(warning: string | null): void;
 }
@@ -45,7 +51,7 @@ export function noSignOfLifeWarning(afterMs: number, acceleration: Acceleration,
 export class SignOfLifeWatch {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private firstScreen: string | null = null;
+  private readonly screens = new Set<string>();
   private warned = false;
 
   constructor(
@@ -58,25 +64,20 @@ export class SignOfLifeWatch {
     const poll = this.options.pollMs ?? 1000;
     const look = async (): Promise<void> => {
       if (this.stopped) return;
-      const late = Date.now() - started >= this.options.afterMs;
-      const alive =
-        (await this.probe.serialBytes().catch(() => 0)) > 0 || (late && (await this.screenChanged()));
+      const alive = (await this.probe.serialBytes().catch(() => 0)) > 0 || (await this.screenKeepsChanging());
       if (this.stopped) return;
       if (alive) {
         if (this.warned) this.options.onWarning(null);
         this.stop();
         return;
       }
-      if (late && !this.warned) {
+      if (Date.now() - started >= this.options.afterMs && !this.warned) {
         this.warned = true;
         this.options.onWarning(this.options.warning);
       }
-      this.timer = setTimeout(() => void look(), this.warned ? poll * 5 : poll);
+      this.timer = setTimeout(() => void look(), poll);
     };
-    void this.hashScreen().then((first) => {
-      this.firstScreen = first;
-      if (!this.stopped) this.timer = setTimeout(() => void look(), poll);
-    });
+    void look();
   }
 
   stop(): void {
@@ -84,13 +85,9 @@ export class SignOfLifeWatch {
     clearTimeout(this.timer);
   }
 
-  private async screenChanged(): Promise<boolean> {
-    const now = await this.hashScreen();
-    return now !== null && this.firstScreen !== null && now !== this.firstScreen;
-  }
-
-  private async hashScreen(): Promise<string | null> {
+  private async screenKeepsChanging(): Promise<boolean> {
     const picture = await this.probe.screen().catch(() => null);
-    return picture === null ? null : createHash('sha256').update(picture).digest('hex');
+    if (picture !== null) this.screens.add(createHash('sha256').update(picture).digest('hex'));
+    return this.screens.size >= DISTINCT_SCREENS_FOR_LIFE;
   }
 }
