@@ -46,6 +46,14 @@ export function probeBootSector(): Buffer {
   return sector;
 }
 
+/** The probe's disk: the boot sector in a sparse 1 MiB raw image. */
+export async function writeProbeImage(file: string): Promise<void> {
+  await fsp.writeFile(file, probeBootSector());
+  // SeaBIOS reads a disk by its geometry: one of a single sector has no cylinder and "could not
+  // read the boot disk". A 1 MiB one has.
+  await fsp.truncate(file, 1024 * 1024);
+}
+
 /** The QEMU argv that boots `image` under `accel` (the machine type a VM uses). */
 export function probeArgs(accel: 'kvm' | 'tcg', image: string): string[] {
   return [
@@ -150,10 +158,7 @@ export async function probeKvm(qemuPath: string, options: KvmProbeOptions = {}):
   const stopTcg = new AbortController();
   let grace: NodeJS.Timeout | undefined;
   try {
-    await fsp.writeFile(image, probeBootSector());
-    // SeaBIOS reads a disk by its geometry: one of a single sector has no cylinder and "could not
-    // read the boot disk". A sparse 1 MiB file has one.
-    await fsp.truncate(image, 1024 * 1024);
+    await writeProbeImage(image);
     const kvm = boot(qemuPath, 'kvm', image, deadlineMs, stopKvm.signal).then((r) => {
       stopTcg.abort();
       return r;
