@@ -2,7 +2,7 @@
 # Sets Tessera up on a fresh Debian or Ubuntu machine, as root or as a user with sudo: the host
 # packages QEMU guests need, then the Node packages and the build (`npm ci`). Run again any time;
 # it installs only what is missing. Electron's binary is optional: where it cannot be downloaded
-# the install goes on, and `npx tessera serve` and the CLI work without it.
+# the install goes on and says so, and `npx tessera serve` and the CLI work without it.
 set -eu
 cd "$(dirname "$0")"
 
@@ -33,5 +33,11 @@ if ! command -v npm >/dev/null 2>&1 || ! node -e 'const [a, b] = process.version
   exit 1
 fi
 
-npm ci
+# Electron's binary comes from outside the npm registry and may be out of reach: install without
+# it, so npm ci cannot fail on it and keeps the electron package (its types and version are part of
+# the build), then fetch it as its own install script would, and say what a failure means.
+ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci
+if ! node node_modules/electron/install.js >/dev/null 2>&1; then
+  echo "setup.sh: Electron's binary could not be downloaded, so npm start cannot open the desktop app; npx tessera serve and the CLI work without it (to try again: node node_modules/electron/install.js)" >&2
+fi
 echo "setup.sh: done. Run: npx tessera serve   (or npm start for the desktop app)"

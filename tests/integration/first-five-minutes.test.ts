@@ -85,6 +85,27 @@ describe('the first five minutes, with the accelerator Tessera chooses', () => {
     expect(guest.kernel).toBe(path.join(TINY_GUEST_DIR, 'vmlinuz'));
   });
 
+  it("serves the UI with the README's run command as written; .ci/run runs its set-up command", async () => {
+    const [setup, run] = readmeCommands('Set up on a fresh machine');
+    expect(setup).toBe('./setup.sh');
+    expect(fs.readFileSync(path.join(REPO_ROOT, '.ci', 'run'), 'utf8')).toMatch(/^\.\/setup\.sh$/m);
+    expect(run).toBe('npx tessera serve');
+    const serve = spawn('bash', ['-c', `exec ${run ?? ''}`], {
+      cwd: REPO_ROOT,
+      env: home.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(serve);
+    let output = '';
+    serve.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    serve.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    let link: string | undefined;
+    await waitFor(() => (link = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)?.[1]) !== undefined);
+    const page = await fetch(link ?? '', { redirect: 'manual' });
+    expect([200, 302, 303]).toContain(page.status);
+    await stopProcess(serve);
+  });
+
   it('agrees with virt-host-validate on hardware virtualization and /dev/kvm', async () => {
     const validate = await sh('virt-host-validate qemu', home.env);
     expect(validate.stderr, 'virt-host-validate is in the Debian package libvirt-clients').not.toMatch(
