@@ -241,7 +241,7 @@ describe('each check fails as it should', () => {
     expect(doctor('adl-p').checks.kvm.summary).toBe(
       'Guests use KVM: QEMU ran a test guest under it in 180 ms.',
     );
-  });
+  }, 60_000); // six simulated hosts: seconds each on a loaded machine
 
   it('iommu: asked for on the command line but off in the firmware, or turned off', () => {
     const asked = doctor('iommu-off', {
