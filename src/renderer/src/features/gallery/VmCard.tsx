@@ -108,8 +108,13 @@ export function VmCard({ vm }: { vm: VmInfo }) {
           </p>
         )}
         {vm.accelerator && acceleratorNote(vm.accelerator) !== null && (
-          <p className="vm-note muted" data-testid={`vm-${id}-accelerator`}>
-            {acceleratorNote(vm.accelerator)}
+          // The gallery's notice says why at length; the card keeps it to a line, the reason on hover.
+          <p
+            className="vm-note muted"
+            data-testid={`vm-${id}-accelerator`}
+            title={acceleratorNote(vm.accelerator) ?? undefined}
+          >
+            Runs in software (TCG), slowly.
           </p>
         )}
         {error === undefined && vm.lastError && state !== 'running' && (
