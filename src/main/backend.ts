@@ -9,7 +9,7 @@ import { createGpuService, type GpuService } from './gpu/gpu-service';
 import { createHelperClient, type HelperClient } from './gpu/helper-client';
 import { LayoutStore } from './gpu/layout-store';
 import { VmStore } from './vm/vm-store';
-import { VmService, type VmHost } from './vm/vm-service';
+import { signOfLifeMs, VmService, type VmHost } from './vm/vm-service';
 import { helperGpuLeases } from './vm/gpu-leases';
 import { ConsoleService } from './console/console-service';
 import { ThumbnailService } from './console/thumbnail-service';
@@ -38,6 +38,8 @@ export interface BackendOptions extends HostOptions, HostRootOptions {
   freeBytes?: (dir: string) => Promise<number>;
   /** What the kiosk's autostart unit runs; by default this package's CLI under this Node. */
   kioskCommand?: string[];
+  /** How long a started guest may show no sign of life before its warning; TESSERA_SIGN_OF_LIFE_SECONDS by default. */
+  signOfLifeMs?: number;
 }
 
 export interface Backend {
@@ -100,7 +102,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     simulated: path.resolve(hostRoot.identity.root) !== '/',
     helper,
   });
-  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases, usb);
+  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases, usb, {
+    signOfLifeMs: options.signOfLifeMs ?? signOfLifeMs(env),
+  });
   const images = new ImagesService({
     paths,
     vms,

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { HostIdentity, Unreadable } from './gpu-inventory';
 
 export const CHECK_IDS = [
+  'cpu-flags',
+  'dev-kvm',
   'kvm',
   'ignore-msrs',
   'iommu',
@@ -46,6 +48,33 @@ export const DoctorCheck = z.object({
 });
 export type DoctorCheck = z.infer<typeof DoctorCheck>;
 
+/**
+ * What the accelerator choice was made from (src/main/host/accelerator.ts): the CPU flags and
+ * /dev/kvm access that libvirt's virt-host-validate reads, and whether QEMU ran a test guest
+ * under KVM (src/main/host/kvm-probe.ts).
+ */
+export const KvmFindings = z.object({
+  /** From /proc/cpuinfo; `hypervisor`: the CPU says it is virtual. Null when unreadable. */
+  cpu: z.object({ virtualization: z.enum(['vmx', 'svm']).nullable(), hypervisor: z.boolean() }).nullable(),
+  devKvm: z.object({
+    path: z.string(),
+    access: z.enum(['read-write', 'missing', 'no-permission', 'error']),
+    detail: z.string(),
+  }),
+  /** The test guest under KVM (raced against TCG); null when not run: an override, no /dev/kvm or no QEMU. */
+  probe: z
+    .object({
+      ok: z.boolean(),
+      reason: z.string(),
+      kvmMs: z.number(),
+      tcgMs: z.number().nullable(),
+      /** Remembered from an earlier run in this boot with this QEMU binary. */
+      cached: z.boolean(),
+    })
+    .nullable(),
+});
+export type KvmFindings = z.infer<typeof KvmFindings>;
+
 export const HugepagePool = z.object({ sizeKiB: z.int(), total: z.int(), free: z.int() });
 
 /** The facts the checks were made from; `null` means unreadable (see `unreadable`). */
@@ -62,6 +91,7 @@ export const HostFacts = z.object({
   /** kvm's `ignore_msrs` parameter; null when kvm is not loaded or the file cannot be read. */
   kvmIgnoreMsrs: z.boolean().nullable(),
   accelerator: z.object({ accelerator: z.enum(['kvm', 'tcg']), reason: z.string() }),
+  kvm: KvmFindings,
   qemu: z.union([z.object({ path: z.string(), version: z.string() }), z.object({ error: z.string() })]),
   ovmf: z.object({ ovmfCode: z.string(), ovmfVarsTemplate: z.string() }).nullable(),
   swtpm: z.string().nullable(),

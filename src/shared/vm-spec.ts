@@ -371,6 +371,10 @@ export const VmInfo = z.object({
   gaveUp: z.boolean().optional(),
   /** The USB devices attached to it while it runs: its own, and any attached live (src/shared/usb.ts). */
   usbAttached: z.array(UsbSelector).optional(),
+  /** The accelerator the current run uses and why (one sentence), for a run this backend started. */
+  accelerator: z.object({ accelerator: z.enum(['kvm', 'tcg']), reason: z.string() }).optional(),
+  /** A running guest that needs a look: no sign of life (serial output, a screen change) in time. */
+  warning: z.string().optional(),
 });
 export type VmInfo = z.infer<typeof VmInfo>;
 

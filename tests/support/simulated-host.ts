@@ -12,8 +12,16 @@ import { readKernelFacts } from '../../src/main/host/kernel-facts';
 import { runDoctor } from '../../src/main/host/doctor/doctor';
 
 /** This machine's side of the facts, all in order, so reports do not depend on the test machine. */
-export const MACHINE_IN_ORDER: Pick<HostFacts, 'accelerator' | 'qemu' | 'ovmf' | 'swtpm' | 'memlock'> = {
-  accelerator: { accelerator: 'kvm', reason: '/dev/kvm is usable' },
+export const MACHINE_IN_ORDER: Pick<
+  HostFacts,
+  'accelerator' | 'kvm' | 'qemu' | 'ovmf' | 'swtpm' | 'memlock'
+> = {
+  accelerator: { accelerator: 'kvm', reason: 'KVM ran the test guest in 180 ms' },
+  kvm: {
+    cpu: { virtualization: 'vmx', hypervisor: false },
+    devKvm: { path: '/dev/kvm', access: 'read-write', detail: '/dev/kvm is readable and writable' },
+    probe: { ok: true, reason: 'KVM ran the test guest in 180 ms', kvmMs: 180, tcgMs: null, cached: false },
+  },
   qemu: { path: '/usr/bin/qemu-system-x86_64', version: '7.2.22' },
   ovmf: { ovmfCode: '/usr/share/OVMF/OVMF_CODE_4M.fd', ovmfVarsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.fd' },
   swtpm: '/usr/bin/swtpm',

@@ -12,8 +12,16 @@ export interface TempHome {
   cleanup(): void;
 }
 
+export interface TempHomeOptions {
+  /**
+   * Leave the accelerator to Tessera, as on a user's machine (the KVM probe decides), instead of
+   * forcing TCG: for the tests that check what a new user gets.
+   */
+  ownAccelerator?: boolean;
+}
+
 /** A fresh XDG home per test: config, runtime and data dirs under one temp root. */
-export function makeTempHome(prefix = 'tessera-'): TempHome {
+export function makeTempHome(prefix = 'tessera-', options: TempHomeOptions = {}): TempHome {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   testRoots.add(root);
   const config = path.join(root, 'config');
@@ -30,16 +38,22 @@ export function makeTempHome(prefix = 'tessera-'): TempHome {
       cacheDir: defaultPaths(process.env).cacheDir,
     },
     env: {
-      ...process.env,
+      ...withoutAccelerator(process.env),
       XDG_CONFIG_HOME: config,
       XDG_RUNTIME_DIR: runtime,
       XDG_DATA_HOME: data,
-      TESSERA_ACCEL: 'tcg',
+      ...(options.ownAccelerator === true ? {} : { TESSERA_ACCEL: 'tcg' }),
     },
     cleanup() {
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+function withoutAccelerator(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest.TESSERA_ACCEL;
+  return rest;
 }
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -92,6 +92,15 @@ export function tinyGuestCreateOptions(guest: TinyGuest, memoryMiB: number): str
   ];
 }
 
+/** Whether a 64-bit ELF asks for a dynamic loader: a PT_INTERP (3) program header (elf(5)). */
+function hasInterpreter(elf: Buffer): boolean {
+  const phoff = Number(elf.readBigUInt64LE(0x20));
+  const size = elf.readUInt16LE(0x36);
+  const count = elf.readUInt16LE(0x38);
+  for (let i = 0; i < count; i++) if (elf.readUInt32LE(phoff + i * size) === 3) return true;
+  return false;
+}
+
 function findKernel(): { kernel: string; modules: string } {
   const boot = '/boot';
   const names = fs.existsSync(boot)
@@ -116,6 +125,11 @@ export function buildTinyGuest(dir: string, options: TinyGuestOptions = {}): Tin
   const { kernel, modules } = findKernel();
   const busybox = '/bin/busybox';
   if (!fs.existsSync(busybox)) throw new Error('no /bin/busybox: install the Debian package busybox-static');
+  // Debian's plain busybox package is linked against libc, which the initramfs does not carry: the
+  // guest's kernel would find no init it can run and the first VM would never say it is ready.
+  if (hasInterpreter(fs.readFileSync(busybox))) {
+    throw new Error('/bin/busybox is dynamically linked: install the Debian package busybox-static');
+  }
   fs.mkdirSync(dir, { recursive: true });
   const variant = `${options.virtioDisk ? '-virtio-disk' : ''}${options.guestAgent ? '-agent' : ''}`;
   const initrd = path.join(dir, `initramfs${variant}.cpio`);

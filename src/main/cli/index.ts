@@ -1,3 +1,4 @@
+import { acceleratorNote } from '../../shared/accelerator-note';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -82,6 +83,8 @@ function summary(vm: VmInfo) {
     ...(vm.pid !== undefined ? { pid: vm.pid } : {}),
     restarts: vm.restarts,
     ...(vm.lastError ? { lastError: vm.lastError } : {}),
+    ...(vm.accelerator ? { accelerator: vm.accelerator } : {}),
+    ...(vm.warning !== undefined ? { warning: vm.warning } : {}),
     spec,
   };
 }
@@ -122,6 +125,8 @@ function describe(vm: VmInfo): string {
     ...(s.evdev.length > 0 ? [`  evdev ${s.evdev.join(' ')}`] : []),
     `  network ${s.network.mode}${s.network.forwards.map((f) => ` ${f.protocol}:${f.hostAddress}:${f.hostPort}->${f.guestPort}`).join('')}`,
   ];
+  if (vm.accelerator) lines.push(`  accelerator ${vm.accelerator.accelerator}: ${vm.accelerator.reason}`);
+  if (vm.warning !== undefined) lines.push(`  warning: ${vm.warning}`);
   if (vm.lastError)
     lines.push(`  last error: ${vm.lastError.message}`, ...vm.lastError.logTail.map((l) => `    | ${l}`));
   return lines.join('\n') + '\n';
@@ -170,7 +175,14 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
               ...vms.map((v) => [v.id, v.state, String(v.spec.cpus), `${v.spec.memoryMiB} MiB`]),
             ])
           : 'no VMs yet: create one with `tessera vm create NAME ...`\n';
-        return out + invalid.map((i) => `warning: ${i.file} was not loaded: ${i.reason}\n`).join('');
+        const warnings = vms.flatMap((v) =>
+          v.warning === undefined ? [] : [`warning: ${v.id}: ${v.warning}\n`],
+        );
+        return (
+          out +
+          warnings.join('') +
+          invalid.map((i) => `warning: ${i.file} was not loaded: ${i.reason}\n`).join('')
+        );
       });
       return 0;
     }
@@ -200,7 +212,12 @@ async function vmCommand(session: CliSession, args: string[]): Promise<number> {
       if (values['wait-serial'] !== undefined) {
         await client.call('vm.waitSerial', { id, text: values['wait-serial'], timeoutSeconds });
       }
-      print(values.json === true, summary(vm), () => `started VM '${id}' (pid ${vm.pid ?? '?'})\n`);
+      const note = vm.accelerator ? acceleratorNote(vm.accelerator) : null;
+      print(
+        values.json === true,
+        summary(vm),
+        () => `started VM '${id}' (pid ${vm.pid ?? '?'})\n${note === null ? '' : `note: ${note}\n`}`,
+      );
       return 0;
     }
     case 'stop': {
@@ -295,7 +312,7 @@ async function hostCommand(session: CliSession, args: string[]): Promise<number>
     () =>
       [
         hostLine(info.host),
-        `accelerator: ${info.accelerator} (${info.acceleratorReason})`,
+        `accelerator: ${info.accelerator}: ${info.acceleratorReason}`,
         'error' in info.qemu ? `qemu: ${info.qemu.error}` : `qemu: ${info.qemu.path} (${info.qemu.version})`,
         `config: ${info.configDir}`,
         `runtime: ${info.runtimeDir}`,

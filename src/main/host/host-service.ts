@@ -1,16 +1,23 @@
+import fs from 'node:fs';
 import { TesseraError } from '../../shared/errors';
 import type { GpuInventory, HostIdentity } from '../../shared/gpu-inventory';
 import type { DrmConnector } from '../../shared/host-displays';
-import type { DoctorCheck, DoctorReport, HostFacts } from '../../shared/host-report';
+import type { DoctorCheck, DoctorReport, HostFacts, KvmFindings } from '../../shared/host-report';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { createHostReader } from '../fsutil/host-reader';
 import type { HostRoot } from '../fsutil/host-root';
-import { detectAccelerator, type AcceleratorChoice } from './accelerator';
+import {
+  acceleratorOverride,
+  checkDevKvm,
+  decideAccelerator,
+  readCpuVirtualization,
+  type AcceleratorChoice,
+} from './accelerator';
 import { readDrmConnectors } from './drm-connectors';
 import { runDoctor } from './doctor/doctor';
 import { memlockCheck } from './doctor/platform-checks';
 import { readHugepagePools, readKernelFacts } from './kernel-facts';
-import { probeKvm } from './kvm-probe';
+import { KvmProbeCache } from './kvm-probe-cache';
 import { readMemlock } from './machine-facts';
 import { findOvmf, findQemu, findQemuImg, qemuVersion, searchPath } from './qemu-binary';
 import { QemuCapabilityCache } from './qemu-capabilities';
@@ -22,6 +29,16 @@ export interface HostOptions {
   /** Force an accelerator (tests force tcg); otherwise TESSERA_ACCEL or what /dev/kvm allows. */
   accelerator?: 'kvm' | 'tcg';
   devKvmPath?: string;
+  /** The KVM probe's answers; tests give one with a fake probe. */
+  kvmProbes?: Pick<KvmProbeCache, 'get'>;
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The host whose kernel state Tessera reads: this machine (`/`) or a directory standing for one. */
@@ -83,27 +100,25 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
   let accel: Promise<AcceleratorChoice> | undefined;
   const versions = new Map<string, Promise<string>>();
   const capabilities = QemuCapabilityCache.inCacheDir(cacheDir);
+  const kvmProbes = options.kvmProbes ?? KvmProbeCache.inCacheDir(cacheDir);
   const service: HostService = {
     identity: () => host.identity,
     accelerator() {
       accel ??= (async (): Promise<AcceleratorChoice> => {
-        if (options.accelerator)
-          return { accelerator: options.accelerator, reason: 'chosen by the backend options' };
-        const choice = detectAccelerator({ env, devKvmPath: options.devKvmPath ?? '/dev/kvm' });
-        if (choice.accelerator !== 'kvm' || env.TESSERA_ACCEL) return choice;
-        let qemu: string;
-        try {
-          qemu = service.qemuBinary();
-        } catch {
-          return choice; // without QEMU nothing starts anyway; the start says why
+        const devKvm = checkDevKvm(options.devKvmPath ?? '/dev/kvm');
+        const findings: KvmFindings = { cpu: readCpuVirtualization(readCpuinfo()), devKvm, probe: null };
+        if (options.accelerator) {
+          return { accelerator: options.accelerator, reason: 'chosen by the backend options', findings };
         }
-        const probe = await probeKvm(qemu);
-        return probe.ok
-          ? choice
-          : {
-              accelerator: 'tcg',
-              reason: `KVM is present but QEMU cannot use it (${probe.reason}); guests run in software`,
-            };
+        const override = acceleratorOverride(env);
+        if (override === undefined && devKvm.access === 'read-write') {
+          try {
+            findings.probe = await kvmProbes.get(service.qemuBinary());
+          } catch {
+            // Without QEMU nothing starts anyway; the start says why.
+          }
+        }
+        return { ...decideAccelerator(override, findings), findings };
       })();
       return accel;
     },
@@ -154,6 +169,7 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
       const facts: HostFacts = {
         ...readKernelFacts(reader),
         accelerator: { accelerator: info.accelerator, reason: info.acceleratorReason },
+        kvm: (await service.accelerator()).findings,
         qemu: info.qemu,
         ovmf: service.ovmf(),
         swtpm: service.swtpm(),

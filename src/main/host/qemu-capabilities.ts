@@ -9,8 +9,7 @@ import {
   QemuCapabilities,
   type QemuCapabilities as Capabilities,
 } from '../../shared/qemu-capabilities';
-import { writeFileAtomic } from '../fsutil/atomic-write';
-import { readStateFile } from '../fsutil/state-file';
+import { readCacheFile, writeCacheFile } from '../fsutil/cache-file';
 
 const PROBE_TIMEOUT_MS = 20_000;
 
@@ -206,21 +205,11 @@ export class QemuCapabilityCache {
     if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) return entry.capabilities;
     const capabilities = await this.probe(binary);
     cache.entries[binary] = { mtimeMs: stat.mtimeMs, size: stat.size, capabilities };
-    try {
-      await writeFileAtomic(this.file, JSON.stringify(cache, null, 2) + '\n');
-    } catch {
-      // Only a cache: the next backend probes again.
-    }
+    await writeCacheFile(this.file, cache);
     return capabilities;
   }
 
-  private async read(): Promise<z.infer<typeof CacheFile>> {
-    try {
-      const parsed = CacheFile.safeParse(JSON.parse(await readStateFile(this.file)));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // Missing or unreadable: start afresh.
-    }
-    return { entries: {} };
+  private read(): Promise<z.infer<typeof CacheFile>> {
+    return readCacheFile(this.file, CacheFile, () => ({ entries: {} }));
   }
 }

@@ -13,6 +13,7 @@ import {
   type VmSpec,
   type VmState,
 } from '../../shared/vm-spec';
+import type { KvmFindings } from '../../shared/host-report';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { GIVE_UP_DEFAULT, type GiveUpLimit } from '../../shared/kiosk';
 import type { EventBus } from '../rpc/dispatcher';
@@ -28,6 +29,7 @@ import { startSwtpm, stopSwtpm } from './swtpm';
 import { buildQemuArgs, type QemuHost } from './qemu-args';
 import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
 import { isQemuFor, readPidFile, tailFile } from './qemu-process';
+import { noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
 import { VmRunner, type RunEnd } from './vm-runner';
 import type { VmStore } from './vm-store';
 import type { UsbDeviceFacts } from '../usb/usb-devices';
@@ -47,7 +49,8 @@ import {
 
 /** What the VM service needs from the host; the host domain provides it, tests fake it. */
 export interface VmHost {
-  accelerator(): Promise<{ accelerator: 'kvm' | 'tcg'; reason: string }>;
+  /** `findings`: what the choice was made from (accelerator.ts), to name a hung guest's likely cause. */
+  accelerator(): Promise<{ accelerator: 'kvm' | 'tcg'; reason: string; findings?: KvmFindings }>;
   /** Throws QEMU_MISSING with the package to install. */
   qemuBinary(): string;
   ovmf(secureBoot: boolean): { ovmfCode: string; ovmfVarsTemplate: string } | null;
@@ -76,6 +79,9 @@ interface Record {
   gaveUp?: boolean;
   /** When recent runs ended that the policy restarts after, for the give-up limit. */
   endings: number[];
+  /** Of the current run, when this backend started it. */
+  accelerator?: { accelerator: 'kvm' | 'tcg'; reason: string };
+  warning?: string;
 }
 
 /**
@@ -84,6 +90,20 @@ interface Record {
  */
 export interface KioskRun {
   giveUp: GiveUpLimit;
+}
+
+export interface VmServiceOptions {
+  /** How long a started guest may show no sign of life before it gets a warning (sign-of-life.ts). */
+  signOfLifeMs?: number;
+}
+
+/** A minute: the tiny guest under TCG on a busy 2-core machine speaks within seconds. */
+const SIGN_OF_LIFE_MS = 60_000;
+
+/** `TESSERA_SIGN_OF_LIFE_SECONDS` when set to a positive number, else the default. */
+export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.TESSERA_SIGN_OF_LIFE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
 }
 
 const MAX_SAVED_RUNS = 10;
@@ -104,6 +124,7 @@ export class VmService {
   private readonly endings = new Map<string, Promise<void>>();
   private beforeStart: BeforeStart = async (spec) => spec;
   private readonly kioskRuns = new Map<string, KioskRun>();
+  private readonly watches = new Map<string, SignOfLifeWatch>();
   private closed = false;
 
   constructor(
@@ -113,6 +134,7 @@ export class VmService {
     private readonly bus: EventBus,
     private readonly gpu: GpuAttachment,
     private readonly usb: VmUsb,
+    private readonly options: VmServiceOptions = {},
   ) {}
 
   /** One hook for the domain that owns disk images (set once by the composition root). */
@@ -340,7 +362,44 @@ export class VmService {
       await runner.kill();
       throw error;
     }
+    await this.watchSignOfLife(spec, runner);
     return spec;
+  }
+
+  /** Note the run's accelerator and warn when the guest shows nothing in time (sign-of-life.ts). */
+  private async watchSignOfLife(spec: VmSpec, runner: VmRunner): Promise<void> {
+    const id = spec.name;
+    const { accelerator, reason, findings } = await this.host.accelerator();
+    const record = this.record(id);
+    record.accelerator = { accelerator, reason };
+    delete record.warning;
+    const afterMs = this.options.signOfLifeMs ?? SIGN_OF_LIFE_MS;
+    const screen = hasScreen(spec);
+    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
+    const watch = new SignOfLifeWatch(
+      {
+        serialBytes: () => fsp.stat(files.serialLog).then((st) => st.size),
+        screen: () =>
+          screen && runner.state === 'running' ? this.screendump(id, 'ppm') : Promise.resolve(null),
+      },
+      {
+        afterMs,
+        warning: noSignOfLifeWarning(
+          afterMs,
+          { accelerator, cpuWithoutVirtualization: findings?.cpu?.virtualization === null },
+          screen,
+        ),
+        onWarning: (warning) => {
+          if (warning === null) delete record.warning;
+          else record.warning = warning;
+          this.changed(id);
+        },
+      },
+    );
+    this.watches.get(id)?.stop();
+    this.watches.set(id, watch);
+    watch.start();
+    this.changed(id);
   }
 
   /** Start QEMU and watch it; on failure the record keeps why, with the log's tail. */
@@ -379,7 +438,11 @@ export class VmService {
   }
 
   private async onRunEnd(id: string, end: RunEnd, started: number): Promise<void> {
+    this.watches.get(id)?.stop();
+    this.watches.delete(id);
     const record = this.record(id);
+    delete record.accelerator;
+    delete record.warning;
     record.state = end.clean ? 'stopped' : 'crashed';
     record.since = new Date().toISOString();
     if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
@@ -507,10 +570,19 @@ export class VmService {
   async waitSerial(id: string, text: string, timeoutSeconds: number): Promise<{ elapsedMs: number }> {
     const runner = this.requireRunner(id);
     const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-    return waitForTextInFile(files.serialLog, text, {
-      timeoutMs: timeoutSeconds * 1000,
-      isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
-    });
+    try {
+      return await waitForTextInFile(files.serialLog, text, {
+        timeoutMs: timeoutSeconds * 1000,
+        isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
+      });
+    } catch (error) {
+      // A wait that ran out on a guest with no sign of life says why it probably never came.
+      const warning = this.records.get(id)?.warning;
+      if (error instanceof TesseraError && error.code === 'TIMEOUT' && warning !== undefined) {
+        throw new TesseraError('TIMEOUT', `${error.message}. ${warning}`);
+      }
+      throw error;
+    }
   }
 
   runningSpecIds(): string[] {
@@ -529,6 +601,8 @@ export class VmService {
     // A run may end while a start is awaited: wait until nothing is left.
     while (this.locks.size > 0) await Promise.allSettled([...this.locks.values(), ...this.endings.values()]);
     await Promise.allSettled(this.endings.values());
+    for (const w of this.watches.values()) w.stop();
+    this.watches.clear();
     for (const r of this.runners.values()) r.detach();
     this.runners.clear();
   }
@@ -552,6 +626,8 @@ export class VmService {
     if (record.lastError) vm.lastError = record.lastError;
     if (record.restartAt) vm.restartAt = record.restartAt;
     if (record.gaveUp) vm.gaveUp = true;
+    if (runner && record.accelerator) vm.accelerator = record.accelerator;
+    if (runner && record.warning) vm.warning = record.warning;
     return vm;
   }
 

@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckId, CheckStatus, DoctorCheck } from '../../../shared/host-report';
 import { failingFs } from '../../../../tests/support/failing-fs';
-import { readSimulatedHost, type SimulatedHostOptions } from '../../../../tests/support/simulated-host';
+import {
+  MACHINE_IN_ORDER,
+  readSimulatedHost,
+  type SimulatedHostOptions,
+} from '../../../../tests/support/simulated-host';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -31,6 +35,8 @@ describe('doctor on every simulated host', () => {
   it('adl-p-i915-sriov: ready, with a warning about autoprobe', () => {
     const run = doctor('adl-p-i915-sriov');
     expect(run.statuses).toEqual({
+      'cpu-flags': 'pass',
+      'dev-kvm': 'pass',
       kvm: 'pass',
       'ignore-msrs': 'pass',
       iommu: 'pass',
@@ -155,44 +161,87 @@ describe('doctor on every simulated host', () => {
 });
 
 describe('each check fails as it should', () => {
-  it('kvm: missing, no permission, forced off', () => {
+  it('kvm: each finding with its fix, and the accelerator they chose', () => {
+    const devKvm = (access: 'missing' | 'no-permission', detail: string) => ({
+      accelerator: { accelerator: 'tcg' as const, reason: detail },
+      kvm: { ...MACHINE_IN_ORDER.kvm, devKvm: { path: '/dev/kvm', access, detail }, probe: null },
+    });
     const missing = doctor('adl-p', {
-      machine: {
-        accelerator: {
-          accelerator: 'tcg',
-          reason: '/dev/kvm missing: enable virtualization in firmware and load kvm_intel (or kvm_amd)',
-        },
-      },
+      machine: devKvm(
+        'missing',
+        '/dev/kvm missing: enable virtualization in firmware and load kvm_intel (or kvm_amd)',
+      ),
     });
-    expect(missing.checks.kvm).toMatchObject({ status: 'fail', commands: ['sudo modprobe kvm_intel'] });
+    expect(missing.checks['dev-kvm']).toMatchObject({
+      status: 'fail',
+      commands: ['sudo modprobe kvm_intel'],
+    });
+    expect(missing.checks.kvm).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(/^Guests run in software \(TCG\): \/dev\/kvm missing/),
+    });
     const denied = doctor('adl-p', {
+      machine: devKvm('no-permission', 'no permission on /dev/kvm: add your user to the kvm group'),
+    });
+    expect(denied.checks['dev-kvm']).toMatchObject({
+      status: 'fail',
+      commands: ['sudo usermod -aG kvm $USER'],
+    });
+
+    // This test machine: a cloud VM whose CPU shows no vmx, with a /dev/kvm that does not run guests.
+    const reason = 'KVM had not run the test guest after 2.0 s, while software emulation ran it in 0.9 s';
+    const cloud = doctor('adl-p', {
       machine: {
-        accelerator: {
-          accelerator: 'tcg',
-          reason: 'no permission on /dev/kvm: add your user to the kvm group',
+        accelerator: { accelerator: 'tcg', reason: `${reason} (...), so guests run in software (TCG)` },
+        kvm: {
+          ...MACHINE_IN_ORDER.kvm,
+          cpu: { virtualization: null, hypervisor: true },
+          probe: { ok: false, reason, kvmMs: 2000, tcgMs: 900, cached: true },
         },
       },
     });
-    expect(denied.checks.kvm).toMatchObject({ status: 'fail', commands: ['sudo usermod -aG kvm $USER'] });
-    const unusable = doctor('adl-p', {
+    expect(cloud.statuses).toMatchObject({ 'cpu-flags': 'fail', 'dev-kvm': 'pass', kvm: 'fail' });
+    expect(cloud.checks['cpu-flags'].fix).toMatch(/turn on nested virtualization/);
+    expect(cloud.checks.kvm).toMatchObject({
+      summary: `Guests run in software (TCG): ${reason} (the CPU shows no vmx or svm flag: this machine is a VM without nested virtualization).`,
+      fix: expect.stringMatching(/CPU virtualization check above/),
+    });
+    const bareMetal = doctor('adl-p', {
       machine: {
-        accelerator: {
-          accelerator: 'tcg',
-          reason: 'KVM is present but QEMU cannot use it (failed to set MSR 0x10a); guests run in software',
+        accelerator: { accelerator: 'tcg', reason: 'x' },
+        kvm: { ...MACHINE_IN_ORDER.kvm, cpu: { virtualization: null, hypervisor: false } },
+      },
+    });
+    expect(bareMetal.checks['cpu-flags'].fix).toMatch(/firmware setup \(BIOS\)/);
+    const broken = doctor('adl-p', {
+      machine: {
+        accelerator: { accelerator: 'tcg', reason: 'x' },
+        kvm: {
+          ...MACHINE_IN_ORDER.kvm,
+          probe: {
+            ok: false,
+            reason: 'QEMU could not run the test guest under KVM: failed to set MSR 0x10a',
+            kvmMs: 50,
+            tcgMs: null,
+            cached: false,
+          },
         },
       },
     });
-    expect(unusable.checks.kvm).toMatchObject({
+    expect(broken.checks.kvm).toMatchObject({
       status: 'fail',
       summary:
-        'Guests run in software (TCG): KVM is present but QEMU cannot use it (failed to set MSR 0x10a).',
-      commands: [],
+        'Guests run in software (TCG): QEMU could not run the test guest under KVM: failed to set MSR 0x10a.',
+      commands: ['sudo dmesg | grep -i kvm'],
     });
     const forced = doctor('adl-p', {
       machine: { accelerator: { accelerator: 'tcg', reason: 'TESSERA_ACCEL=tcg' } },
     });
     expect(forced.checks.kvm.status).toBe('warn');
-  });
+    expect(doctor('adl-p').checks.kvm.summary).toBe(
+      'Guests use KVM: QEMU ran a test guest under it in 180 ms.',
+    );
+  }, 60_000); // six simulated hosts: seconds each on a loaded machine
 
   it('iommu: asked for on the command line but off in the firmware, or turned off', () => {
     const asked = doctor('iommu-off', {

@@ -1,3 +1,4 @@
+import { cpuVirtualizationCheck, devKvmCheck, kvmCheck } from './kvm-checks';
 import type { GpuInventory } from '../../../shared/gpu-inventory';
 import type { CheckStatus, DoctorCheck, DoctorReport, HostFacts } from '../../../shared/host-report';
 import { makeCheck } from './check';
@@ -15,7 +16,6 @@ import {
   hugepagesCheck,
   ignoreMsrsCheck,
   iommuCheck,
-  kvmCheck,
   memlockCheck,
   ovmfCheck,
   qemuCheck,
@@ -63,6 +63,8 @@ export function runDoctor(input: DoctorInput): Omit<DoctorReport, 'host' | 'fact
         }),
       );
   const checks = [
+    cpuVirtualizationCheck(facts),
+    devKvmCheck(facts),
     kvmCheck(facts),
     ignoreMsrsCheck(facts),
     iommuCheck(facts),

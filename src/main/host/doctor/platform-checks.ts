@@ -11,33 +11,6 @@ function bytes(value: number): string {
     : `${Math.round(value / MIB)} MiB`;
 }
 
-export function kvmCheck(facts: HostFacts): DoctorCheck {
-  const { accelerator, reason } = facts.accelerator;
-  if (accelerator === 'kvm') {
-    return makeCheck('kvm', 'KVM', 'this-machine', { status: 'pass', summary: `KVM is usable: ${reason}.` });
-  }
-  if (reason.startsWith('TESSERA_ACCEL=') || reason === 'chosen by the backend options') {
-    return makeCheck('kvm', 'KVM', 'this-machine', {
-      status: 'warn',
-      summary: `Guests run in software (TCG) because of ${reason}.`,
-      fix: 'Unset TESSERA_ACCEL to let Tessera use KVM where it works.',
-    });
-  }
-  const permission = reason.startsWith('no permission');
-  // The backend's probe found /dev/kvm usable but QEMU's vCPU setup failing (accelerator.ts, kvm-probe.ts).
-  const unusable = reason.includes('QEMU cannot use it');
-  return makeCheck('kvm', 'KVM', 'this-machine', {
-    status: 'fail',
-    summary: `Guests run in software (TCG): ${reason.replace(/; guests run in software$/, '')}.`,
-    fix: permission
-      ? 'Add your user to the kvm group and log in again.'
-      : unusable
-        ? 'This machine is itself a VM whose hypervisor does not let KVM run guests: allow nested virtualization there.'
-        : 'Enable Intel VT-x in the firmware setup (BIOS) and load kvm_intel.',
-    commands: permission ? ['sudo usermod -aG kvm $USER'] : unusable ? [] : ['sudo modprobe kvm_intel'],
-  });
-}
-
 /**
  * Windows guests read MSRs KVM does not emulate; with `ignore_msrs` off KVM injects a #GP and the
  * guest crashes (BSOD), so the SR-IOV guides set `options kvm ignore_msrs=1 report_ignored_msrs=0`

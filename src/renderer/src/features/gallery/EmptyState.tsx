@@ -17,6 +17,10 @@ export function EmptyState() {
       <pre className="command">
         <code>tessera vm create NAME --memory 512 --kernel PATH/TO/vmlinuz</code>
       </pre>
+      <p className="muted">
+        Nothing to boot yet? <code>npm run tiny-guest</code> in Tessera’s folder builds a tiny Linux guest
+        that starts in seconds, and prints the command that creates it.
+      </p>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useDeferredValue, useState } from 'react';
 import { ChoiceSelect } from '../../components/ChoiceSelect';
 import { useSettingsStore, useVmStore } from '../../stores/context';
 import { arrangeVms, type SortBy } from './arrange';
+import { AcceleratorNotice } from './AcceleratorNotice';
 import { EmptyState } from './EmptyState';
 import { InvalidDefinitions } from './InvalidDefinitions';
 import { VmCard } from './VmCard';
@@ -34,6 +35,7 @@ export function Gallery() {
   return (
     <>
       <ImportDialog open={importing} onClose={() => setImporting(false)} />
+      <AcceleratorNotice />
       <InvalidDefinitions />
       {vms.length === 0 ? (
         <>

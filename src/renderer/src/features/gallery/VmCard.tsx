@@ -1,3 +1,4 @@
+import { acceleratorNote } from '../../../../shared/accelerator-note';
 import { useState } from 'react';
 import { describeDisplay, describeGpu, describeGpuLease } from '../../../../shared/vm-describe';
 import type { VmInfo } from '../../../../shared/vm-spec';
@@ -124,6 +125,21 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         {error !== undefined && (
           <p className="vm-error" role="alert" data-testid={`vm-${id}-error`}>
             {FAILED[error.action]}: {error.message}
+          </p>
+        )}
+        {vm.warning !== undefined && (
+          <p className="vm-warning" role="status" data-testid={`vm-${id}-warning`}>
+            {vm.warning}
+          </p>
+        )}
+        {vm.accelerator && acceleratorNote(vm.accelerator) !== null && (
+          // The gallery's notice says why at length; the card keeps it to a line, the reason on hover.
+          <p
+            className="vm-note muted"
+            data-testid={`vm-${id}-accelerator`}
+            title={acceleratorNote(vm.accelerator) ?? undefined}
+          >
+            Runs in software (TCG), slowly.
           </p>
         )}
         {error === undefined && vm.lastError && state !== 'running' && (
