@@ -9,6 +9,7 @@ import { DEFINITIONS, benchList } from './list-200';
 import { machineInfo } from './machine';
 import { installInterruptHandler } from './proc';
 import { benchGpuApply } from './gpu-apply';
+import { measureRendererJs } from './renderer-js';
 import { markdown, textTable, type BenchEntry, type BenchReport } from './report';
 import { VM_COUNT, benchServeMemory } from './serve-memory';
 import { benchStartToSerial } from './start-to-serial';
@@ -25,6 +26,7 @@ const ADDED_P99_GOAL_MS = 1;
 const THUMB_CPU_GOAL_PERCENT = 5;
 const GPU_RUNS = 10;
 const GPU_GOAL_MS = 150;
+const RENDERER_JS_GOAL_KB = 120;
 
 // Progress goes to stderr so stdout carries only the table.
 const log = (line: string): void => void process.stderr.write(line + '\n');
@@ -225,6 +227,31 @@ async function main(): Promise<number> {
           };
         },
         (ms) => ms <= GPU_GOAL_MS,
+      ),
+    );
+  }
+
+  if (wanted('renderer-js')) {
+    benchmarks.push(
+      await attempt(
+        {
+          id: 'renderer-js',
+          title: 'Renderer initial JavaScript, gzipped',
+          goal: `≤ ${RENDERER_JS_GOAL_KB} KB`,
+          unit: 'KB',
+        },
+        async () => {
+          const r = measureRendererJs(path.join(REPO_ROOT, 'out', 'renderer'));
+          return {
+            figure: r.gzipKB,
+            details: {
+              'files loaded before the gallery renders': r.files,
+              'the same, raw (KB)': r.rawKB,
+              'chunks loaded on demand (consoles, wall), raw (KB)': r.lazyKB,
+            },
+          };
+        },
+        (kb) => kb <= RENDERER_JS_GOAL_KB,
       ),
     );
   }
