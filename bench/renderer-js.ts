@@ -7,7 +7,7 @@ export interface RendererJs {
   files: string[];
   rawKB: number;
   gzipKB: number;
-  /** Chunks only a dynamic `import()` loads (the consoles, the wall): reported, not counted. */
+  /** Chunks only a dynamic `import()` loads (consoles, wall, editor, host and GPU pages): reported, not counted. */
   lazyKB: number;
 }
 

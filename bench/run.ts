@@ -247,7 +247,7 @@ async function main(): Promise<number> {
             details: {
               'files loaded before the gallery renders': r.files,
               'the same, raw (KB)': r.rawKB,
-              'chunks loaded on demand (consoles, wall), raw (KB)': r.lazyKB,
+              'chunks loaded on demand (consoles, wall, editor, host and GPU pages), raw (KB)': r.lazyKB,
             },
           };
         },
