@@ -48,7 +48,7 @@ async function attempt(
 
 async function main(): Promise<number> {
   installInterruptHandler();
-  // `npm run bench -- ID...` runs only those benchmarks and prints them; only a full run is kept.
+  // `npm run bench -- ID...` runs only those benchmarks (kept as bench/results/partial-ID+ID.*).
   const only = process.argv.slice(2);
   const wanted = (id: string) => only.length === 0 || only.includes(id);
   // The test helpers find the repo from their own location; bundled into out/bench that is still
@@ -270,16 +270,16 @@ async function main(): Promise<number> {
     },
     benchmarks,
   };
-  if (only.length > 0) {
-    process.stdout.write(textTable(report));
-    return benchmarks.some((b) => b.error !== undefined) ? 1 : 0;
-  }
+  // A partial run is kept beside the full one, never in its place: latest.* always holds every figure.
+  if (only.some((id) => !/^[a-z0-9-]+$/.test(id)))
+    throw new Error(`benchmark ids are [a-z0-9-]: ${only.join(' ')}`);
+  const name = only.length > 0 ? `partial-${[...only].sort().join('+')}` : 'latest';
   const dir = path.join(REPO_ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'latest.md'), markdown(report));
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, `${name}.md`), markdown(report));
   process.stdout.write(textTable(report));
-  log(`wrote ${path.relative(process.cwd(), dir) || dir}/latest.{json,md}`);
+  log(`wrote ${path.relative(process.cwd(), dir) || dir}/${name}.{json,md}`);
   // A missed goal is a result, not a failure of the run; a benchmark that could not run is.
   return benchmarks.some((b) => b.error !== undefined) ? 1 : 0;
 }
