@@ -9,7 +9,7 @@ export interface BenchEntry {
   goal: string;
   /** The number the goal is about (a ratio, or MiB), undefined when the benchmark failed. */
   figure?: number;
-  unit: 'ratio' | 'MiB' | 'ms' | '%';
+  unit: 'ratio' | 'MiB' | 'ms' | '%' | 'KB';
   pass: boolean;
   comparison?: Comparison;
   /** Extra figures that are reported but not judged. */
@@ -35,7 +35,9 @@ const figure = (e: BenchEntry): string =>
         ? `${e.figure.toFixed(3)} ms`
         : e.unit === '%'
           ? `${e.figure.toFixed(2)} %`
-          : `${e.figure.toFixed(1)} MiB`;
+          : e.unit === 'KB'
+            ? `${e.figure.toFixed(1)} KB`
+            : `${e.figure.toFixed(1)} MiB`;
 const verdict = (e: BenchEntry): string => (e.error ? 'ERROR' : e.pass ? 'pass' : 'FAIL');
 
 function rows(report: BenchReport): string[][] {

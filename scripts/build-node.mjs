@@ -1,6 +1,29 @@
 // Bundles the Node entries that run without Electron: the CLI, the polkit helper, and the
 // benchmark runner.
+import path from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * zod's `z` namespace re-exports `locales`, every language's error messages (node_modules/zod/v4/
+ * classic/external.js: `export * as locales`), and esbuild keeps all of them: 366 KB of the CLI's
+ * 1.28 MB, compiled by every `tessera` command although only English is ever used (zod configures
+ * `en` itself; nothing here calls `z.locales` or `z.config`). A --cpu-prof of `vm list --json`
+ * showed compiling the bundle as its largest single cost. This keeps `z.locales.en` alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)
+        ? { path: path.resolve(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-en' }
+        : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
 
 const options = {
   outdir: 'out',
@@ -19,6 +42,7 @@ await build({
   ...options,
   entryPoints: { 'cli/index': 'src/main/cli/index.ts' },
   external: ['node-pty', 'bufferutil', 'utf-8-validate'],
+  plugins: [zodEnglishOnly],
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },

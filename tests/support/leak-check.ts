@@ -4,9 +4,7 @@
 // behind writes into the next test's directories (issue 9).
 import fs from 'node:fs';
 import { afterAll } from 'vitest';
-
-/** Temp roots this worker's tests made (temp-home.ts): a daemon reparented to init still names one. */
-export const testRoots = new Set<string>();
+import { testRoots } from './test-roots';
 
 interface Proc {
   pid: number;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPaths, type TesseraPaths } from '../../src/main/paths';
-import { testRoots } from './leak-check';
+import { testRoots } from './test-roots';
 
 export interface TempHome {
   root: string;
