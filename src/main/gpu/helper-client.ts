@@ -18,7 +18,7 @@ export interface HelperClient {
 export interface HelperClientOptions {
   /** The host root the backend reads: `/` means pkexec; anything else runs the helper unprivileged on it. */
   hostRoot: string;
-  /** The bundled helper for simulated hosts (out/helper/index.js). */
+  /** The bundled helper for simulated hosts (out/helper/simulated.js, src/simulation/helper-entry.ts). */
   helperScript?: string;
   launcher?: string;
   pkexec?: string;
@@ -64,7 +64,7 @@ export function createHelperClient(options: HelperClientOptions): HelperClient {
     run(plan) {
       // Only a simulated host runs the bundle from the package; pkexec runs the installed launcher.
       const script = simulated
-        ? (options.helperScript ?? path.join(packageRoot(), 'out', 'helper', 'index.js'))
+        ? (options.helperScript ?? path.join(packageRoot(), 'out', 'helper', 'simulated.js'))
         : '';
       if (simulated && !fs.existsSync(script))
         throw new TesseraError('UNAVAILABLE', `the helper is not built (${script}): run npm run build`);
