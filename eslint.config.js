@@ -37,7 +37,16 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: restrict(
-      [...nodeBuiltins, 'electron', 'react', '**/main/**', '**/renderer/**', '**/helper/**', '**/preload/**'],
+      [
+        ...nodeBuiltins,
+        'electron',
+        'react',
+        '**/main/**',
+        '**/renderer/**',
+        '**/helper/**',
+        '**/simulation/**',
+        '**/preload/**',
+      ],
       'shared/ imports zod only: no node, DOM or electron',
     ),
   },
@@ -54,10 +63,10 @@ export default tseslint.config(
               message: 'only src/main/app may import electron; the backend never does',
             },
             {
-              // The simulated kernel lives with the helper, which runs it on simulated hosts; the
-              // tree builder shares its shapes of PCI devices. The rest of the helper is not the backend's.
-              regex: '(^|/)helper/(?!simulated-kernel/)',
-              message: 'the backend runs the helper as a program; it imports only its simulated kernel',
+              // The backend runs the helper as a program; the tree builder shares the simulated
+              // kernel's shapes of PCI devices from src/simulation instead.
+              regex: '(^|/)helper/',
+              message: 'the backend runs the helper as a program; it never imports it',
             },
           ],
         },
@@ -67,7 +76,7 @@ export default tseslint.config(
   {
     files: ['src/preload/**/*.ts'],
     rules: restrict(
-      [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/helper/**'],
+      [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/helper/**', '**/simulation/**'],
       'preload uses only the contract names and electron',
     ),
   },
@@ -75,15 +84,24 @@ export default tseslint.config(
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict(
-      [...nodeBuiltins, 'electron', '**/main/**', '**/helper/**', '**/preload/**'],
+      [...nodeBuiltins, 'electron', '**/main/**', '**/helper/**', '**/simulation/**', '**/preload/**'],
       'the renderer sees only shared/ and the DOM',
     ),
   },
   {
     files: ['src/helper/**/*.ts'],
     rules: restrict(
+      ['electron', '**/main/**', '**/renderer/**', '**/preload/**', '**/simulation/**'],
+      'the helper imports only shared/ and node: what runs as root has no simulated kernel in it',
+    ),
+  },
+  {
+    // The simulated kernel and the simulated-host helper: the helper's code plus the kernel's
+    // reactions, used by the backend's tree builder, the tests and out/helper/simulated.js.
+    files: ['src/simulation/**/*.ts'],
+    rules: restrict(
       ['electron', '**/main/**', '**/renderer/**', '**/preload/**'],
-      'the helper imports only shared/ and node',
+      'the simulation imports only the helper, shared/ and node',
     ),
   },
 );

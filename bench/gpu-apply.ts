@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { HelperResult } from '../src/shared/helper-plan';
 import { presetShares } from '../src/shared/gpu-shares';
-import { runPlan } from '../src/helper/run-plan';
+import { runSimulatedPlan } from '../src/simulation/run-simulated-plan';
 import { createHostRoot } from '../src/main/fsutil/host-root';
 import { readGpuInventory } from '../src/main/gpu/inventory';
 import { buildPlan } from '../src/main/gpu/plan-builder';
@@ -15,7 +15,7 @@ import { median, round1, summarize, type SideStats } from './stats';
 
 const PF = '0000:00:02.0';
 const VFS = 7;
-export const HELPER_SCRIPT = path.join(REPO_ROOT, 'out', 'helper', 'index.js');
+export const HELPER_SCRIPT = path.join(REPO_ROOT, 'out', 'helper', 'simulated.js');
 const TMPFS = '/dev/shm';
 
 export interface GpuApplyResult {
@@ -90,7 +90,7 @@ async function timeHelper(base: string, runs: number, warmup: number, log: (line
     const again = freshHost(base);
     try {
       const started = performance.now();
-      const result = runPlan(again.plan, {
+      const result = runSimulatedPlan(again.plan, {
         env: { TESSERA_HOST_ROOT: again.tree },
         uid: process.getuid?.() ?? 0,
       });

@@ -361,6 +361,10 @@ async function main(): Promise<number> {
           return { figure: kiosk.restoreMs, details: { 'restart back-off of a first crash (ms)': 1000 } };
         },
         (ms) => ms <= KIOSK_RESTORE_GOAL_MS,
+      ),
+    );
+  }
+
   if (wanted('renderer-js')) {
     benchmarks.push(
       await attempt(

@@ -56,6 +56,14 @@ await build({
   minify: true,
   entryPoints: { 'helper/index': 'src/helper/index.ts' },
 });
+// The helper for simulated hosts, run as the user: the root helper above must not carry the
+// simulated kernel (tests/integration/helper-bundle.test.ts), so it is its own file.
+await build({
+  ...options,
+  sourcemap: false,
+  minify: true,
+  entryPoints: { 'helper/simulated': 'src/simulation/helper-entry.ts' },
+});
 // Developer tools in a separate build, so a broken benchmark can never keep the CLI from being built.
 await build({
   ...options,

@@ -27,16 +27,25 @@ import { openHostFiles, type HostFiles } from './host-files';
 import { describeKernelError } from './kernel-messages';
 import { checkCreateMdev, checkRemoveMdev } from './mdev-actions';
 import { checkMemlock } from './memlock-check';
-import { createSimulatedKernel, type KernelWriter } from './simulated-kernel';
 import { checkPfSpare, checkProvision, checkVfCount } from './sriov-actions';
 import { checkGrantUsb } from './usb-actions';
+
+/** Writes and ownership changes the helper makes; on this machine they are node:fs calls. */
+export interface KernelWriter {
+  /** Write `value` as one write(2), as `echo -n value > path` would; throws an error whose `code` is the errno. */
+  write(machinePath: string, value: string): void;
+  chown(machinePath: string, uid: number): void;
+}
 
 export interface HelperEnvironment {
   /** TESSERA_HOST_ROOT and PKEXEC_UID as the process got them. */
   env: Record<string, string | undefined>;
   /** This process's real uid. */
   uid: number;
-  /** How writes reach the host; by default node:fs on `/` and the simulated kernel elsewhere. */
+  /**
+   * How writes reach the host; node:fs on `/`. Another host root needs one (the simulated kernel,
+   * src/simulation): the root helper has none inside it, so it changes only this machine.
+   */
   writer?: KernelWriter;
 }
 
@@ -207,6 +216,13 @@ export function runPlan(input: string, environment: HelperEnvironment): HelperRe
       throw new HelperFailure('ROOT_REFUSED', `PKEXEC_UID ${JSON.stringify(pkexecUid)} is not a uid`, null);
     if (!fs.statSync(rootDir, { throwIfNoEntry: false })?.isDirectory())
       throw new HelperFailure('BAD_TARGET', `the host root ${rootDir} is not a directory`, null);
+    const writer = environment.writer ?? (rootDir === '/' ? realWriter : null);
+    if (writer === null)
+      throw new HelperFailure(
+        'ROOT_REFUSED',
+        `this helper changes this machine (/) only; plans for the simulated host ${rootDir} go to the simulated helper (out/helper/simulated.js)`,
+        null,
+      );
     if (Buffer.byteLength(input) > MAX_PLAN_BYTES)
       throw new HelperFailure('BAD_PLAN', `a plan is at most ${MAX_PLAN_BYTES} bytes`, null);
     let json: unknown;
@@ -236,7 +252,6 @@ export function runPlan(input: string, environment: HelperEnvironment): HelperRe
     const actions = steps
       .flatMap(({ step, index }) => check(ctx, step, index))
       .sort((a, b) => a.step - b.step);
-    const writer = environment.writer ?? (rootDir === '/' ? realWriter : createSimulatedKernel(rootDir));
     return apply(actions, openHostFiles(rootDir), writer);
   } catch (error) {
     return refused(failureOf(error));

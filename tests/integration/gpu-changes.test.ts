@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeLogEntry, GpuPersistence, PlanPreview } from '../../src/shared/gpu-plan';
 import type { GpuInventory } from '../../src/shared/gpu-inventory';
 import { presetShares, readShares } from '../../src/shared/gpu-shares';
-import { runPlan } from '../../src/helper/run-plan';
+import { runSimulatedPlan } from '../../src/simulation/run-simulated-plan';
 import { createBackend, type Backend } from '../../src/main/backend';
 import { runCli } from '../support/cli-process';
 import { makeTempHome, type TempHome } from '../support/temp-home';
@@ -124,7 +124,7 @@ describe('the gpu service on a simulated Alder Lake-P', () => {
     await call(b, 'gpu.setReapplyAtStart', { enabled: true });
     const root = (await call<{ host: { root: string } }>(b, 'host.info', {})).host.root;
     // A reboot: the VFs are gone, the saved layout is not.
-    const reboot = runPlan(
+    const reboot = runSimulatedPlan(
       JSON.stringify({ version: 1, steps: [{ op: 'set-vf-count', pf: ADL, count: 0 }] }),
       {
         env: { TESSERA_HOST_ROOT: root },

@@ -10,8 +10,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HelperResult } from '../../src/shared/helper-plan';
-import { runPlan } from '../../src/helper/run-plan';
-import { createSimulatedKernel, type KernelWriter } from '../../src/helper/simulated-kernel';
+import { runSimulatedPlan } from '../../src/simulation/run-simulated-plan';
+import { createSimulatedKernel, type KernelWriter } from '../../src/simulation/kernel';
 import { buildHostTree } from '../../src/main/gpu/simulation/host-tree-builder';
 import type { SimulatedHostDescription } from '../../src/main/gpu/simulation/host-description';
 import { findSimulatedHost } from '../../src/main/gpu/simulation/simulated-hosts';
@@ -290,7 +290,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const run = (plan: unknown, writer: KernelWriter, env: Record<string, string> = {}): HelperResult =>
-  runPlan(typeof plan === 'string' ? plan : JSON.stringify(plan), {
+  runSimulatedPlan(typeof plan === 'string' ? plan : JSON.stringify(plan), {
     env: { TESSERA_HOST_ROOT: tree, ...env },
     uid: 1000,
     writer,
@@ -507,7 +507,7 @@ describe('links in the tree that lead outside it', () => {
       plant((p) => path.join(host, p));
       const outsideBefore = snapshotTree(outside);
       const recorder = recording(host);
-      const result = runPlan(JSON.stringify({ version: 1, steps }), {
+      const result = runSimulatedPlan(JSON.stringify({ version: 1, steps }), {
         env: { TESSERA_HOST_ROOT: host },
         uid: 1000,
         writer: recorder.writer,
@@ -540,7 +540,7 @@ describe('the simulated kernel, in a tree with links it did not make', () => {
       fs.mkdirSync(elsewhere);
       fs.symlinkSync(elsewhere, path.join(host, at));
       const kernel = createSimulatedKernel(host);
-      const result = runPlan(
+      const result = runSimulatedPlan(
         JSON.stringify({
           version: 1,
           // adl-p has 2 VFs: 4 makes 0000:00:02.3 and 0000:00:02.4 and binds them.
@@ -562,7 +562,7 @@ describe('the simulated kernel, in a tree with links it did not make', () => {
       const host = path.join(dir, 'host');
       buildHostTree(findSimulatedHost('adl-p'), host);
       const plan = (count: number) =>
-        runPlan(JSON.stringify({ version: 1, steps: [{ op: 'set-vf-count', pf: ADL_PF, count }] }), {
+        runSimulatedPlan(JSON.stringify({ version: 1, steps: [{ op: 'set-vf-count', pf: ADL_PF, count }] }), {
           env: { TESSERA_HOST_ROOT: host },
           uid: 1000,
           writer: createSimulatedKernel(host),

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HelperResult, HelperStep } from '../../src/shared/helper-plan';
-import { createSimulatedKernel, type KernelWriter } from '../../src/helper/simulated-kernel';
+import { createSimulatedKernel, type KernelWriter } from '../../src/simulation/kernel';
 import { REPO_ROOT } from '../support/temp-home';
 import { changedPaths, helperHost, layoutOf, snapshotTree, type HelperHost } from '../support/helper-host';
 
@@ -398,9 +398,22 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
 
   it('runs as its own process: plan on stdin, one JSON line on stdout, exit status', () => {
     const h = host('adl-p');
-    const helper = path.join(REPO_ROOT, 'out', 'helper', 'index.js');
-    const run = (input: string) =>
-      spawnSync(process.execPath, [helper], { input, env: { TESSERA_HOST_ROOT: h.dir }, encoding: 'utf8' });
+    const program = (name: string) => (input: string) =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'out', 'helper', name)], {
+        input,
+        env: { TESSERA_HOST_ROOT: h.dir },
+        encoding: 'utf8',
+      });
+    // The root helper has no simulated kernel in it, so it does not touch a simulated host.
+    const asRoot = program('index.js')(
+      JSON.stringify({ version: 1, steps: [{ op: 'set-vf-count', pf: ADL_PF, count: 1 }] }),
+    );
+    expect(asRoot.status).toBe(1);
+    expect(JSON.parse(asRoot.stdout).error).toMatchObject({
+      code: 'ROOT_REFUSED',
+      message: `this helper changes this machine (/) only; plans for the simulated host ${h.dir} go to the simulated helper (out/helper/simulated.js)`,
+    });
+    const run = program('simulated.js');
     const good = run(JSON.stringify({ version: 1, steps: [{ op: 'set-vf-count', pf: ADL_PF, count: 1 }] }));
     expect(good.status).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, applied: [{ step: 0, op: 'set-vf-count' }] });

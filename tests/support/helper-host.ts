@@ -8,8 +8,8 @@ import { readGpuInventory } from '../../src/main/gpu/inventory';
 import { buildHostTree } from '../../src/main/gpu/simulation/host-tree-builder';
 import type { SimulatedHostDescription } from '../../src/main/gpu/simulation/host-description';
 import { findSimulatedHost } from '../../src/main/gpu/simulation/simulated-hosts';
-import { runPlan } from '../../src/helper/run-plan';
-import type { KernelWriter } from '../../src/helper/simulated-kernel';
+import { runSimulatedPlan } from '../../src/simulation/run-simulated-plan';
+import type { KernelWriter } from '../../src/simulation/kernel';
 
 export interface HelperHost {
   dir: string;
@@ -34,7 +34,7 @@ export function helperHost(host: string | SimulatedHostDescription): HelperHost 
     at: (hostPath) => path.join(tree, hostPath),
     run(steps, options = {}) {
       const input = typeof steps === 'string' ? steps : JSON.stringify({ version: 1, steps });
-      return runPlan(input, {
+      return runSimulatedPlan(input, {
         env: { TESSERA_HOST_ROOT: tree, ...options.env },
         uid: options.uid ?? process.getuid?.() ?? 0,
         ...(options.writer ? { writer: options.writer } : {}),

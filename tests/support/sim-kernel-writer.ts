@@ -3,7 +3,7 @@
 // reacts as Linux does (driver binding, /dev/vfio nodes, vGPUs); a refused write exits 1 with the
 // errno, as the shell's redirection would fail.
 import fs from 'node:fs';
-import { createSimulatedKernel } from '../../src/helper/simulated-kernel';
+import { createSimulatedKernel } from '../../src/simulation/kernel';
 
 const [target] = process.argv.slice(2);
 const root = process.env['TESSERA_HOST_ROOT'];

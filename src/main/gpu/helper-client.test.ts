@@ -41,14 +41,32 @@ describe('the helper client on this machine (/)', () => {
     expect(JSON.parse(fs.readFileSync(`${args}.stdin`, 'utf8'))).toEqual(PLAN);
   });
 
+  // pkexec's words as polkit 122 prints them (tests/integration/real-polkit.test.ts sees the real ones).
   it.each([
-    [126, 'the password prompt was dismissed: nothing was changed'],
-    [127, 'polkit refused to run the helper: nothing was changed (Not authorized)'],
-  ])('says what pkexec exit %d means', async (code, message) => {
+    [126, 'Not authorized', 'the password prompt was dismissed: nothing was changed'],
+    [
+      127,
+      'Error executing command as another user: Not authorized',
+      'polkit says this user is not authorised to change the GPU (action org.tessera.helper): nothing was changed',
+    ],
+    [
+      127,
+      'Error executing command as another user: No authentication agent found.',
+      "no authentication agent is running to ask for an administrator's password, so polkit could not ask: nothing was changed",
+    ],
+    [
+      127,
+      'Error creating textual authentication agent: Error opening current controlling terminal for the process (/dev/tty): No such device or address',
+      "no authentication agent is running to ask for an administrator's password, so polkit could not ask: nothing was changed",
+    ],
+    [127, 'Cannot run program', 'polkit refused to run the helper: nothing was changed (Cannot run program)'],
+  ])('says what pkexec exit %d with "%s" means', async (code, said, message) => {
     const client = createHelperClient({
       hostRoot: '/',
       launcher: launcher(),
-      pkexec: fakePkexec(`cat > /dev/null; echo 'Not authorized' >&2; exit ${code}`),
+      pkexec: fakePkexec(
+        `cat > /dev/null; echo '${said}' >&2; echo >&2; echo 'This incident has been reported.' >&2; exit ${code}`,
+      ),
     });
     await expect(client.run(PLAN)).rejects.toThrow(message);
   });

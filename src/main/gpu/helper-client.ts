@@ -18,7 +18,7 @@ export interface HelperClient {
 export interface HelperClientOptions {
   /** The host root the backend reads: `/` means pkexec; anything else runs the helper unprivileged on it. */
   hostRoot: string;
-  /** The bundled helper for simulated hosts (out/helper/index.js). */
+  /** The bundled helper for simulated hosts (out/helper/simulated.js, src/simulation/helper-entry.ts). */
   helperScript?: string;
   launcher?: string;
   pkexec?: string;
@@ -28,6 +28,28 @@ export interface HelperClientOptions {
 // polkit said no or the program could not be run.
 const PKEXEC_DISMISSED = 126;
 const PKEXEC_REFUSED = 127;
+
+// What pkexec prints (src/programs/pkexec.c in polkit 122) when polkit says no, and when it would
+// ask for a password but no authentication agent runs for this session (a console or SSH login
+// without pkttyagent, a kiosk without a desktop): with no terminal either, pkexec 122 fails to
+// start its own textual agent and says so instead.
+const NO_AGENT = /no authentication agent found|error creating textual authentication agent/i;
+const NOT_AUTHORISED = /not authori[sz]ed/i;
+
+function pkexecRefusal(stderr: string): TesseraError {
+  const said = stderr.trim().split('\n')[0] ?? '';
+  if (NO_AGENT.test(said))
+    return new TesseraError(
+      'UNAVAILABLE',
+      `no authentication agent is running to ask for an administrator's password, so polkit could not ask: nothing was changed (start Tessera from a desktop session, or run pkttyagent in this terminal; pkexec said: ${said})`,
+    );
+  if (NOT_AUTHORISED.test(said))
+    return new TesseraError(
+      'UNAVAILABLE',
+      `polkit says this user is not authorised to change the GPU (action org.tessera.helper): nothing was changed (pkexec said: ${said})`,
+    );
+  return new TesseraError('UNAVAILABLE', `polkit refused to run the helper: nothing was changed (${said})`);
+}
 
 /**
  * Runs the helper with the plan on stdin, never on argv. On this machine it goes through pkexec
@@ -40,7 +62,10 @@ export function createHelperClient(options: HelperClientOptions): HelperClient {
   return {
     how: simulated ? 'simulated' : 'pkexec',
     run(plan) {
-      const script = options.helperScript ?? path.join(packageRoot(), 'out', 'helper', 'index.js');
+      // Only a simulated host runs the bundle from the package; pkexec runs the installed launcher.
+      const script = simulated
+        ? (options.helperScript ?? path.join(packageRoot(), 'out', 'helper', 'simulated.js'))
+        : '';
       if (simulated && !fs.existsSync(script))
         throw new TesseraError('UNAVAILABLE', `the helper is not built (${script}): run npm run build`);
       if (!simulated && !fs.existsSync(launcher)) {
@@ -74,13 +99,7 @@ export function createHelperClient(options: HelperClientOptions): HelperClient {
             return reject(
               new TesseraError('UNAVAILABLE', 'the password prompt was dismissed: nothing was changed'),
             );
-          if (!simulated && code === PKEXEC_REFUSED)
-            return reject(
-              new TesseraError(
-                'UNAVAILABLE',
-                `polkit refused to run the helper: nothing was changed (${stderr.trim()})`,
-              ),
-            );
+          if (!simulated && code === PKEXEC_REFUSED) return reject(pkexecRefusal(stderr));
           reject(
             new TesseraError(
               'INTERNAL',

@@ -2,7 +2,7 @@
  * A compact description of a host for the simulation: enough to build a faithful sysfs/procfs/
  * debugfs tree (reference §G) and nothing the tree itself could not say.
  */
-import type { DrmNodes, NewVf, PciIdentity } from '../../../helper/simulated-kernel/pci-tree';
+import type { DrmNodes, NewVf, PciIdentity } from '../../../simulation/kernel/pci-tree';
 import type { SimConnector } from './display-outputs';
 import type { UcSample } from './uc-samples';
 import type { SimUsbBus } from './usb-tree';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATED_HOSTS } from './host-descriptions';
-import { addVf } from '../../../helper/simulated-kernel/pci-tree';
+import { addVf } from '../../../simulation/kernel/pci-tree';
 import { buildHostTree } from './host-tree-builder';
 import { findSimulatedHost, ensureSimulatedHost, readSimulationMarker } from './simulated-hosts';
 

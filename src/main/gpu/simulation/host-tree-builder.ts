@@ -8,9 +8,9 @@ import {
   driverFiles,
   linkDriver,
   writeIdentity,
-} from '../../../helper/simulated-kernel/pci-tree';
-import { addMdevInstance } from '../../../helper/simulated-kernel/mdev';
-import { openSimTree, type SimTree } from '../../../helper/simulated-kernel/sim-tree';
+} from '../../../simulation/kernel/pci-tree';
+import { addMdevInstance } from '../../../simulation/kernel/mdev';
+import { openSimTree, type SimTree } from '../../../simulation/kernel/sim-tree';
 import type { SimGpu, SimPciDevice, SimulatedHostDescription, SimValues } from './host-description';
 import { I915_VF_THRESHOLD } from '../provisioning';
 import { writeConnectors, writeKvmParameters } from './display-outputs';

@@ -4,7 +4,7 @@
  * below it by port path (`3-1` → `3-1.4` → `3-1.4.2`), each interface as `<device>:1.<n>`, every
  * device and interface linked from /sys/bus/usb/devices, and a node in /dev/bus/usb/BBB/DDD.
  */
-import type { SimTree } from '../../../helper/simulated-kernel/sim-tree';
+import type { SimTree } from '../../../simulation/kernel/sim-tree';
 
 export interface SimUsbInterface {
   /** bInterfaceClass: 03 HID, 08 mass storage, 09 hub, 0b smart card, e0 wireless. */

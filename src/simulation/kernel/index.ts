@@ -2,7 +2,8 @@
  * The simulated kernel: what Linux does when a sysfs attribute of a simulated host is written.
  * It needs nothing but the tree (driver variant, limits and layout are read from it), so any tree
  * shaped like the reference (../shared/reference/intel-gpu-virtualization-sysfs.md) can be driven.
- * The helper writes through it instead of node:fs when the host root is not `/`.
+ * The simulated helper (../run-simulated-plan.ts) writes through it instead of node:fs; the root
+ * helper (out/helper/index.js) has none of this inside it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,12 +15,9 @@ import { i915HomeOf, storeI915, storePlain, storeXe, xeAdminOf } from './provisi
 import { openSimTree, type SimTree } from './sim-tree';
 import { disableVfs, storeAutoprobe, storeNumvfs } from './sriov';
 
-/** Writes and ownership changes the helper makes; the real host's are node:fs calls. */
-export interface KernelWriter {
-  /** Write `value` as one write(2), as `echo -n value > path` would; throws an error whose `code` is the errno. */
-  write(machinePath: string, value: string): void;
-  chown(machinePath: string, uid: number): void;
-}
+import type { KernelWriter } from '../../helper/run-plan';
+
+export type { KernelWriter };
 
 /** Longest `driver_override` the kernel stores: PAGE_SIZE - 2 (§A.1). */
 const MAX_OVERRIDE = 4094;
