@@ -6,7 +6,13 @@ import { requireBuiltRenderer, SCREENSHOT_DIR, screenshotWholePage } from '../su
 import { runCli } from '../support/cli-process';
 import { makeTempHome, TINY_GUEST_DIR, type TempHome } from '../support/temp-home';
 import { buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
-import { closeUiSession, createTinyVm, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
+import {
+  closeUiSession,
+  createTinyVm,
+  openUiSession,
+  screenshotOnFailure,
+  type UiSession,
+} from './ui-session';
 
 /**
  * What the gallery says when KVM is refused, on any machine: a QEMU whose KVM never runs the
@@ -23,11 +29,9 @@ beforeAll(async () => {
   home = makeTempHome('tessera-accel-ui-', { ownAccelerator: true });
   const qemu = path.join(home.root, 'qemu-system-x86_64');
   const real = findQemu({ env: process.env }).path;
-  fs.writeFileSync(
-    qemu,
-    `#!/bin/sh\ncase "$*" in *accel=kvm*) exec sleep 600 ;; esac\nexec ${real} "$@"\n`,
-    { mode: 0o755 },
-  );
+  fs.writeFileSync(qemu, `#!/bin/sh\ncase "$*" in *accel=kvm*) exec sleep 600 ;; esac\nexec ${real} "$@"\n`, {
+    mode: 0o755,
+  });
   // Its own cache: the probe's answer for this QEMU concerns this test only.
   home.env.XDG_CACHE_HOME = path.join(home.root, 'cache');
   home.env.TESSERA_QEMU = qemu;

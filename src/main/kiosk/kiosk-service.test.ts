@@ -107,8 +107,14 @@ function setup(watchIntervalMs = 60_000) {
   homes.push(home);
   const x = new FakeX();
   const vms = new FakeVms(x);
-  vms.vms.set('a', vmInfo('a', { kind: 'local', monitor: null, fullScreen: true, showFps: false, hostInput: true }));
-  vms.vms.set('b', vmInfo('b', { kind: 'local', monitor: null, fullScreen: true, showFps: false, hostInput: true }));
+  vms.vms.set(
+    'a',
+    vmInfo('a', { kind: 'local', monitor: null, fullScreen: true, showFps: false, hostInput: true }),
+  );
+  vms.vms.set(
+    'b',
+    vmInfo('b', { kind: 'local', monitor: null, fullScreen: true, showFps: false, hostInput: true }),
+  );
   vms.vms.set('web', vmInfo('web', { kind: 'vnc' }));
   vms.vms.set('headless', { ...vmInfo('headless', { kind: 'none' }) });
   const settings = new SettingsService(path.join(home, 'config'));
