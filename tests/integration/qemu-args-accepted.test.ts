@@ -220,13 +220,16 @@ function prepare(golden: string[], root: string): string[] {
     if (option === '-initrd') fs.writeFileSync(inRoot(verbatim), 'initrd');
     if (option === '-blockdev') {
       const props = parseKeyval(arg);
-      const file = props.get('file.filename');
-      if (file === undefined || !file.startsWith(root)) return; // a system file, e.g. OVMF code
-      if (props.get('node-name') === 'ovmf-vars') {
-        fs.copyFileSync(file.endsWith('.ms.fd') ? OVMF_SECURE_BOOT_VARS : OVMF_VARS, inRoot(file));
-      } else if (props.get('driver') === 'qcow2')
-        execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', inRoot(file), '64M']);
-      else fs.writeFileSync(inRoot(file), Buffer.alloc(1024 * 1024));
+      // A golden image's overlay names its read-only backing file too (`backing.file.filename`).
+      for (const prefix of ['', 'backing.']) {
+        const file = props.get(`${prefix}file.filename`);
+        if (file === undefined || !file.startsWith(root)) continue; // a system file, e.g. OVMF code
+        if (props.get('node-name') === 'ovmf-vars') {
+          fs.copyFileSync(file.endsWith('.ms.fd') ? OVMF_SECURE_BOOT_VARS : OVMF_VARS, inRoot(file));
+        } else if (props.get(`${prefix}driver`) === 'qcow2')
+          execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', inRoot(file), '64M']);
+        else fs.writeFileSync(inRoot(file), Buffer.alloc(1024 * 1024));
+      }
     }
     if (option === '-machine') argv[i] = arg.replace('accel=kvm', 'accel=tcg');
     if (option === '-cpu') argv[i] = arg.replace(/^host(?=,|$)/, 'max'); // `host` needs KVM
