@@ -7,6 +7,7 @@ import { createMemoryTransportPair } from '../../src/shared/memory-transport';
 import { serveTransport } from '../../src/main/rpc/dispatcher';
 import { createBackend, type Backend } from '../../src/main/backend';
 import { makeTempHome, type TempHome } from '../support/temp-home';
+import { KIOSK_DEFAULTS } from '../../src/shared/kiosk';
 
 let home: TempHome;
 let backend: Backend;
@@ -179,6 +180,7 @@ describe('settings', () => {
       gallery: { sortBy: 'name', thumbnails: true },
       wall: { layout: '2x2', vms: [] },
       console: { scaling: 'fit' },
+      kiosk: KIOSK_DEFAULTS,
     });
     expect(fs.existsSync(file())).toBe(false);
   });
@@ -198,7 +200,7 @@ describe('settings', () => {
   });
 
   it('refuse unknown sections and bad values', async () => {
-    await expect(client.call('settings.update', { kiosk: {} } as never)).rejects.toMatchObject({
+    await expect(client.call('settings.update', { nonsense: {} } as never)).rejects.toMatchObject({
       code: 'BAD_INPUT',
     });
     await expect(

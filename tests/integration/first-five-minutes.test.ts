@@ -111,7 +111,7 @@ describe('the first five minutes, with the accelerator Tessera chooses', () => {
     serve.stdout.on('data', (c: Buffer) => (output += c.toString()));
     serve.stderr.on('data', (c: Buffer) => (output += c.toString()));
     let link: string | undefined;
-    await waitFor(() => (link = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)?.[1]) !== undefined);
+    await waitFor(() => (link = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(output)?.[1]) !== undefined);
     const page = await fetch(link ?? '', { redirect: 'manual' });
     expect([200, 302, 303]).toContain(page.status);
     const ended = new Promise((resolve) => serve.once('exit', resolve));

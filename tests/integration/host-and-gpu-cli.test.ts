@@ -48,7 +48,10 @@ describe('tessera doctor --json', () => {
       for (const check of report.checks) {
         expect(Object.keys(check)).toEqual(expect.arrayContaining(['id', 'status', 'summary', 'fix']));
       }
-      expect(code).toBe(EXPECTED_EXIT[name]);
+      // What the simulated host itself says decides; checks of this machine (its CPU flags, KVM)
+      // depend on where the test runs, so they only count through the exit code's rule.
+      const hostFails = report.checks.some((c) => c.status === 'fail' && c.source === 'host-root');
+      expect(hostFails ? 1 : 0).toBe(EXPECTED_EXIT[name]);
       expect(code === 1).toBe(report.checks.some((c) => c.status === 'fail'));
     },
   );
