@@ -17,7 +17,7 @@ import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-hom
 import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
 import { MONITOR_LAYOUT, startXorgDummy, type XorgDummy } from '../support/xorg-dummy';
 import { KioskPage } from './kiosk-page';
-import { closeUiSession, type UiSession } from './ui-session';
+import { closeUiSession, signInPage, type UiSession } from './ui-session';
 
 let home: TempHome;
 let xorg: XorgDummy;
@@ -115,7 +115,10 @@ describe('the Kiosk page', () => {
     // A real Chromium window on the X server, as the README says to open it: the watchdog finds it
     // by its title and makes it cover DUMMY1.
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-kiosk-chromium-'));
-    const cookies = await browser.context.cookies();
+    // A browser of its own signs in with a fresh launch link (the cookie alone opens nothing, issue 18).
+    const asked = await runCli(['serve', '--link'], home.env);
+    const link = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/.exec(asked.stdout)?.[0];
+    if (!link) throw new Error(`no link in ${asked.stdout}${asked.stderr}`);
     const kiosk = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: false,
@@ -130,8 +133,8 @@ describe('the Kiosk page', () => {
       ],
     });
     try {
-      await kiosk.addCookies(cookies);
       const kioskPage = kiosk.pages()[0] ?? (await kiosk.newPage());
+      await signInPage(kioskPage, link);
       await kioskPage.goto(`${origin}/#/kiosk/web`);
       await expect
         .poll(() => statusOf('DUMMY1'), { timeout: 60_000, interval: 500 })
