@@ -257,8 +257,10 @@ describe('kiosk on a real X server with two monitors', () => {
         { timeout: 10_000, interval: 200 },
       )
       .toBe(true);
-    const after = await status();
-    expect(after.entries[1]).toMatchObject({ vmState: 'running', placed: true, restarts: 1 });
+    // The status follows on the watchdog's next look (twice a second), after the window is in place.
+    await expect
+      .poll(async () => (await status()).entries[1], { timeout: 10_000, interval: 200 })
+      .toMatchObject({ vmState: 'running', placed: true, restarts: 1 });
     expect(await vm('left')).toMatchObject({ pid: left.pid, restarts: 0 });
     expect(await windowOf(left.pid ?? 0)).toEqual(leftWindow);
   }, 60_000);
