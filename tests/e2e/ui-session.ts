@@ -30,8 +30,18 @@ export async function openUiSession(home: TempHome, serveArgs: string[] = []): P
  */
 export async function signInPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
+  // Polled with evaluate (the DevTools protocol): waitForFunction's in-page poller compiles its
+  // string with new Function, which the page's CSP (rightly) refuses once it has to poll.
   // A string, because the tests compile without the DOM's types.
-  await page.waitForFunction(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)}) !== null`);
+  await expect
+    .poll(
+      () => page.evaluate<boolean>(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)}) !== null`),
+      {
+        timeout: 30_000,
+        interval: 100,
+      },
+    )
+    .toBe(true);
 }
 
 /**
