@@ -31,17 +31,14 @@ export async function openUiSession(home: TempHome, serveArgs: string[] = []): P
 export async function signInPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
   // Polled with evaluate (the DevTools protocol): waitForFunction's in-page poller compiles its
-  // string with new Function, which the page's CSP (rightly) refuses once it has to poll.
-  // A string, because the tests compile without the DOM's types.
-  await expect
-    .poll(
-      () => page.evaluate<boolean>(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)}) !== null`),
-      {
-        timeout: 30_000,
-        interval: 100,
-      },
-    )
-    .toBe(true);
+  // string with new Function, which the page's CSP (rightly) refuses once it has to poll. A loop,
+  // not expect.poll: sign-in runs in beforeAll hooks too. A string: no DOM types in the tests.
+  const signedIn = `sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)}) !== null`;
+  for (const until = Date.now() + 30_000; !(await page.evaluate<boolean>(signedIn));) {
+    if (Date.now() > until)
+      throw new Error(`the page did not sign in with ${new URL(url).origin}'s launch link`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
