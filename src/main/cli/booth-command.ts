@@ -10,6 +10,7 @@ import {
 } from '../../shared/images';
 import type { CliSession } from './cli-link';
 import { requireName, UsageError } from './parse-options';
+import { print } from './gpu-command';
 
 export const BOOTH_USAGE = `  image list [--json]         image add PATH [--name N]   image verify NAME [--version N]
   image delete NAME [--version N]   golden images: read-only copies with SHA-256, in versions
@@ -17,10 +18,6 @@ export const BOOTH_USAGE = `  image list [--json]         image add PATH [--name
   vm reset-to-golden NAME [--warm|--cold] [--yes]   vm promote NAME   vm mark-ready NAME
   vm reset-schedule NAME daily@03:00|every:4h|idle:2m|on-stop|off     booth reset-all [--warm|--cold]
 `;
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
-}
 
 /** Percent on stderr while a long image operation runs, so stdout stays the result. */
 function showProgress(session: CliSession, name: string): () => void {

@@ -8,7 +8,7 @@ import { describeDisplay, describeGpu } from '../../shared/vm-describe';
 import type { VmConfig, VmInfo } from '../../shared/vm-spec';
 import { openCliSession, type CliSession } from './cli-link';
 import { extractGlobalOptions } from './global-options';
-import { GPU_USAGE, gpuCommand, gpuReadsOnly } from './gpu-command';
+import { GPU_USAGE, gpuCommand, gpuReadsOnly, print } from './gpu-command';
 import { formatDoctor, hostLine } from './host-format';
 import {
   createInputFromOptions,
@@ -54,10 +54,6 @@ ${USB_USAGE}
   Every command: --host-root DIR (or TESSERA_HOST_ROOT) reads another host's sys/, proc/, dev/;
   --simulate NAME uses a simulated host (adl-p, adl-p-maxvfs0, flex170, bmg, cml, iommu-off, no-intel-gpu).
 `;
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
-}
 
 /** What this QEMU does differently from what the VM asks for (the editor shows the same). */
 async function notesFor(session: CliSession, vm: VmInfo): Promise<string> {

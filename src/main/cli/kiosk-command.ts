@@ -7,6 +7,7 @@ import { serveTransport } from '../rpc/dispatcher';
 import type { CliSession } from './cli-link';
 import type { GlobalOptions } from './global-options';
 import { UsageError } from './parse-options';
+import { print } from './gpu-command';
 
 const STOP_GRACE_MS = 1000;
 
@@ -16,10 +17,6 @@ export const KIOSK_USAGE = `  kiosk monitors [--json]     the monitors the X ser
                               (runs in the foreground when no Tessera backend runs yet)
   kiosk stop [--stop-vms]     kiosk status [--json]     kiosk autostart on|off
 `;
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
-}
 
 export function formatMonitors(monitors: Monitor[]): string {
   if (monitors.length === 0) return 'No monitors.\n';

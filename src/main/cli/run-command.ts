@@ -3,13 +3,11 @@ import { parseArgs } from 'node:util';
 import type { RunDiff, RunRecord, RunSummary } from '../../shared/run-record';
 import type { CliSession } from './cli-link';
 import { UsageError } from './parse-options';
+import { print } from './gpu-command';
 
 export const RUN_USAGE = `  run start VM --plan PLAN [--label TEXT] [--json]   run a validation plan (YAML or JSON) in the VM
   run list [--json]           run show ID [--json]       run diff A B [--json]
   run export ID... --output FILE.tar.gz                 records to attach to a bug report`;
-
-const print = (json: boolean, value: unknown, text: () => string) =>
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text());
 
 function stepLine(s: {
   name: string;
