@@ -12,7 +12,7 @@
 import type { HelperStep } from '../../shared/helper-plan';
 import type { VmSpec } from '../../shared/vm-spec';
 import type { VmDataFiles, VmRuntimeFiles } from '../paths';
-import type { SlicePlacement } from '../vm/gpu-leases';
+import type { SlicePlacement } from '../vm';
 
 export interface ScriptInput {
   spec: VmSpec;
