@@ -14,11 +14,12 @@ import { vmDataFiles, vmRuntimeFiles } from '../paths';
 import { parseResolution, type GpuPlacement } from './gpu-placement';
 import type { QemuHost } from './qemu-args';
 import type { PresentUsbDevice } from './qemu-args-usb';
+import { TEST_VM_UUID } from '../../../tests/support/vm-info';
 
 export const HOME = '/home/ada';
 export const RUNTIME_DIR = '/run/user/1000/tessera';
 export const DATA_DIR = `${HOME}/.local/share/tessera`;
-export const UUID = '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0';
+export const UUID = TEST_VM_UUID;
 const CREATED_AT = '2025-01-02T03:04:05.000Z';
 
 /**
