@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tracked = execFileSync(
   'git',
-  ['ls-files', '-co', '--exclude-standard', 'src', 'tests', 'bench', 'scripts', 'docs'],
+  ['ls-files', '-co', '--exclude-standard', 'src', 'tests', 'bench', 'scripts', 'docs', '*.md'],
   {
     cwd: repoRoot,
     encoding: 'utf8',
