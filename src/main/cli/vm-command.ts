@@ -49,6 +49,16 @@ async function notesFor(session: CliSession, vm: VmInfo): Promise<string> {
   }
 }
 
+/** `vm SUB NAME [--json]`: the VM's name and whether --json was given. */
+function nameAndJson(rest: string[], sub: string): { id: string; json: boolean } {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
+  return { id: requireName(positionals, sub), json: values.json === true };
+}
+
 export async function vmCommand(session: CliSession, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { client } = session;
@@ -89,13 +99,9 @@ export async function vmCommand(session: CliSession, args: string[]): Promise<nu
       return 0;
     }
     case 'show': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const vm = await client.call('vm.get', { id: requireName(positionals, 'show') });
-      print(values.json === true, vmSummary(vm), () => describeVm(vm));
+      const { id, json } = nameAndJson(rest, 'show');
+      const vm = await client.call('vm.get', { id });
+      print(json, vmSummary(vm), () => describeVm(vm));
       return 0;
     }
     case 'start': {
@@ -140,14 +146,9 @@ export async function vmCommand(session: CliSession, args: string[]): Promise<nu
     case 'reset':
     case 'pause':
     case 'resume': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const id = requireName(positionals, sub);
+      const { id, json } = nameAndJson(rest, sub);
       const vm = await client.call(`vm.${sub}`, { id });
-      print(values.json === true, vmSummary(vm), () => `VM '${id}' is ${vm.state}\n`);
+      print(json, vmSummary(vm), () => `VM '${id}' is ${vm.state}\n`);
       return 0;
     }
     case 'delete': {
@@ -158,13 +159,9 @@ export async function vmCommand(session: CliSession, args: string[]): Promise<nu
       return 0;
     }
     case 'args': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const { argv } = await client.call('vm.args', { id: requireName(positionals, 'args') });
-      print(values.json === true, argv, () => argv.join('\n') + '\n');
+      const { id, json } = nameAndJson(rest, 'args');
+      const { argv } = await client.call('vm.args', { id });
+      print(json, argv, () => argv.join('\n') + '\n');
       return 0;
     }
     case 'log': {
