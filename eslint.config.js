@@ -25,7 +25,7 @@ const mainLayers = ['app', 'cli', 'rpc', 'server'];
 const utilities = ['src/main/fsutil/**', 'src/main/paths'];
 // Every other folder of src/main is a domain; its index.ts is all that others may import of it.
 const domains = fs
-  .readdirSync('src/main', { withFileTypes: true })
+  .readdirSync(new URL('./src/main', import.meta.url), { withFileTypes: true })
   .filter(
     (e) => e.isDirectory() && !mainLayers.includes(e.name) && !utilities.includes(`src/main/${e.name}/**`),
   )
