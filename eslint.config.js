@@ -74,6 +74,26 @@ export default tseslint.config(
     },
   },
   {
+    // One validated IPC entry (src/main/rpc/validated-ipc.ts): only ipc-main.ts touches ipcMain.
+    files: ['src/main/app/**/*.ts'],
+    ignores: ['src/main/app/ipc-main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain'],
+              message:
+                'register IPC through validatedIpcMain (src/main/app/ipc-main.ts), which checks the sender',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/preload/**/*.ts'],
     rules: restrict(
       [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/helper/**', '**/simulation/**'],
