@@ -185,6 +185,26 @@ export default tseslint.config(
     rules: { 'local/allowed-imports': ['error', layers] },
   },
   {
+    // One validated IPC entry (src/main/rpc/validated-ipc.ts): only ipc-main.ts touches ipcMain.
+    files: ['src/main/app/**/*.ts'],
+    ignores: ['src/main/app/ipc-main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain'],
+              message:
+                'register IPC through validatedIpcMain (src/main/app/ipc-main.ts), which checks the sender',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
