@@ -315,7 +315,7 @@ describe.skipIf(skipReason !== null)('the helper through real polkit and pkexec'
       expect(look()).toEqual(before.map((n) => (n.node === '/dev/vfio/17' ? { ...n, uid } : n)));
       expect(changedPaths(sysBefore, snapshotTree(simulated.at('/sys')))).toEqual([]);
       // The helper has no verb that gives a group node back: it goes away when the device leaves
-      // vfio-pci (reference §A.6), so the test gives it back by removing it, in afterAll.
+      // vfio-pci (docs/sriov-sysfs.md#vfio-device-nodes), so the test gives it back by removing it, in afterAll.
     },
   );
 
