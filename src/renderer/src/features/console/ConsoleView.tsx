@@ -1,7 +1,7 @@
 import { useState, type ComponentProps, type KeyboardEvent } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { describeGpuLease } from '../../../../shared/vm-describe';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from '../gallery/VmActionButton';
 import { UsbControl } from './UsbControl';
 import { formatRoute, type ConsoleTab } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';

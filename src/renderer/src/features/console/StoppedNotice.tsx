@@ -1,5 +1,5 @@
 import type { VmInfo } from '../../../../shared/vm-spec';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from '../gallery/VmActionButton';
 import { canStart } from '../gallery/vm-actions';
 
 const HEADLINES: Record<VmInfo['state'], string> = {

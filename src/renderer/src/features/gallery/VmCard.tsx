@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { describeDisplay, describeGpu, describeGpuLease } from '../../../../shared/vm-describe';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from './VmActionButton';
 import { formatRoute } from '../../navigation/route';
 import { useVmStore } from '../../stores/context';
 import type { VmAction } from '../../stores/vm-store';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { VmInfo, VmState } from '../../../shared/vm-spec';
-import { ConfirmDialog } from './ConfirmDialog';
+import type { VmInfo, VmState } from '../../../../shared/vm-spec';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import {
   canForceOff,
   canPause,
@@ -8,8 +8,8 @@ import {
   canResume,
   canShutDown,
   canStart,
-} from '../features/gallery/vm-actions';
-import { useVmStore } from '../stores/context';
+} from './vm-actions';
+import { useVmStore } from '../../stores/context';
 
 export type PowerAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume';
 
