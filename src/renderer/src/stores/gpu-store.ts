@@ -1,6 +1,12 @@
 import { createStore, type StoreApi } from 'zustand';
 import type { GpuInventory } from '../../../shared/gpu-inventory';
-import type { ChangeLogEntry, GpuIntent, GpuPersistence, PlanPreview, VfShare } from '../../../shared/gpu-plan';
+import type {
+  ChangeLogEntry,
+  GpuIntent,
+  GpuPersistence,
+  PlanPreview,
+  VfShare,
+} from '../../../shared/gpu-plan';
 import type { Connection } from '../transport/connect';
 import { messageOf } from './failure';
 import { coalesced } from './coalesced';

@@ -1,14 +1,7 @@
 import { useState } from 'react';
 import type { VmInfo, VmState } from '../../../../shared/vm-spec';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import {
-  canForceOff,
-  canPause,
-  canReset,
-  canResume,
-  canShutDown,
-  canStart,
-} from './vm-actions';
+import { canForceOff, canPause, canReset, canResume, canShutDown, canStart } from './vm-actions';
 import { useVmStore } from '../../stores/context';
 
 export type PowerAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume';
