@@ -3,6 +3,7 @@ import { formatRoute, type Route } from '../navigation/route';
 import { ChoiceSelect } from './ChoiceSelect';
 import { HostBadge } from './HostBadge';
 import { useSettingsStore, useVmStore } from '../stores/context';
+import './header.css';
 
 type Theme = Settings['appearance']['theme'];
 const THEMES: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };

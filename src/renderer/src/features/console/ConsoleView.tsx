@@ -14,6 +14,7 @@ import { SpicePane } from './SpicePane';
 import { StoppedNotice } from './StoppedNotice';
 import { TerminalScreen } from './TerminalScreen';
 import { VncPane } from './VncPane';
+import './console.css';
 
 type TerminalTab = Omit<ComponentProps<typeof TerminalScreen>, 'visible'>;
 const VM_CONSOLE = { sendsResize: false, replaysScrollback: true } as const;
