@@ -1,0 +1,51 @@
+import { Field, inputProps } from './Field';
+import { FileField } from './FileField';
+import type { SectionProps } from './section-props';
+
+/** What the VM starts from besides its disks: a CD-ROM image, or a Linux kernel booted directly. */
+export function BootMediaSection({ form, errorOf, change, disabled }: SectionProps) {
+  return (
+    <fieldset className="form-section" disabled={disabled}>
+      <legend>Boot media</legend>
+      <div className="form-grid">
+        <FileField
+          fieldKey="cdrom"
+          label="CD-ROM image (ISO)"
+          value={form.cdrom}
+          onChange={(cdrom) => change({ cdrom })}
+          error={errorOf('cdrom')}
+          purpose="cdrom"
+          placeholder="none"
+        />
+        <FileField
+          fieldKey="kernel.path"
+          label="Linux kernel (direct boot)"
+          value={form.kernel}
+          onChange={(kernel) => change({ kernel })}
+          error={errorOf('kernel.path')}
+          purpose="kernel"
+          placeholder="none: boot from the disks or CD-ROM"
+        />
+        <FileField
+          fieldKey="kernel.initrd"
+          label="Initial ramdisk"
+          value={form.initrd}
+          onChange={(initrd) => change({ initrd })}
+          error={errorOf('kernel.initrd')}
+          purpose="initrd"
+          placeholder="none"
+        />
+        <Field fieldKey="kernel.append" label="Kernel command line" error={errorOf('kernel.append')}>
+          <input
+            type="text"
+            spellCheck={false}
+            value={form.append}
+            placeholder="console=ttyS0"
+            onChange={(e) => change({ append: e.target.value })}
+            {...inputProps('kernel.append', errorOf('kernel.append'))}
+          />
+        </Field>
+      </div>
+    </fieldset>
+  );
+}
