@@ -2,7 +2,7 @@ import type { Settings } from '../../../shared/settings';
 import { formatRoute, type Route } from '../navigation/route';
 import { ChoiceSelect } from './ChoiceSelect';
 import { HostBadge } from './HostBadge';
-import { useSettingsStore, useVmStore } from '../stores/context';
+import { useHostStore, useSettingsStore } from '../stores/context';
 import './header.css';
 
 type Theme = Settings['appearance']['theme'];
@@ -23,7 +23,7 @@ function NavLink({ to, current, children }: { to: Route; current: Route; childre
 }
 
 export function Header({ route }: { route: Route }) {
-  const host = useVmStore((s) => s.host);
+  const host = useHostStore((s) => s.info);
   const theme = useSettingsStore((s) => s.settings.appearance.theme);
   const updateSettings = useSettingsStore((s) => s.update);
   return (

@@ -54,7 +54,7 @@ function EditorForm({
   taken?: ReadonlySet<string>;
 }) {
   const vms = useVmStore((s) => s.vms);
-  const host = useVmStore((s) => s.host);
+  const host = useHostStore((s) => s.info);
   const inventory = useGpuStore((s) => s.inventory);
   const refreshGpu = useGpuStore((s) => s.refresh);
   const monitors = useHostStore((s) => s.monitors);
