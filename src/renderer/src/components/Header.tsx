@@ -61,40 +61,42 @@ export function Header({ route }: { route: Route }) {
           Kiosk
         </NavLink>
       </nav>
-      <HostBadge />
-      {host && (
-        <dl className="host-facts" data-testid="host-info">
-          <div>
-            <dt>Accelerator</dt>
-            {host.accelerator === 'kvm' ? (
-              <dd data-testid="host-accelerator" title={host.acceleratorReason}>
-                KVM
-              </dd>
-            ) : (
-              // Without KVM every guest is emulated and slow; the reason says what to fix.
-              <dd data-testid="host-accelerator" className="text-warning" title={host.acceleratorReason}>
-                TCG (software emulation)
-              </dd>
-            )}
-          </div>
-          <div>
-            <dt>QEMU</dt>
-            {'version' in host.qemu ? (
-              <dd data-testid="host-qemu" title={host.qemu.path}>
-                {host.qemu.version}
-              </dd>
-            ) : (
-              <dd data-testid="host-qemu" className="text-error">
-                not usable: {host.qemu.error}
-              </dd>
-            )}
-          </div>
-        </dl>
-      )}
+      {/* Which host, and what runs its guests, stacked in one slot so the header stays one row at 1280 px. */}
+      <div className="host-summary">
+        <HostBadge />
+        {host && (
+          <dl className="host-facts" data-testid="host-info">
+            <div>
+              <dt>Accelerator</dt>
+              {host.accelerator === 'kvm' ? (
+                <dd data-testid="host-accelerator" title={host.acceleratorReason}>
+                  KVM
+                </dd>
+              ) : (
+                // Without KVM every guest is emulated and slow; the reason says what to fix.
+                <dd data-testid="host-accelerator" className="text-warning" title={host.acceleratorReason}>
+                  TCG (software emulation)
+                </dd>
+              )}
+            </div>
+            <div>
+              <dt>QEMU</dt>
+              {'version' in host.qemu ? (
+                <dd data-testid="host-qemu" title={host.qemu.path}>
+                  {host.qemu.version}
+                </dd>
+              ) : (
+                <dd data-testid="host-qemu" className="text-error" title={host.qemu.error}>
+                  not usable: {host.qemu.error}
+                </dd>
+              )}
+            </div>
+          </dl>
+        )}
+      </div>
       <div className="header-actions">
         <ChoiceSelect
           label="Theme"
-          hideLabel
           value={theme}
           choices={THEMES}
           testId="theme"

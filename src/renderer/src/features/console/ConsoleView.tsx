@@ -1,4 +1,5 @@
 import { useState, type ComponentProps, type KeyboardEvent } from 'react';
+import { hasNothingToBoot, NOTHING_TO_BOOT } from '../../../../shared/boot-media';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { describeGpuLease } from '../../../../shared/vm-describe';
 import { VmActionButton } from '../gallery/VmActionButton';
@@ -123,6 +124,11 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
           <VmActionButton vm={vm} action="kill" />
         </div>
       </div>
+      {hasNothingToBoot(vm.spec) && (
+        <p className="notice notice-warning" role="status" data-testid="console-no-boot">
+          {NOTHING_TO_BOOT}
+        </p>
+      )}
       {reason !== null && (
         <p className="notice notice-info" role="note" data-testid="console-no-graphics">
           {reason} The serial console and the QEMU monitor are below.

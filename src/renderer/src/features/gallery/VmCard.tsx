@@ -1,4 +1,5 @@
 import { acceleratorNote } from '../../../../shared/accelerator-note';
+import { hasNothingToBoot, NOTHING_TO_BOOT } from '../../../../shared/boot-media';
 import { useState } from 'react';
 import { describeDisplay, describeGpu, describeGpuLease } from '../../../../shared/vm-describe';
 import type { VmInfo } from '../../../../shared/vm-spec';
@@ -125,6 +126,11 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         {error !== undefined && (
           <p className="vm-error" role="alert" data-testid={`vm-${id}-error`}>
             {FAILED[error.action]}: {error.message}
+          </p>
+        )}
+        {hasNothingToBoot(spec) && (
+          <p className="vm-warning" role="status" data-testid={`vm-${id}-no-boot`}>
+            {NOTHING_TO_BOOT}
           </p>
         )}
         {vm.warning !== undefined && (

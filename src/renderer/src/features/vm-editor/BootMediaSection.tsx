@@ -1,5 +1,7 @@
+import { hasNothingToBoot, NOTHING_TO_BOOT } from '../../../../shared/boot-media';
 import { Field, inputProps } from './Field';
 import { FileField } from './FileField';
+import { formToInput } from './form-model';
 import type { SectionProps } from './section-props';
 
 /** What the VM starts from besides its disks: a CD-ROM image, or a Linux kernel booted directly. */
@@ -7,6 +9,12 @@ export function BootMediaSection({ form, errorOf, change, disabled }: SectionPro
   return (
     <fieldset className="form-section" disabled={disabled}>
       <legend>Boot media</legend>
+      {/* Here, where one is added (or a disk above): saving stays allowed, an empty VM is a choice. */}
+      {hasNothingToBoot(formToInput(form)) && (
+        <p className="notice notice-warning" role="status" data-testid="editor-no-boot">
+          {NOTHING_TO_BOOT} Add a disk above, or a CD-ROM image or a Linux kernel here.
+        </p>
+      )}
       <div className="form-grid">
         <FileField
           fieldKey="cdrom"
