@@ -6,32 +6,24 @@
  * down offers Force off (asked first) instead of an ACPI request nothing answers for 60 s.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIR, requireBuiltRenderer } from '../support/browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIR } from '../support/browser';
 import { GUEST_WAIT_MS } from '../support/patience';
-import { makeTempHome, type TempHome } from '../support/temp-home';
 import { EditorPage } from './editor-page';
 import { GalleryPage } from './gallery-page';
-import { closeUiSession, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
+import { uiSessionPerFile, type UiSession } from './ui-session';
 
-let home: TempHome | undefined;
-let session: Partial<UiSession> = {};
+const session = uiSessionPerFile('header-and-boot', { serveArgs: ['--simulate', 'adl-p'] });
 let page: UiSession['browser']['page'];
 let editor: EditorPage;
 let gallery: GalleryPage;
 
 beforeAll(async () => {
-  requireBuiltRenderer();
-  home = makeTempHome('tessera-header-');
-  session = await openUiSession(home, ['--simulate', 'adl-p']);
-  page = (session as UiSession).browser.page;
+  page = session.browser?.page ?? (undefined as never);
   await page.setViewportSize({ width: 1280, height: 800 });
   editor = new EditorPage(page);
   gallery = new GalleryPage(page);
 });
-
-afterEach((context) => screenshotOnFailure(session, 'header-and-boot', context.task));
-afterAll(() => closeUiSession(session, home));
 
 interface HeaderLayout {
   /** The header's height inside its padding, and its tallest item's. */
@@ -91,7 +83,7 @@ describe('a new user’s first steps at 1280×800', () => {
     await page.getByTestId('vm-editor').waitFor();
     await editor.field('name').fill('no-kernel');
     await editor.field('memoryMiB').fill('64');
-    const missing = path.join(home?.root ?? '/', 'no-such-kernel');
+    const missing = path.join(session.home?.root ?? '/', 'no-such-kernel');
     await editor.field('kernel.path').fill(missing);
     await expect(editor.pathCheck('kernel.path').textContent()).resolves.toMatch(/No such file/);
     await editor.save();
