@@ -23,7 +23,7 @@ export function hasNothingToBoot(spec: BootFields): boolean {
 
 /** Said on the card, the console page and the editor, so the three agree. */
 export const NOTHING_TO_BOOT =
-  'No bootable device: this VM has no disk, CD-ROM image, Linux kernel or USB device to start from, so its firmware stops at “No bootable device”.';
+  'No bootable device: no disk, CD-ROM image, Linux kernel or USB device to start from.';
 
 /**
  * Why Shut down is no use for such a VM: an ACPI shutdown needs an operating system to answer

@@ -110,10 +110,13 @@ describe('a new user’s first steps at 1280×800', () => {
       await warning.waitFor({ state: 'detached' });
       await editor.field('cdrom').fill('');
       await warning.waitFor();
+      await warning.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'no-boot-editor.png') });
       // Saving stays allowed: an empty VM is a choice, made knowingly.
       await editor.save();
       await gallery.card('empty').waitFor();
       await expect(page.getByTestId('vm-empty-no-boot').textContent()).resolves.toMatch(/No bootable device/);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'no-boot-card.png') });
 
       await gallery.start('empty');
       await gallery.waitForState('empty', 'running', GUEST_WAIT_MS);
@@ -122,6 +125,7 @@ describe('a new user’s first steps at 1280×800', () => {
       await page.getByTestId('vm-empty-stop').click();
       const dialog = page.getByTestId('vm-empty-stop-dialog');
       await expect(dialog.textContent()).resolves.toMatch(/nothing to boot.*would wait 60 s/);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'no-boot-stop-dialog.png') });
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await gallery.waitForState('empty', 'running');
       await page.getByTestId('vm-empty-stop').click();

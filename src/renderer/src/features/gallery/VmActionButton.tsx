@@ -95,8 +95,8 @@ export function VmActionButton({ vm, action, className, testId }: VmActionButton
         >
           {action === 'stop' && <p>{nothingToShutDown(vm.spec.name)}</p>}
           <p>
-            The VM stops at once, like pulling the plug: what the guest has not saved is lost. Shut down asks
-            the guest to stop by itself.
+            The VM stops at once, like pulling the plug: what the guest has not saved is lost.
+            {action === 'kill' && ' Shut down asks the guest to stop by itself.'}
           </p>
         </ConfirmDialog>
       )}

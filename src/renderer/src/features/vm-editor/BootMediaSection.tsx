@@ -11,8 +11,9 @@ export function BootMediaSection({ form, errorOf, change, disabled }: SectionPro
       <legend>Boot media</legend>
       {/* Here, where one is added (or a disk above): saving stays allowed, an empty VM is a choice. */}
       {hasNothingToBoot(formToInput(form)) && (
-        <p className="notice notice-warning" role="status" data-testid="editor-no-boot">
-          {NOTHING_TO_BOOT} Add a disk above, or a CD-ROM image or a Linux kernel here.
+        <p className="notice notice-warning boot-warning" role="status" data-testid="editor-no-boot">
+          {NOTHING_TO_BOOT} Its firmware would stop at “No bootable device”: add a disk above, or a CD-ROM
+          image or a Linux kernel here.
         </p>
       )}
       <div className="form-grid">
