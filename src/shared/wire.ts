@@ -6,7 +6,9 @@ export const CallMessage = z.object({
   type: z.literal('call'),
   id: z.int().nonnegative(),
   method: z.string(),
-  params: z.unknown(),
+  // A call without params means {} (the dispatcher's default); required, its absence dropped the
+  // call unanswered and left the caller waiting for ever (found by tests/integration/fuzz-rpc).
+  params: z.unknown().optional(),
 });
 export const ResultMessage = z.object({
   type: z.literal('result'),
