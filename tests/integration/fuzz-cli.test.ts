@@ -35,7 +35,6 @@ let hostTree: string;
 let commands: string[][];
 let flags: string[];
 let values: string[];
-const savedEnv = { ...process.env };
 const savedCwd = process.cwd();
 
 /** What main() wrote and returned, stdout and stderr caught. */
@@ -72,12 +71,13 @@ beforeAll(async () => {
   // Relative paths in argv land here, two levels below the root, so `../..` stays inside it.
   scratch = path.join(home.root, 'work', 'here');
   fs.mkdirSync(scratch, { recursive: true });
-  const env = { ...home.env, TESSERA_HOST_ROOT: hostTree };
+  const env: NodeJS.ProcessEnv = { ...home.env, TESSERA_HOST_ROOT: hostTree };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
-  Object.assign(process.env, env);
-  delete process.env.DISPLAY;
-  delete process.env.WAYLAND_DISPLAY;
+  // main() reads process.env, as a shell's tessera would its environment.
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  vi.stubEnv('DISPLAY', undefined);
+  vi.stubEnv('WAYLAND_DISPLAY', undefined);
   link = await openBackendLink({
     env,
     accelerator: 'tcg',
@@ -117,8 +117,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.chdir(savedCwd);
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
+  vi.unstubAllEnvs();
   await link?.close();
   home?.cleanup();
 });

@@ -74,7 +74,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(decoy, 'notes.txt'), 'keep me\n');
   fs.writeFileSync(path.join(decoy, 'disk.raw'), Buffer.alloc(64 * 1024));
   fs.symlinkSync(path.join(hostTree, 'sys'), path.join(decoy, 'sys-link'));
-  const env = { ...home.env, PATH: path.join(home.root, 'no-bin') };
+  const env: NodeJS.ProcessEnv = { ...home.env, PATH: path.join(home.root, 'no-bin') };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
   backend = await createBackend({

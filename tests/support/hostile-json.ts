@@ -209,7 +209,7 @@ export function schemaInput(schema: z.ZodType, options: HostileOptions): fc.Arbi
       const i = at % value.length;
       return value.map((v, j) => (j === i ? mutate(v, rest, replacement) : v));
     }
-    if (value !== null && typeof value === 'object' && value.entries.length > 0) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && value.entries.length > 0) {
       const i = at % value.entries.length;
       return {
         entries: value.entries.map(([k, v], j): [string, Json] => [
