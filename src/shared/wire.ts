@@ -10,6 +10,8 @@ export const CallMessage = z.object({
   // call unanswered and left the caller waiting for ever (found by tests/integration/fuzz-rpc).
   params: z.unknown().optional(),
 });
+/** What a message that is not a valid call needs for an answer: to say it is one, and its id. */
+export const AnswerableCall = z.object({ type: z.literal('call'), id: CallMessage.shape.id });
 export const ResultMessage = z.object({
   type: z.literal('result'),
   id: z.int().nonnegative(),

@@ -9,8 +9,13 @@ import {
   type ParsedCallInput,
 } from '../../shared/contract';
 import { TesseraError, describeZodError, type ErrorBody } from '../../shared/errors';
-import { z } from 'zod';
-import { CallMessage, type Envelope, type ResultMessage, type Transport } from '../../shared/wire';
+import {
+  AnswerableCall,
+  CallMessage,
+  type Envelope,
+  type ResultMessage,
+  type Transport,
+} from '../../shared/wire';
 
 export type Handlers = { [K in CallName]: (input: ParsedCallInput<K>) => Promise<CallOutput<K>> };
 
@@ -83,11 +88,8 @@ export interface EventSource {
   subscribe(listener: Listener): () => void;
 }
 
-/** What a message that is not a valid call needs for an answer: to say it is one, and its id. */
-const AnswerableId = z.object({ type: z.literal('call'), id: CallMessage.shape.id });
-
-function brokenCall(error: z.ZodError): Envelope<never> {
-  return { ok: false, error: { code: 'BAD_INPUT', message: `not a valid call: ${describeZodError(error)}` } };
+function brokenCall(why: string): Envelope<never> {
+  return { ok: false, error: { code: 'BAD_INPUT', message: `not a valid call: ${why}` } };
 }
 
 export function serveTransport(transport: Transport, dispatcher: Dispatcher, bus: EventSource): () => void {
@@ -110,8 +112,9 @@ export function serveTransport(transport: Transport, dispatcher: Dispatcher, bus
     if (!parsed.success) {
       // A broken call that still says which call it is gets its answer, so its caller does not
       // wait for ever; without a usable id there is nobody to answer.
-      const id = AnswerableId.safeParse(raw);
-      if (id.success) send({ type: 'result', id: id.data.id, result: brokenCall(parsed.error) });
+      const id = AnswerableCall.safeParse(raw);
+      if (id.success)
+        send({ type: 'result', id: id.data.id, result: brokenCall(describeZodError(parsed.error)) });
       return;
     }
     const { id, method, params } = parsed.data;
