@@ -39,8 +39,8 @@ export interface X11 {
   monitors(): Promise<XMonitor[]>;
   windows(): Promise<XWindow[]>;
   windowState(id: string): Promise<WindowState>;
-  /** Move the window into `rect` and make it full-screen there. */
-  place(id: string, rect: Rectangle): Promise<void>;
+  /** Move the window (now in `state`) into `rect` and make it full-screen there. */
+  place(id: string, rect: Rectangle, state: WindowState): Promise<void>;
   /** Screen saver and DPMS off; returns what was done, in words. */
   blankingOff(): Promise<string>;
   /** Screen saver and DPMS back to the server's defaults. */
@@ -168,10 +168,12 @@ export function x11Tools(display: string, env: NodeJS.ProcessEnv): X11 {
     monitors: async () => parseListMonitors(await run('xrandr', ['--listmonitors'])),
     windows: async () => parseWindowList(await run('wmctrl', ['-l', '-p', '-G'])),
     windowState: async (id) => parseWindowState(await run('xprop', ['-id', id, '_NET_WM_STATE'])),
-    async place(id, rect) {
+    async place(id, rect, state) {
+      // Each request is a tool spawn (tens of ms on a loaded machine): only what the state needs.
       // A full-screen window is pinned to its monitor; it has to be a normal one to move.
-      await wmctrl(id, '-b', 'remove,fullscreen');
-      await run('wmctrl', ['-i', '-a', id]); // un-minimises (there is no EWMH request to clear HIDDEN)
+      if (state.fullscreen) await wmctrl(id, '-b', 'remove,fullscreen');
+      // Un-minimises (there is no EWMH request to clear HIDDEN).
+      if (state.hidden) await run('wmctrl', ['-i', '-a', id]);
       await wmctrl(id, '-e', `0,${rect.x},${rect.y},-1,-1`);
       await wmctrl(id, '-b', 'add,fullscreen');
     },
