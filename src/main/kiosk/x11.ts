@@ -67,7 +67,7 @@ export function displayServerOf(env: NodeJS.ProcessEnv): DisplayServer {
     kind: 'none',
     display: null,
     message:
-      'No display server: DISPLAY is not set, so there are no monitors to show VMs on. Start the kiosk inside an X11 session (the systemd user unit in resources/kiosk does), or set DISPLAY.',
+      'No display server: DISPLAY is not set, so there are no monitors to show VMs on. Start the kiosk inside an X11 session (the autostart entry that `tessera kiosk autostart on` writes does), or set DISPLAY.',
   };
 }
 

@@ -280,6 +280,12 @@ export function KioskPage() {
           app a full-screen window on that monitor; in a browser, open the kiosk window link with Chromium’s
           --kiosk --window-position=X,Y.
         </dd>
+        <dt>Window managers</dt>
+        <dd data-testid="kiosk-window-managers">
+          Tried with openbox and xfwm4 on X11: each puts a window full-screen on the monitor that holds it, so
+          Tessera moves it there first. On Wayland no program may put a window on a chosen monitor (the
+          compositor alone decides): only Tessera’s window works there, on the monitor the compositor picks.
+        </dd>
         <dt>Leaving the kiosk</dt>
         <dd>
           The operator chord <kbd>{settings.operatorChord}</kbd> (with a confirmation) or Stop kiosk here;
