@@ -11,13 +11,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskAutostart, KioskStatus } from '../../src/shared/kiosk';
-import type { VmInfo } from '../../src/shared/vm-spec';
 import { runCli } from '../support/cli-process';
+import { expectKioskPlaced } from '../support/kiosk-placed';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
 import {
   MONITOR_LAYOUT,
-  placedOn,
   startXorgDummy,
   stopGroup,
   waitForWindowManager,
@@ -111,24 +110,16 @@ describe('kiosk autostart at login', () => {
       detached: true,
     });
     await waitForWindowManager(xorg.x);
-    await expect
-      .poll(
-        async () =>
-          (await cliJson<KioskStatus>(['kiosk', 'status']).catch(() => null))?.entries.map((e) => e.placed),
-        {
-          timeout: 150_000,
-          interval: 500,
-        },
-      )
-      .toEqual([true, true]);
-    const status = await cliJson<KioskStatus>(['kiosk', 'status']);
-    expect(status.running).toBe(true);
-    const [left, right] = [
-      await cliJson<VmInfo>(['vm', 'show', 'left']),
-      await cliJson<VmInfo>(['vm', 'show', 'right']),
-    ];
-    expect(await placedOn(xorg, left.pid ?? 0, LEFT)).toBe(true);
-    expect(await placedOn(xorg, right.pid ?? 0, RIGHT)).toBe(true);
+    await expectKioskPlaced(
+      xorg,
+      cliJson,
+      [
+        ['left', LEFT],
+        ['right', RIGHT],
+      ],
+      150_000,
+    );
+    expect((await cliJson<KioskStatus>(['kiosk', 'status'])).running).toBe(true);
     // The backend that answers is the one the session started (no other was run here).
     const info = await cliJson<{ backendPid: number }>(['host']);
     const parent = fs.readFileSync(`/proc/${info.backendPid}/cmdline`, 'utf8').split('\0').filter(Boolean);

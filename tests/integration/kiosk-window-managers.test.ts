@@ -7,8 +7,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskStatus } from '../../src/shared/kiosk';
-import type { VmInfo } from '../../src/shared/vm-spec';
 import { TESSERA_BIN, runCli as runCliOn, stopProcess } from '../support/cli-process';
+import { expectKioskPlaced } from '../support/kiosk-placed';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
 import {
@@ -39,7 +39,6 @@ describe.each(installedWindowManagers())('kiosk placement under %s', (windowMana
     if (result.code !== 0) throw new Error(`tessera ${args.join(' ')}: ${result.stderr}`);
     return JSON.parse(result.stdout) as T;
   };
-  const pidOf = async (name: string) => (await cliJson<VmInfo>(['vm', 'show', name])).pid ?? 0;
 
   beforeAll(async () => {
     const guest = buildTinyGuest(TINY_GUEST_DIR);
@@ -72,20 +71,22 @@ describe.each(installedWindowManagers())('kiosk placement under %s', (windowMana
 
   it('puts each QEMU window full-screen on its monitor, and back when moved or un-fullscreened', async () => {
     expect(await xorg.x('wmctrl', ['-m'])).toMatch(new RegExp(`Name: ${windowManager}`, 'i'));
-    kiosk = spawn(process.execPath, [TESSERA_BIN, 'kiosk', 'start', ...SIMULATED], { env, stdio: 'ignore' });
-    await expect
-      .poll(
-        async () =>
-          (await cliJson<KioskStatus>(['kiosk', 'status']).catch(() => null))?.entries.map((e) => e.placed),
-        {
-          timeout: 120_000,
-          interval: 500,
-        },
-      )
-      .toEqual([true, true]);
-    const [left, right] = [await pidOf('left'), await pidOf('right')];
-    expect(await placedOn(xorg, left, LEFT)).toBe(true);
-    expect(await placedOn(xorg, right, RIGHT)).toBe(true);
+    kiosk = spawn(process.execPath, [TESSERA_BIN, 'kiosk', 'start', ...SIMULATED], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    kiosk.stdout?.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    kiosk.stderr?.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const [left = 0, right = 0] = await expectKioskPlaced(
+      xorg,
+      cliJson,
+      [
+        ['left', LEFT],
+        ['right', RIGHT],
+      ],
+      120_000,
+    );
 
     const window = await windowOf(xorg, right);
     await xorg.x('xdotool', ['windowmove', window?.id ?? '', '100', '100']);
@@ -96,6 +97,7 @@ describe.each(installedWindowManagers())('kiosk placement under %s', (windowMana
 
     const stopped = await cliJson<KioskStatus>(['kiosk', 'stop', '--stop-vms']);
     expect(stopped.running).toBe(false);
-    await expect.poll(() => kiosk?.exitCode, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => kiosk?.exitCode !== null, { timeout: 30_000 }).toBe(true);
+    expect(kiosk.exitCode, said).toBe(0);
   }, 240_000);
 });

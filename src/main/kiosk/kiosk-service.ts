@@ -222,6 +222,8 @@ export class KioskService {
       await this.tick();
     }
     await starts;
+    // The last look may predate the last start's end: the answer says how things are now.
+    await this.tick();
     return this.last;
   }
 

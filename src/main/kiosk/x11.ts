@@ -125,6 +125,8 @@ export function parseWindowState(text: string): WindowState {
 }
 
 const TOOL_TIMEOUT_MS = 5000;
+/** wmctrl's words when the root window has no `_NET_CLIENT_LIST` (wmctrl.c, get_client_list). */
+const NO_CLIENT_LIST = 'Cannot get client list properties';
 
 /** The Debian package each tool comes in, for the message when one is missing. */
 const PACKAGES: Record<string, string> = {
@@ -166,7 +168,16 @@ export function x11Tools(display: string, env: NodeJS.ProcessEnv): X11 {
   return {
     display,
     monitors: async () => parseListMonitors(await run('xrandr', ['--listmonitors'])),
-    windows: async () => parseWindowList(await run('wmctrl', ['-l', '-p', '-G'])),
+    async windows() {
+      try {
+        return parseWindowList(await run('wmctrl', ['-l', '-p', '-G']));
+      } catch (error) {
+        // xfwm4 sets no _NET_CLIENT_LIST before it manages a window, and wmctrl says so: no windows
+        // yet (the X server answers), not an X server gone.
+        if (String(error).includes(NO_CLIENT_LIST)) return [];
+        throw error;
+      }
+    },
     windowState: async (id) => parseWindowState(await run('xprop', ['-id', id, '_NET_WM_STATE'])),
     async place(id, rect, state) {
       // Each request is a tool spawn (tens of ms on a loaded machine): only what the state needs.
