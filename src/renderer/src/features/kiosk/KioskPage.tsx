@@ -41,7 +41,7 @@ function StatusLine({ entry }: { entry: KioskEntryStatus | undefined }) {
 function InputList({ monitor, inputs }: { monitor: string; inputs: KioskInputs }) {
   if (inputs.usb.length === 0 && inputs.evdev.length === 0) {
     return (
-      <p className="kiosk-inputs muted" data-testid={`kiosk-inputs-${monitor}`}>
+      <p className="kiosk-status muted" data-testid={`kiosk-inputs-${monitor}`}>
         Input: no devices of its own (the host&apos;s keyboard and mouse through the window)
       </p>
     );
