@@ -111,6 +111,7 @@ describe('the Kiosk page', () => {
     await expect(ui.page.getByTestId('kiosk-inputs-DUMMY1').textContent()).resolves.toMatch(
       /no devices of its own/,
     );
+    await expect.poll(() => ui.page.getByTestId('kiosk-start').textContent()).toBe('Kiosk running');
     await ui.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'kiosk-page.png'), fullPage: true });
   }, 180_000);
 
