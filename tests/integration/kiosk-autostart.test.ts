@@ -12,9 +12,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskAutostart, KioskStatus } from '../../src/shared/kiosk';
 import { runCli } from '../support/cli-process';
-import { expectKioskPlaced } from '../support/kiosk-placed';
+import { expectKioskPlaced, kioskVmCreateArgs } from '../support/kiosk-placed';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
-import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
+import { buildTinyGuest } from '../support/tiny-guest';
 import {
   MONITOR_LAYOUT,
   startXorgDummy,
@@ -47,19 +47,7 @@ beforeAll(async () => {
   // `tessera kiosk start`.
   const setup = { ...home.env, DISPLAY: xorg.display, WAYLAND_DISPLAY: '', XDG_SESSION_TYPE: 'x11' };
   for (const name of ['left', 'right']) {
-    const created = await runCli(
-      [
-        'vm',
-        'create',
-        name,
-        ...tinyGuestCreateOptions(guest, 128),
-        '--display',
-        'local',
-        '--simulate',
-        'adl-p',
-      ],
-      setup,
-    );
+    const created = await runCli([...kioskVmCreateArgs(name, guest), '--simulate', 'adl-p'], setup);
     expect(created).toMatchObject({ code: 0, stderr: '' });
   }
   const simulated = path.join(home.paths.dataDir, 'simulated');

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskStatus } from '../../src/shared/kiosk';
 import { TESSERA_BIN, runCli as runCliOn, stopProcess } from '../support/cli-process';
-import { expectKioskPlaced } from '../support/kiosk-placed';
+import { expectKioskPlaced, kioskVmCreateArgs } from '../support/kiosk-placed';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
-import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
+import { buildTinyGuest } from '../support/tiny-guest';
 import {
   MONITOR_LAYOUT,
   installedWindowManagers,
@@ -49,14 +49,7 @@ describe.each(installedWindowManagers())('kiosk placement under %s', (windowMana
       ['left', LEFT.name],
       ['right', RIGHT.name],
     ] as const) {
-      const created = await runCli([
-        'vm',
-        'create',
-        name,
-        ...tinyGuestCreateOptions(guest, 128),
-        '--display',
-        'local',
-      ]);
+      const created = await runCli(kioskVmCreateArgs(name, guest));
       expect(created).toMatchObject({ code: 0, stderr: '' });
       expect(await runCli(['kiosk', 'assign', monitor, name])).toMatchObject({ code: 0 });
     }

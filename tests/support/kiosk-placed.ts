@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { KioskStatus } from '../../src/shared/kiosk';
 import type { VmInfo } from '../../src/shared/vm-spec';
+import { tinyGuestCreateOptions, type TinyGuest } from './tiny-guest';
 import { placedOn, type MonitorRect, type XorgDummy } from './xorg-dummy';
 
 /** `tessera ARGS --json` parsed, throwing on a non-zero exit (each test's own CLI environment). */
@@ -30,4 +31,9 @@ export async function expectKioskPlaced(
     pids.push(pid);
   }
   return pids;
+}
+
+/** `tessera vm create NAME` of a tiny guest (128 MiB) shown in QEMU's own window, as kiosk VMs are. */
+export function kioskVmCreateArgs(name: string, guest: TinyGuest): string[] {
+  return ['vm', 'create', name, ...tinyGuestCreateOptions(guest, 128), '--display', 'local'];
 }
