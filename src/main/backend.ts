@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
@@ -72,21 +73,25 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     events,
     holders: () => leases.holders(),
   });
+  // Starts at the same moment (the kiosk's) share one read of the host: each read walks the GPU
+  // inventory and connectors in sysfs synchronously, which N starts would otherwise do N times.
+  let vmFacts: ReturnType<VmHost['vmFacts']> | undefined;
   const vmHost: VmHost = {
     accelerator: () => host.accelerator(),
     qemuBinary: () => host.qemuBinary(),
     ovmf: (secureBoot) => host.ovmf(secureBoot),
     qemuCapabilities: () => host.qemuCapabilities(),
     swtpm: () => host.swtpm(),
-    vmFacts: async () => ({
-      inventory: gpu.inventory(),
-      connectors: host.connectors(),
-      hugepages: host.hugepagePools(),
-      hostCpus: os.availableParallelism(),
-      swtpm: host.swtpm(),
-      // Without QEMU the start says so; a definition can still be written.
-      capabilities: await host.qemuCapabilities().catch(() => null),
-    }),
+    vmFacts: () =>
+      (vmFacts ??= (async () => ({
+        inventory: gpu.inventory(),
+        connectors: host.connectors(),
+        hugepages: host.hugepagePools(),
+        hostCpus: os.availableParallelism(),
+        swtpm: host.swtpm(),
+        // Without QEMU the start says so; a definition can still be written.
+        capabilities: await host.qemuCapabilities().catch(() => null),
+      }))().finally(() => (vmFacts = undefined))),
   };
   const leases = helperGpuLeases({
     gpu,
@@ -148,6 +153,8 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     connectors: () => host.connectors(),
     simulatedHost: host.identity().simulated !== null,
     capabilities: () => host.qemuCapabilities().catch(() => null),
+    usbInventory: () => usb.inventory([], usbHolders(paths.runtimeDir)),
+    inputPresent: (node) => hostRoot.root.access(node, fs.constants.F_OK).ok,
     autostart: {
       env,
       command: options.kioskCommand ?? [

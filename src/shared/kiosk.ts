@@ -133,6 +133,28 @@ export type DisplayServer = z.infer<typeof DisplayServer>;
 export const KioskMonitors = z.object({ server: DisplayServer, monitors: z.array(Monitor) });
 export type KioskMonitors = z.infer<typeof KioskMonitors>;
 
+/**
+ * A USB device the monitor's VM owns (its definition's `usb`, issue 17): by port path, the seat's
+ * socket, or by ids; what is plugged in there now, from the USB inventory (sysfs, through the host
+ * root, so a simulated host shows its own devices).
+ */
+export const KioskUsbInput = z.object({
+  selector: z.string(),
+  /** The device the selector names that is plugged in now, null when none is. */
+  device: z.object({ portPath: z.string(), name: z.string() }).nullable(),
+  /** The running VM that has the device now (this one, or another by a live attach), null when none. */
+  heldBy: z.string().nullable(),
+});
+export type KioskUsbInput = z.infer<typeof KioskUsbInput>;
+
+/** An evdev node the VM takes whole while it runs (QEMU's input-linux), and whether it exists now. */
+export const KioskEvdevInput = z.object({ path: z.string(), present: z.boolean() });
+export type KioskEvdevInput = z.infer<typeof KioskEvdevInput>;
+
+/** The input devices of the seat a monitor is: what its VM owns beside the screen. */
+export const KioskInputs = z.object({ usb: z.array(KioskUsbInput), evdev: z.array(KioskEvdevInput) });
+export type KioskInputs = z.infer<typeof KioskInputs>;
+
 /** One assignment as it is now. */
 export const KioskEntryStatus = z.object({
   monitor: MonitorName,
@@ -150,6 +172,8 @@ export const KioskEntryStatus = z.object({
   gaveUp: z.boolean(),
   /** The last problem in words, null when all is well. */
   problem: z.string().nullable(),
+  /** The VM's own input devices (none when the VM is missing). */
+  inputs: KioskInputs,
 });
 export type KioskEntryStatus = z.infer<typeof KioskEntryStatus>;
 
@@ -168,6 +192,8 @@ export const KioskAutostart = z.object({
   enabled: z.boolean(),
   /** The systemd user unit written or removed. */
   unitFile: z.string(),
+  /** The XDG autostart entry written or removed (sessions without graphical-session.target). */
+  desktopEntry: z.string(),
   /** What the user runs next (systemctl --user daemon-reload / enable), in words. */
   next: z.string(),
 });

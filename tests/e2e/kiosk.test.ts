@@ -36,9 +36,15 @@ beforeAll(async () => {
   xorg = await startXorgDummy();
   home = makeTempHome('tessera-kiosk-e2e-');
   home.env = { ...home.env, DISPLAY: xorg.display, WAYLAND_DISPLAY: '', XDG_SESSION_TYPE: 'x11' };
+  // A kiosk seat's own devices (issue 17): the simulated host's touch panel in port 3-1.1, a
+  // receiver by ids that is not plugged in; 'seat' also takes an evdev keyboard (not started).
   for (const [name, display] of [
-    ['left', ['--display', 'local']],
+    ['left', ['--display', 'local', '--usb', '3-1.1', '--usb', '1d6b:0104']],
     ['web', []],
+    [
+      'seat',
+      ['--display', 'local', '--usb', '046d:c52b', '--evdev', '/dev/input/by-id/usb-Cherry-event-kbd'],
+    ],
   ] as const) {
     const created = await runCli(
       ['vm', 'create', name, ...tinyGuestCreateOptions(guest, 128), ...display, ...SIMULATED],
@@ -95,6 +101,17 @@ describe('the Kiosk page', () => {
     await expect
       .poll(() => ui.status('DUMMY1').textContent(), { timeout: 90_000 })
       .toMatch(/Tessera's kiosk window for web is not open/);
+    // Each monitor's input devices beside its VM, from the USB inventory of the simulated host.
+    await expect
+      .poll(() => ui.page.getByTestId('kiosk-usb-DUMMY0-3-1.1').textContent())
+      .toBe('USB 3-1.1: present, ILITEK Multi-Touch-V5100 · held by left');
+    await expect(ui.page.getByTestId('kiosk-usb-DUMMY0-1d6b:0104').textContent()).resolves.toBe(
+      'USB 1d6b:0104: not plugged in now (attached when it appears)',
+    );
+    await expect(ui.page.getByTestId('kiosk-inputs-DUMMY1').textContent()).resolves.toMatch(
+      /no devices of its own/,
+    );
+    await expect.poll(() => ui.page.getByTestId('kiosk-start').textContent()).toBe('Kiosk running');
     await ui.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'kiosk-page.png'), fullPage: true });
   }, 180_000);
 
@@ -148,6 +165,34 @@ describe('the Kiosk page', () => {
     const stopped = await runCli(['kiosk', 'stop', '--stop-vms', '--json', ...SIMULATED], home.env);
     expect(JSON.parse(stopped.stdout)).toMatchObject({ running: false });
   }, 180_000);
+
+  it("shows a seat's USB device by ids where it is plugged in, and its evdev device", async () => {
+    await ui.open(origin);
+    await ui.assign('DUMMY1', '');
+    await expect.poll(() => ui.page.getByTestId('kiosk-status-DUMMY1').count()).toBe(0);
+    await ui.assign('DUMMY1', 'seat');
+    await expect
+      .poll(() => ui.page.getByTestId('kiosk-usb-DUMMY1-046d:c52b').textContent(), { timeout: 30_000 })
+      .toBe('USB 046d:c52b: present, Logitech USB Receiver in 3-1.4.2');
+    // The simulated host has no /dev/input: said, not pretended.
+    await expect(ui.page.getByTestId('kiosk-evdev-DUMMY1').textContent()).resolves.toBe(
+      'evdev /dev/input/by-id/usb-Cherry-event-kbd: not on this host now (QEMU will not start without it)',
+    );
+    const status = JSON.parse(
+      (await runCli(['kiosk', 'status', '--json', ...SIMULATED], home.env)).stdout,
+    ) as { entries: { monitor: string; inputs: unknown }[] };
+    expect(status.entries.find((e) => e.monitor === 'DUMMY1')?.inputs).toEqual({
+      usb: [
+        {
+          selector: '046d:c52b',
+          device: { portPath: '3-1.4.2', name: 'Logitech USB Receiver' },
+          heldBy: null,
+        },
+      ],
+      evdev: [{ path: '/dev/input/by-id/usb-Cherry-event-kbd', present: false }],
+    });
+    await ui.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'kiosk-page-inputs.png'), fullPage: true });
+  }, 120_000);
 });
 
 async function statusOf(monitor: string) {

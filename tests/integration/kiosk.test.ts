@@ -14,7 +14,14 @@ import { SCREENSHOT_DIR } from '../support/browser';
 import { TESSERA_BIN, runCli as runCliOn, stopProcess } from '../support/cli-process';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { GUEST_READY_MARKER, buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
-import { MONITOR_LAYOUT, averageColour, startXorgDummy, type XorgDummy } from '../support/xorg-dummy';
+import {
+  MONITOR_LAYOUT,
+  averageColour,
+  placedOn,
+  startXorgDummy,
+  windowOf,
+  type XorgDummy,
+} from '../support/xorg-dummy';
 
 let home: TempHome;
 let xorg: XorgDummy;
@@ -66,30 +73,6 @@ async function cliJson<T>(args: string[]): Promise<T> {
 
 const status = () => cliJson<KioskStatus>(['kiosk', 'status']);
 const vm = (name: string) => cliJson<VmInfo>(['vm', 'show', name]);
-
-/** The windows openbox manages, as wmctrl sees them: `id pid x y width height`. */
-async function windowOf(pid: number) {
-  const lines = (await xorg.x('wmctrl', ['-l', '-p', '-G'])).split('\n');
-  for (const line of lines) {
-    const [id, , owner, x, y, width, height] = line.trim().split(/\s+/);
-    if (Number(owner) === pid)
-      return { id, x: Number(x), y: Number(y), width: Number(width), height: Number(height) };
-  }
-  return undefined;
-}
-
-async function placedOn(pid: number, monitor: (typeof MONITOR_LAYOUT)[number]): Promise<boolean> {
-  const window = await windowOf(pid);
-  if (!window?.id) return false;
-  const state = await xorg.x('xprop', ['-id', window.id, '_NET_WM_STATE']);
-  return (
-    state.includes('_NET_WM_STATE_FULLSCREEN') &&
-    window.x === monitor.x &&
-    window.y === monitor.y &&
-    window.width === monitor.width &&
-    window.height === monitor.height
-  );
-}
 
 /** Paint the guest's screen one colour, through its serial shell (the tiny guest's ttyS0). */
 async function paintGuestScreen(name: string, sgr: string): Promise<void> {
@@ -186,8 +169,8 @@ describe('kiosk on a real X server with two monitors', () => {
       })
       .toEqual([true, true]);
     const [left, right] = [await vm('left'), await vm('right')];
-    expect(await placedOn(left.pid ?? 0, LEFT)).toBe(true);
-    expect(await placedOn(right.pid ?? 0, RIGHT)).toBe(true);
+    expect(await placedOn(xorg, left.pid ?? 0, LEFT)).toBe(true);
+    expect(await placedOn(xorg, right.pid ?? 0, RIGHT)).toBe(true);
     const now = await status();
     expect(now.running).toBe(true);
     expect(now.blanking).toMatch(/^screen saver, blanking and DPMS off$|^screen saver and blanking off/);
@@ -213,12 +196,16 @@ describe('kiosk on a real X server with two monitors', () => {
 
   it('puts a window moved away by xdotool back', async () => {
     const right = await vm('right');
-    const window = await windowOf(right.pid ?? 0);
+    const window = await windowOf(xorg, right.pid ?? 0);
     await xorg.x('xdotool', ['windowmove', window?.id ?? '', '100', '100']);
-    await expect.poll(() => placedOn(right.pid ?? 0, RIGHT), { timeout: 30_000, interval: 250 }).toBe(true);
+    await expect
+      .poll(() => placedOn(xorg, right.pid ?? 0, RIGHT), { timeout: 30_000, interval: 250 })
+      .toBe(true);
     // Un-fullscreened by hand: full-screen again.
     await xorg.x('wmctrl', ['-i', '-r', window?.id ?? '', '-b', 'remove,fullscreen']);
-    await expect.poll(() => placedOn(right.pid ?? 0, RIGHT), { timeout: 30_000, interval: 250 }).toBe(true);
+    await expect
+      .poll(() => placedOn(xorg, right.pid ?? 0, RIGHT), { timeout: 30_000, interval: 250 })
+      .toBe(true);
   });
 
   it('gives a monitor unplugged and plugged again its VM back', async () => {
@@ -235,14 +222,16 @@ describe('kiosk on a real X server with two monitors', () => {
       `${RIGHT.x}x${RIGHT.y}`,
     ]);
     const right = await vm('right');
-    await expect.poll(() => placedOn(right.pid ?? 0, RIGHT), { timeout: 30_000, interval: 250 }).toBe(true);
+    await expect
+      .poll(() => placedOn(xorg, right.pid ?? 0, RIGHT), { timeout: 30_000, interval: 250 })
+      .toBe(true);
     const left = await vm('left');
-    expect(await placedOn(left.pid ?? 0, LEFT)).toBe(true);
+    expect(await placedOn(xorg, left.pid ?? 0, LEFT)).toBe(true);
   });
 
   it('brings a QEMU killed with kill -9 back in place within 10 s, and leaves the other alone', async () => {
     const [left, right] = [await vm('left'), await vm('right')];
-    const leftWindow = await windowOf(left.pid ?? 0);
+    const leftWindow = await windowOf(xorg, left.pid ?? 0);
     process.kill(right.pid ?? 0, 'SIGKILL');
     await expect
       .poll(async () => (await status()).entries[1]?.problem ?? '', { timeout: 10_000, interval: 100 })
@@ -252,7 +241,7 @@ describe('kiosk on a real X server with two monitors', () => {
       .poll(
         async () => {
           const now = await vm('right');
-          return now.pid !== undefined && now.pid !== right.pid && (await placedOn(now.pid, RIGHT));
+          return now.pid !== undefined && now.pid !== right.pid && (await placedOn(xorg, now.pid, RIGHT));
         },
         { timeout: 10_000, interval: 200 },
       )
@@ -262,7 +251,7 @@ describe('kiosk on a real X server with two monitors', () => {
       .poll(async () => (await status()).entries[1], { timeout: 10_000, interval: 200 })
       .toMatchObject({ vmState: 'running', placed: true, restarts: 1 });
     expect(await vm('left')).toMatchObject({ pid: left.pid, restarts: 0 });
-    expect(await windowOf(left.pid ?? 0)).toEqual(leftWindow);
+    expect(await windowOf(xorg, left.pid ?? 0)).toEqual(leftWindow);
   }, 60_000);
 
   it('gives up after the limit of crashes and says so, keeping the assignment', async () => {

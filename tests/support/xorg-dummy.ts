@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,8 +65,51 @@ function run(tool: string, args: string[], display: string): Promise<string> {
   );
 }
 
-/** `layout`: the dummy's outputs DUMMY0, DUMMY1… in order, each at its mode and position. */
-export async function startXorgDummy(layout: readonly MonitorRect[] = MONITOR_LAYOUT): Promise<XorgDummy> {
+/**
+ * Window managers from Debian that do EWMH full-screen, as the kiosk tests run them: openbox (the
+ * kiosk session of resources/kiosk), xfwm4 (Xfce's; it reads its settings through xfconf, which
+ * needs a session bus, hence dbus-run-session; NO_AT_BRIDGE keeps GTK from starting the
+ * accessibility bus, which would outlive the test). `none`: a bare X server, as a display
+ * manager or startx hands it to the session, which starts its own.
+ */
+export const WINDOW_MANAGERS = {
+  openbox: { command: ['openbox'], programs: ['openbox'] },
+  xfwm4: {
+    command: ['dbus-run-session', '--', 'xfwm4', '--compositor=off'],
+    programs: ['dbus-run-session', 'xfwm4'],
+  },
+} as const;
+export type WindowManager = keyof typeof WINDOW_MANAGERS;
+
+/** The window managers installed here (their programs on PATH); openbox is required. */
+export function installedWindowManagers(): WindowManager[] {
+  const onPath = (program: string) =>
+    (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && fs.existsSync(path.join(dir, program)));
+  return (Object.keys(WINDOW_MANAGERS) as WindowManager[]).filter(
+    (wm) => wm === 'openbox' || WINDOW_MANAGERS[wm].programs.every(onPath),
+  );
+}
+
+/** Wait until a window manager answers EWMH's _NET_SUPPORTING_WM_CHECK (what wmctrl -m reads). */
+export async function waitForWindowManager(x: XorgDummy['x']): Promise<string> {
+  for (let i = 0; ; i++) {
+    try {
+      return await x('wmctrl', ['-m']);
+    } catch (error) {
+      if (i > 300) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * `layout`: the dummy's outputs DUMMY0, DUMMY1… in order, each at its mode and position;
+ * `windowManager`: the one to run on it, or `none`.
+ */
+export async function startXorgDummy(
+  layout: readonly MonitorRect[] = MONITOR_LAYOUT,
+  windowManager: WindowManager | 'none' = 'openbox',
+): Promise<XorgDummy> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-xorg-'));
   const conf = path.join(dir, 'xorg.conf');
   fs.writeFileSync(conf, XORG_CONF);
@@ -92,26 +135,63 @@ export async function startXorgDummy(layout: readonly MonitorRect[] = MONITOR_LA
     if (i > 0) await x('xrandr', ['--addmode', m.name, `${m.width}x${m.height}`]);
     await x('xrandr', ['--output', m.name, '--mode', `${m.width}x${m.height}`, '--pos', `${m.x}x${m.y}`]);
   }
-  const openbox = spawn('openbox', [], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
-  // The window manager is up once it answers EWMH's _NET_SUPPORTING_WM_CHECK (what wmctrl -m reads).
-  for (let i = 0; ; i++) {
-    try {
-      await x('wmctrl', ['-m']);
-      break;
-    } catch (error) {
-      if (i > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  let wm: ChildProcess | undefined;
+  if (windowManager !== 'none') {
+    const [program = '', ...args] = WINDOW_MANAGERS[windowManager].command;
+    // Its own process group, so stop() ends what it started too (dbus-run-session's bus).
+    wm = spawn(program, args, {
+      env: { ...process.env, DISPLAY: display, NO_AT_BRIDGE: '1' },
+      stdio: 'ignore',
+      detached: true,
+    });
+    await waitForWindowManager(x);
   }
   return {
     display,
     x,
     async stop() {
-      await stopProcess(openbox);
+      if (wm) await stopGroup(wm);
       await stopProcess(xorg);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The window a process owns (`_NET_WM_PID`), as wmctrl sees it: `id x y width height`. */
+export async function windowOf(xorg: XorgDummy, pid: number) {
+  for (const line of (await xorg.x('wmctrl', ['-l', '-p', '-G'])).split('\n')) {
+    const [id, , owner, x, y, width, height] = line.trim().split(/\s+/);
+    if (Number(owner) === pid)
+      return { id, x: Number(x), y: Number(y), width: Number(width), height: Number(height) };
+  }
+  return undefined;
+}
+
+/** The process's window covers `monitor` exactly and is full-screen (`_NET_WM_STATE_FULLSCREEN`). */
+export async function placedOn(xorg: XorgDummy, pid: number, monitor: MonitorRect): Promise<boolean> {
+  const window = await windowOf(xorg, pid);
+  if (!window?.id) return false;
+  const state = await xorg.x('xprop', ['-id', window.id, '_NET_WM_STATE']);
+  return (
+    state.includes('_NET_WM_STATE_FULLSCREEN') &&
+    window.x === monitor.x &&
+    window.y === monitor.y &&
+    window.width === monitor.width &&
+    window.height === monitor.height
+  );
+}
+
+/** SIGTERM to a child's whole process group (spawned detached), resolved once the child is gone. */
+export function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+    return Promise.resolve();
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // The group is gone already.
+  }
+  return gone;
 }
 
 /** The average colour of a rectangle of the screen, from ImageMagick's capture of the root window. */

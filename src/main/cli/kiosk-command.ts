@@ -38,11 +38,18 @@ export function formatStatus(status: KioskStatus): string {
     ...(status.problem ? [`problem: ${status.problem}`] : []),
     ...(status.server.message ? [status.server.message] : []),
   ];
-  const rows = status.entries.map(
-    (e) =>
-      `${e.monitor.padEnd(10)} ${e.vm.padEnd(16)} ${e.mode.padEnd(14)} ${e.vmState.padEnd(8)} ` +
+  const rows = status.entries.flatMap((e) => [
+    `${e.monitor.padEnd(10)} ${e.vm.padEnd(16)} ${e.mode.padEnd(14)} ${e.vmState.padEnd(8)} ` +
       `${e.placed ? 'placed' : 'not placed'}, restarts ${e.restarts}${e.problem ? `: ${e.problem}` : ''}`,
-  );
+    // The seat's own input devices (issue 17), under its line.
+    ...e.inputs.usb.map(
+      (u) =>
+        `${''.padEnd(11)}usb ${u.selector}: ${u.device ? `present, ${u.device.name} in ${u.device.portPath}${u.heldBy ? `, held by ${u.heldBy}` : ''}` : 'not plugged in now'}`,
+    ),
+    ...e.inputs.evdev.map(
+      (d) => `${''.padEnd(11)}evdev ${d.path}: ${d.present ? 'present' : 'not on this host now'}`,
+    ),
+  ]);
   return (
     [...head, ...(rows.length ? rows : ['Nothing assigned: tessera kiosk assign MONITOR VM'])].join('\n') +
     '\n'
@@ -110,7 +117,7 @@ export async function kioskCommand(session: CliSession, args: string[]): Promise
       if (setting !== 'on' && setting !== 'off')
         throw new UsageError('usage: tessera kiosk autostart on|off');
       const result = await client.call('kiosk.autostart', { enabled: setting === 'on' });
-      print(json, result, () => `${result.unitFile}: ${result.next}\n`);
+      print(json, result, () => `${result.unitFile}\n${result.desktopEntry}\n${result.next}\n`);
       return 0;
     }
     default:

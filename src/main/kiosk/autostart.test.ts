@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kioskUnit, writeAutostart } from './autostart';
+import { kioskDesktopEntry, kioskUnit, writeAutostart } from './autostart';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -13,6 +13,13 @@ describe('the autostart unit', () => {
     expect(unit).toContain('ExecStart=/usr/bin/node "/opt/my apps/tessera/bin/tessera.js" kiosk start\n');
     expect(unit).toContain('WantedBy=graphical-session.target\n');
     expect(unit).toContain('PartOf=graphical-session.target\n');
+  });
+
+  it('has an XDG autostart entry whose Exec quotes what the Desktop Entry spec would split', () => {
+    const entry = kioskDesktopEntry(['/usr/bin/node', '/opt/my $apps/100%/tessera.js', 'kiosk', 'start']);
+    expect(entry).toContain('Exec=/usr/bin/node "/opt/my \\\\$apps/100%%/tessera.js" kiosk start\n');
+    expect(entry).toMatch(/^\[Desktop Entry\]\nType=Application\n/);
+    expect(entry).toContain('X-systemd-skip=true\n');
   });
 
   it('is written and enabled, then removed, in the user config only', async () => {
@@ -30,9 +37,12 @@ describe('the autostart unit', () => {
     );
     expect(fs.readlinkSync(wants)).toBe(on.unitFile);
     expect(fs.readFileSync(on.unitFile, 'utf8')).toContain('ExecStart=node tessera.js kiosk start');
+    expect(on.desktopEntry).toBe(path.join(home, 'autostart', 'tessera-kiosk.desktop'));
+    expect(fs.readFileSync(on.desktopEntry, 'utf8')).toContain('Exec=node tessera.js kiosk start\n');
     await writeAutostart(true, { env, command: ['node', 'tessera.js', 'kiosk', 'start'] }); // again: no EEXIST
     await writeAutostart(false, { env, command: [] });
     expect(fs.existsSync(on.unitFile)).toBe(false);
     expect(fs.existsSync(wants)).toBe(false);
+    expect(fs.existsSync(on.desktopEntry)).toBe(false);
   });
 });

@@ -1,9 +1,15 @@
 /**
- * `tessera kiosk autostart on|off`: a systemd user unit that starts the kiosk when the user's
- * graphical session starts (systemd.special(7) graphical-session.target), written and removed
- * here. Enabling is what `systemctl --user enable` does, a link in the target's `.wants/`
- * (systemctl(1)), made here so nothing but the user's own files is touched. The session must
- * import DISPLAY into the user manager (resources/kiosk/openbox-autostart does).
+ * `tessera kiosk autostart on|off`: the kiosk starts when the user's graphical session does, by
+ * whichever of two ways the session has, both written and removed here (the user's own files only):
+ * - a systemd user unit wanted by graphical-session.target (systemd.special(7)), which desktops run
+ *   by systemd reach (GNOME, Plasma); enabling is what `systemctl --user enable` does, a link in
+ *   the target's `.wants/` (systemctl(1));
+ * - an XDG autostart entry (freedesktop.org Desktop Application Autostart Specification), which a
+ *   session without that target runs at login: openbox-session (through openbox-xdg-autostart,
+ *   which needs Debian's python3-xdg), Xfce, LXDE. `X-systemd-skip` keeps systemd's
+ *   xdg-autostart-generator (systemd-xdg-autostart-generator(8)) from starting the kiosk a second
+ *   time where the unit already does.
+ * tests/integration/kiosk-autostart.test.ts logs in to a fresh openbox session through the entry.
  */
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +18,7 @@ import type { KioskAutostart } from '../../shared/kiosk';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 
 export const KIOSK_UNIT = 'tessera-kiosk.service';
+export const KIOSK_DESKTOP_ENTRY = 'tessera-kiosk.desktop';
 const TARGET = 'graphical-session.target';
 
 export interface AutostartOptions {
@@ -20,9 +27,45 @@ export interface AutostartOptions {
   command: string[];
 }
 
+/** `$XDG_CONFIG_HOME`, by default `~/.config` (XDG Base Directory Specification). */
+function configHome(env: NodeJS.ProcessEnv): string {
+  return env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
+}
+
 /** `$XDG_CONFIG_HOME/systemd/user`, where systemd looks for the user's own units. */
 export function userUnitDir(env: NodeJS.ProcessEnv): string {
-  return path.join(env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config'), 'systemd', 'user');
+  return path.join(configHome(env), 'systemd', 'user');
+}
+
+/** `$XDG_CONFIG_HOME/autostart`, the user's XDG autostart directory. */
+export function autostartDir(env: NodeJS.ProcessEnv): string {
+  return path.join(configHome(env), 'autostart');
+}
+
+/**
+ * The Desktop Entry Specification's Exec quoting: a word with a reserved character goes in double
+ * quotes with `"`, `` ` ``, `$` and `\` backslashed, `%` is doubled (field codes), and the string
+ * escape doubles every backslash once more.
+ */
+function desktopWord(word: string): string {
+  const escaped = word.replace(/%/g, '%%');
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped)) return escaped;
+  return `"${escaped.replace(/(["`$\\])/g, '\\$1')}"`.replace(/\\/g, '\\\\');
+}
+
+export function kioskDesktopEntry(command: string[]): string {
+  return [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Name=Tessera kiosk',
+    "Comment=Each assigned VM full-screen on this host's monitors",
+    `Exec=${command.map(desktopWord).join(' ')}`,
+    'Terminal=false',
+    'NoDisplay=true',
+    // Where the systemd unit above runs the kiosk, the generator does not run it again.
+    'X-systemd-skip=true',
+    '',
+  ].join('\n');
 }
 
 /** systemd.syntax(7): a word with spaces, quotes or backslashes is quoted, `%` doubled (specifiers). */
@@ -54,22 +97,28 @@ export async function writeAutostart(enabled: boolean, options: AutostartOptions
   const dir = userUnitDir(options.env);
   const unitFile = path.join(dir, KIOSK_UNIT);
   const wants = path.join(dir, `${TARGET}.wants`, KIOSK_UNIT);
+  const desktopEntry = path.join(autostartDir(options.env), KIOSK_DESKTOP_ENTRY);
   if (enabled) {
     await fsp.mkdir(path.dirname(wants), { recursive: true });
     await writeFileAtomic(unitFile, kioskUnit(options.command), 0o644);
     await fsp.rm(wants, { force: true });
     await fsp.symlink(unitFile, wants);
+    await fsp.mkdir(path.dirname(desktopEntry), { recursive: true });
+    await writeFileAtomic(desktopEntry, kioskDesktopEntry(options.command), 0o644);
     return {
       enabled,
       unitFile,
-      next: `written and enabled: it starts at the next login to a graphical session (now: systemctl --user daemon-reload && systemctl --user start ${KIOSK_UNIT})`,
+      desktopEntry,
+      next: `written: the kiosk starts at the next login to a graphical session, through the systemd unit where the session reaches ${TARGET}, else through the XDG autostart entry (openbox needs python3-xdg for it)`,
     };
   }
   await fsp.rm(wants, { force: true });
   await fsp.rm(unitFile, { force: true });
+  await fsp.rm(desktopEntry, { force: true });
   return {
     enabled,
     unitFile,
-    next: `removed: the kiosk no longer starts at login (systemctl --user daemon-reload makes systemd forget it now)`,
+    desktopEntry,
+    next: `removed: the kiosk no longer starts at login (systemctl --user daemon-reload makes systemd forget the unit now)`,
   };
 }

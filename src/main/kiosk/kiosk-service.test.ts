@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Rectangle } from '../../shared/kiosk';
+import type { UsbDevice } from '../../shared/usb';
 import type { DisplaySpec, VmInfo } from '../../shared/vm-spec';
 import { testVmInfo } from '../../../tests/support/vm-info';
 import { EventBus } from '../rpc/dispatcher';
@@ -91,6 +92,26 @@ class FakeVms implements KioskVms {
   }
 }
 
+/** Plugged into the seat's socket 3-1.1 and held by VM a's run. */
+const TOUCH_PANEL: UsbDevice = {
+  portPath: '3-1.1',
+  bus: 3,
+  address: 7,
+  vendorId: '0eef',
+  productId: '0001',
+  manufacturer: 'eGalax',
+  product: 'Touch Panel',
+  serial: null,
+  deviceClass: '00',
+  speedMbps: 12,
+  hub: false,
+  interfaces: [{ name: '3-1.1:1.0', interfaceClass: '03', driver: 'usbhid' }],
+  node: '/dev/bus/usb/003/007',
+  assignedTo: [],
+  heldBy: 'a',
+};
+const PRESENT_EVDEV = '/dev/input/by-id/usb-Cherry-event-kbd';
+
 const homes: string[] = [];
 const services: KioskService[] = [];
 afterEach(() => {
@@ -132,6 +153,8 @@ function setup(watchIntervalMs = 60_000) {
     simulatedHost: false,
     capabilities: async () => ({ ...STAND_IN, binary: 'qemu-system-x86_64' }),
     autostart: { env: { XDG_CONFIG_HOME: home }, command: ['tessera', 'kiosk', 'start'] },
+    usbInventory: () => ({ devices: [TOUCH_PANEL] }),
+    inputPresent: (node) => node === PRESENT_EVDEV,
     x11: () => x,
     // The tests tick by hand (start, stop, status) unless they want the watchdog's own looks.
     watchIntervalMs,
@@ -191,6 +214,27 @@ describe('kiosk assignments', () => {
     // Re-assigning the same pair changes its mode in place; a VNC VM goes to Tessera's window.
     await kiosk.assign({ monitor: 'DUMMY1', vm: 'web', mode: 'tessera-window' });
     expect((await kiosk.get()).assignments.map((a) => a.vm)).toEqual(['a', 'web']);
+  });
+
+  it("shows each monitor's input devices beside its VM: USB by port path or ids, present or not, and evdev", async () => {
+    const { vms, kiosk } = setup();
+    const a = await vms.get('a');
+    a.spec = {
+      ...a.spec,
+      usb: ['3-1.1', '046d:c52b'],
+      evdev: [PRESENT_EVDEV, '/dev/input/by-id/gone-event-mouse'],
+    };
+    await kiosk.assign({ monitor: 'DUMMY0', vm: 'a', mode: 'qemu-window' });
+    expect((await kiosk.status()).entries[0]?.inputs).toEqual({
+      usb: [
+        { selector: '3-1.1', device: { portPath: '3-1.1', name: 'eGalax Touch Panel' }, heldBy: 'a' },
+        { selector: '046d:c52b', device: null, heldBy: null },
+      ],
+      evdev: [
+        { path: PRESENT_EVDEV, present: true },
+        { path: '/dev/input/by-id/gone-event-mouse', present: false },
+      ],
+    });
   });
 
   it('keeps an assignment to a monitor that is not there, and says so', async () => {
@@ -267,6 +311,8 @@ describe('the kiosk watchdog', () => {
       simulatedHost: false,
       capabilities: async () => null,
       autostart: { env: {}, command: [] },
+      usbInventory: () => ({ devices: [] }),
+      inputPresent: () => false,
     });
     services.push(kiosk);
     await expect(kiosk.start()).rejects.toThrow(

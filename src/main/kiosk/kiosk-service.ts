@@ -13,6 +13,7 @@ import {
   type DisplayServer,
   type KioskAssignment,
   type KioskEntryStatus,
+  type KioskInputs,
   type KioskMode,
   type KioskMonitors,
   type KioskStatus,
@@ -20,6 +21,7 @@ import {
   type Rectangle,
 } from '../../shared/kiosk';
 import { gpuNeedsGlDisplay, hasDisplay, type QemuCapabilities } from '../../shared/qemu-capabilities';
+import { describeUsbDevice, selectorMatches, type UsbInventory } from '../../shared/usb';
 import type { VmInfo } from '../../shared/vm-spec';
 import type { EventBus } from '../rpc/dispatcher';
 import type { SettingsService } from '../settings';
@@ -46,12 +48,21 @@ export interface KioskServiceOptions {
   simulatedHost: boolean;
   capabilities(): Promise<QemuCapabilities | null>;
   autostart: AutostartOptions;
+  /** The host's USB devices and who holds each (the USB service's inventory). */
+  usbInventory(): Pick<UsbInventory, 'devices'>;
+  /** Whether an evdev node exists now (through the host root). */
+  inputPresent(node: string): boolean;
   /** The X server (tests may hand in a fake). */
   x11?: (display: string) => X11;
   watchIntervalMs?: number;
 }
 
 const WATCH_INTERVAL_MS = 500;
+/**
+ * How often `start --wait` looks while windows are still to be placed: as often as a placement
+ * script polls (bench/kiosk.ts); a look is a few tool spawns, so this bounds the wait, not the CPU.
+ */
+const WAIT_POLL_MS = 25;
 
 function problemOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -196,25 +207,36 @@ export class KioskService {
         .blankingOff()
         .catch((error: unknown) => `blanking left on: ${problemOf(error)}`);
     }
-    for (const a of kiosk.assignments) {
-      this.options.vms.setKioskRun(a.vm, { giveUp: kiosk.giveUp });
-      try {
-        const vm = await this.options.vms.get(a.vm);
-        if (vm.state === 'stopped' || vm.state === 'crashed') await this.options.vms.start(a.vm);
-        this.startProblems.delete(a.vm);
-      } catch (error) {
-        // The assignment stays; the status says why this VM is not up.
-        this.startProblems.set(a.vm, `could not start ${a.vm}: ${problemOf(error)}`);
-      }
-    }
+    // All at once (issued in the order assigned), with the watchdog looking meanwhile, so each
+    // window is placed as soon as its QEMU opens it. One after the other, N VMs cost N QEMU
+    // start-ups up to their QMP greeting before the first look (bench/README.md, "Kiosk").
+    let startsDone = false;
+    const starts = Promise.all(kiosk.assignments.map((a) => this.startVm(a.vm, kiosk.giveUp))).then(
+      () => (startsDone = true),
+    );
     this.timer ??= setInterval(() => void this.tick(), this.options.watchIntervalMs ?? WATCH_INTERVAL_MS);
-    await this.tick();
     const deadline = Date.now() + waitSeconds * 1000;
-    while (this.running && Date.now() < deadline && !this.allPlaced()) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await this.tick();
+    while (this.running && !(startsDone && (this.allPlaced() || Date.now() >= deadline))) {
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
       await this.tick();
     }
+    await starts;
+    // The last look may predate the last start's end: the answer says how things are now.
+    await this.tick();
     return this.last;
+  }
+
+  private async startVm(id: string, giveUp: KioskSettings['giveUp']): Promise<void> {
+    this.options.vms.setKioskRun(id, { giveUp });
+    try {
+      const vm = await this.options.vms.get(id);
+      if (vm.state === 'stopped' || vm.state === 'crashed') await this.options.vms.start(id);
+      this.startProblems.delete(id);
+    } catch (error) {
+      // The assignment stays; the status says why this VM is not up.
+      this.startProblems.set(id, `could not start ${id}: ${problemOf(error)}`);
+    }
   }
 
   /** Watchdog off, blanking back, VMs leave kiosk mode (and stop, when asked). */
@@ -315,10 +337,10 @@ export class KioskService {
       this.halt();
       this.problem = `the X server on ${this.server.display} stopped answering, so placement stopped (${xProblem}): start the kiosk again once it is back`;
     }
-    const entries: KioskEntryStatus[] = [];
-    for (const a of kiosk.assignments) {
-      entries.push(await this.entry(a, monitors, windows, xProblem));
-    }
+    const usb = this.options.usbInventory().devices;
+    const entries = await Promise.all(
+      kiosk.assignments.map((a) => this.entry(a, monitors, windows, xProblem, usb)),
+    );
     this.publish({
       running: this.running || this.stopping,
       server: this.server,
@@ -333,6 +355,7 @@ export class KioskService {
     monitors: XMonitor[],
     windows: XWindow[],
     xProblem: string | null,
+    usb: UsbInventory['devices'],
   ): Promise<KioskEntryStatus> {
     const monitor = monitors.find((m) => m.name === a.monitor);
     const vm = await this.options.vms.get(a.vm).catch(() => null);
@@ -345,6 +368,7 @@ export class KioskService {
       restartAt: vm?.restartAt ?? null,
       gaveUp: vm?.gaveUp ?? false,
       problem: null,
+      inputs: vm ? this.inputsOf(vm, usb) : { usb: [], evdev: [] },
     };
     const say = (problem: string) => ({ ...status, problem });
     if (!vm)
@@ -363,7 +387,9 @@ export class KioskService {
       const seconds = Math.max(0, Math.ceil((Date.parse(vm.restartAt) - Date.now()) / 1000));
       return say(`QEMU ended${lastError ? ` (${lastError})` : ''}; restarting in ${seconds} s`);
     }
-    if (vm.state !== 'running' && vm.state !== 'paused') {
+    // A QEMU still starting (before its QMP greeting) may have its window open already: placed now.
+    const starting = vm.state === 'starting' && vm.pid !== undefined;
+    if (vm.state !== 'running' && vm.state !== 'paused' && !starting) {
       const why = this.startProblems.get(a.vm) ?? lastError;
       return say(`${a.vm} is ${vm.state}${why ? `: ${why}` : ''}`);
     }
@@ -381,12 +407,26 @@ export class KioskService {
       if (sameRect(window, monitor) && state.fullscreen && !state.hidden) return { ...status, placed: true };
       if (!this.running)
         return say(`the window is not on ${a.monitor}, full-screen: start the kiosk to place it`);
-      await this.x11.place(window.id, monitor);
+      await this.x11.place(window.id, monitor, state);
       return status;
     } catch (error) {
       // The window went between the look and the request (QEMU restarting); the next look finds the new one.
       return say(problemOf(error));
     }
+  }
+
+  private inputsOf(vm: VmInfo, usb: UsbInventory['devices']): KioskInputs {
+    return {
+      usb: vm.spec.usb.map((selector) => {
+        const device = usb.find((d) => selectorMatches(selector, d));
+        return {
+          selector,
+          device: device ? { portPath: device.portPath, name: describeUsbDevice(device) } : null,
+          heldBy: device?.heldBy ?? null,
+        };
+      }),
+      evdev: vm.spec.evdev.map((node) => ({ path: node, present: this.options.inputPresent(node) })),
+    };
   }
 
   /** QEMU's window is the one its process owns (`_NET_WM_PID`); Tessera's carries the kiosk title. */

@@ -39,8 +39,8 @@ export interface X11 {
   monitors(): Promise<XMonitor[]>;
   windows(): Promise<XWindow[]>;
   windowState(id: string): Promise<WindowState>;
-  /** Move the window into `rect` and make it full-screen there. */
-  place(id: string, rect: Rectangle): Promise<void>;
+  /** Move the window (now in `state`) into `rect` and make it full-screen there. */
+  place(id: string, rect: Rectangle, state: WindowState): Promise<void>;
   /** Screen saver and DPMS off; returns what was done, in words. */
   blankingOff(): Promise<string>;
   /** Screen saver and DPMS back to the server's defaults. */
@@ -67,7 +67,7 @@ export function displayServerOf(env: NodeJS.ProcessEnv): DisplayServer {
     kind: 'none',
     display: null,
     message:
-      'No display server: DISPLAY is not set, so there are no monitors to show VMs on. Start the kiosk inside an X11 session (the systemd user unit in resources/kiosk does), or set DISPLAY.',
+      'No display server: DISPLAY is not set, so there are no monitors to show VMs on. Start the kiosk inside an X11 session (the autostart entry that `tessera kiosk autostart on` writes does), or set DISPLAY.',
   };
 }
 
@@ -125,6 +125,8 @@ export function parseWindowState(text: string): WindowState {
 }
 
 const TOOL_TIMEOUT_MS = 5000;
+/** wmctrl's words when the root window has no `_NET_CLIENT_LIST` (wmctrl.c, get_client_list). */
+const NO_CLIENT_LIST = 'Cannot get client list properties';
 
 /** The Debian package each tool comes in, for the message when one is missing. */
 const PACKAGES: Record<string, string> = {
@@ -166,12 +168,23 @@ export function x11Tools(display: string, env: NodeJS.ProcessEnv): X11 {
   return {
     display,
     monitors: async () => parseListMonitors(await run('xrandr', ['--listmonitors'])),
-    windows: async () => parseWindowList(await run('wmctrl', ['-l', '-p', '-G'])),
+    async windows() {
+      try {
+        return parseWindowList(await run('wmctrl', ['-l', '-p', '-G']));
+      } catch (error) {
+        // xfwm4 sets no _NET_CLIENT_LIST before it manages a window, and wmctrl says so: no windows
+        // yet (the X server answers), not an X server gone.
+        if (String(error).includes(NO_CLIENT_LIST)) return [];
+        throw error;
+      }
+    },
     windowState: async (id) => parseWindowState(await run('xprop', ['-id', id, '_NET_WM_STATE'])),
-    async place(id, rect) {
+    async place(id, rect, state) {
+      // Each request is a tool spawn (tens of ms on a loaded machine): only what the state needs.
       // A full-screen window is pinned to its monitor; it has to be a normal one to move.
-      await wmctrl(id, '-b', 'remove,fullscreen');
-      await run('wmctrl', ['-i', '-a', id]); // un-minimises (there is no EWMH request to clear HIDDEN)
+      if (state.fullscreen) await wmctrl(id, '-b', 'remove,fullscreen');
+      // Un-minimises (there is no EWMH request to clear HIDDEN).
+      if (state.hidden) await run('wmctrl', ['-i', '-a', id]);
       await wmctrl(id, '-e', `0,${rect.x},${rect.y},-1,-1`);
       await wmctrl(id, '-b', 'add,fullscreen');
     },

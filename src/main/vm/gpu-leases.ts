@@ -198,6 +198,9 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     preview,
     holders,
     async attach(spec, dir) {
+      // QEMU's own emulated GPU (or none) takes nothing of the host's: no lock, no sysfs walk, so
+      // VMs started together (the kiosk's) do not queue behind each other here.
+      if (spec.gpu.kind === 'std' || spec.gpu.kind === 'none') return { kind: spec.gpu.kind };
       return spawned(await locked(() => take(spec, dir)));
     },
     async detach(_spec, dir) {

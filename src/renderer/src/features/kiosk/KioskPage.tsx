@@ -2,7 +2,7 @@ import type { CSSProperties } from 'react';
 import { PageHead } from '../../components/PageHead';
 import { formatRoute } from '../../navigation/route';
 import { useKioskStore, useVmStore } from '../../stores/context';
-import type { KioskEntryStatus, KioskMode, Monitor } from '../../../../shared/kiosk';
+import type { KioskEntryStatus, KioskInputs, KioskMode, Monitor } from '../../../../shared/kiosk';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { mapLayout } from './monitor-map';
 import './kiosk.css';
@@ -31,6 +31,54 @@ function StatusLine({ entry }: { entry: KioskEntryStatus | undefined }) {
       {entry.restarts > 0 ? `, ${entry.restarts} restart${entry.restarts === 1 ? '' : 's'}` : ''}
       {entry.problem ? `: ${entry.problem}` : ''}
     </p>
+  );
+}
+
+/**
+ * The seat's own input devices beside its VM (issue 17): the USB devices the VM owns, by port
+ * path or ids, with what is plugged in there now, and its evdev pass-through devices.
+ */
+function InputList({ monitor, inputs }: { monitor: string; inputs: KioskInputs }) {
+  if (inputs.usb.length === 0 && inputs.evdev.length === 0) {
+    return (
+      <p className="kiosk-status muted" data-testid={`kiosk-inputs-${monitor}`}>
+        Input: no devices of its own (the host&apos;s keyboard and mouse through the window)
+      </p>
+    );
+  }
+  return (
+    <ul
+      className="kiosk-inputs"
+      data-testid={`kiosk-inputs-${monitor}`}
+      aria-label={`Input devices of ${monitor}`}
+    >
+      {inputs.usb.map((u) => (
+        <li key={u.selector} data-testid={`kiosk-usb-${monitor}-${u.selector}`}>
+          USB {u.selector}:{' '}
+          {u.device ? (
+            <>
+              <span className="kiosk-status-ok">present</span>, {u.device.name}
+              {u.device.portPath !== u.selector ? ` in ${u.device.portPath}` : ''}
+              {u.heldBy ? ` · held by ${u.heldBy}` : ''}
+            </>
+          ) : (
+            <span className="kiosk-status-problem">not plugged in now (attached when it appears)</span>
+          )}
+        </li>
+      ))}
+      {inputs.evdev.map((e) => (
+        <li key={e.path} data-testid={`kiosk-evdev-${monitor}`}>
+          evdev {e.path}:{' '}
+          {e.present ? (
+            <span className="kiosk-status-ok">present</span>
+          ) : (
+            <span className="kiosk-status-problem">
+              not on this host now (QEMU will not start without it)
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -125,6 +173,7 @@ function MonitorCard(props: { name: string; monitor: Monitor | null; style?: CSS
         </a>
       )}
       {assignment && <StatusLine entry={entry} />}
+      {assignment && entry && <InputList monitor={name} inputs={entry.inputs} />}
     </div>
   );
 }
@@ -230,6 +279,12 @@ export function KioskPage() {
           The VM’s console (VNC or SPICE) with nothing else on screen, for any QEMU and guest: in the desktop
           app a full-screen window on that monitor; in a browser, open the kiosk window link with Chromium’s
           --kiosk --window-position=X,Y.
+        </dd>
+        <dt>Window managers</dt>
+        <dd data-testid="kiosk-window-managers">
+          Tried with openbox and xfwm4 on X11: each puts a window full-screen on the monitor that holds it, so
+          Tessera moves it there first. On Wayland no program may put a window on a chosen monitor (the
+          compositor alone decides): only Tessera’s window works there, on the monitor the compositor picks.
         </dd>
         <dt>Leaving the kiosk</dt>
         <dd>
