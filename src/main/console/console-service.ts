@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import { TesseraError } from '../../shared/errors';
 import type { VmInfo } from '../../shared/vm-spec';
+import { isDown } from '../../shared/vm-actions';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkVmSocket } from '../fsutil/private-dir';
 import type { EventBus } from '../rpc/dispatcher';
@@ -71,7 +72,7 @@ export class ConsoleService {
       options.bus?.subscribe((name, payload) => {
         if (name === 'vm.changed') {
           const { vm } = payload as { vm: VmInfo };
-          if (vm.state === 'stopped' || vm.state === 'crashed') this.endVm(vm.id);
+          if (isDown(vm.state)) this.endVm(vm.id);
         } else if (name === 'vm.removed') {
           this.endVm((payload as { id: string }).id);
         }
@@ -162,7 +163,7 @@ export class ConsoleService {
 
   private async runningVm(id: string): Promise<VmInfo> {
     const vm = await this.options.vms.get(id);
-    if (vm.state === 'stopped' || vm.state === 'crashed') {
+    if (isDown(vm.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     return vm;

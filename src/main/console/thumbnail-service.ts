@@ -1,6 +1,7 @@
 import fsp from 'node:fs/promises';
 import type { CallOutput } from '../../shared/contract';
 import { hasScreen, type VmInfo } from '../../shared/vm-spec';
+import { isDown, isLive } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import type { EventBus } from '../rpc/dispatcher';
@@ -60,7 +61,7 @@ export class ThumbnailService {
       options.bus?.subscribe((name, payload) => {
         if (name === 'vm.changed') {
           const { vm } = payload as { vm: VmInfo };
-          if (vm.state === 'stopped' || vm.state === 'crashed') this.keepLastFrame(vm.id);
+          if (isDown(vm.state)) this.keepLastFrame(vm.id);
         } else if (name === 'vm.removed') {
           this.grabs.delete((payload as { id: string }).id);
         }
@@ -70,7 +71,7 @@ export class ThumbnailService {
   async thumbnail(id: string, maxWidth: number): Promise<Thumbnail> {
     const vm = await this.options.vms.get(id);
     if (!hasScreen(vm.spec)) return NO_PICTURE;
-    if (vm.state === 'stopped' || vm.state === 'crashed') return this.lastFrame(id, maxWidth);
+    if (isDown(vm.state)) return this.lastFrame(id, maxWidth);
     const grab = this.grabs.get(id);
     const fresh =
       grab !== undefined &&
@@ -87,7 +88,7 @@ export class ThumbnailService {
     try {
       return await pending;
     } catch (error) {
-      if (vm.state === 'running' || vm.state === 'paused') throw error;
+      if (isLive(vm.state)) throw error;
       // QEMU is coming up or going away: show the frame last seen (the previous run's while it
       // starts) until it answers again.
       const seen = this.grabs.get(id);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { TesseraError } from '../../shared/errors';
 import type { VmState } from '../../shared/vm-spec';
+import { isDown, isUp } from '../../shared/vm-actions';
 import { qemuRunFiles, type VmRuntimeFiles } from '../paths';
 import { UnsafeRuntimeDir, checkVmSocket, ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { QmpClient, type QmpEvent } from './qmp-client';
@@ -86,7 +87,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
         await new Promise((r) => setTimeout(r, 25));
       }
     }
-    if (this.state === 'starting' || this.state === 'crashed' || this.state === 'stopped') {
+    if (this.state === 'starting' || isDown(this.state)) {
       const end = await Promise.race([
         this.whenEnded(),
         new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
@@ -128,7 +129,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
         break;
       case 'SHUTDOWN':
         this.shutdownSeen = { guest: event.data?.guest === true };
-        if (this.state !== 'stopped' && this.state !== 'crashed') this.setState('stopping');
+        if (isUp(this.state)) this.setState('stopping');
         break;
       default:
         break;
@@ -146,7 +147,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   }
 
   private async onGone(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'crashed') return;
+    if (isDown(this.state)) return;
     this.qmp?.close();
     const clean = this.shutdownSeen !== undefined || this.stopRequested || code === 0;
     const how = signal ? `was killed by ${signal}` : code !== null ? `exited with code ${code}` : 'exited';
@@ -156,7 +157,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
 
   private async finish(clean: boolean, guestInitiated: boolean, message: string): Promise<void> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
-    if (this.state === 'stopped' || this.state === 'crashed') return;
+    if (isDown(this.state)) return;
     await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     this.setState(clean ? 'stopped' : 'crashed');
     const end: RunEnd = { clean, guestInitiated, requested: this.stopRequested, message, logTail };
@@ -204,7 +205,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   /** Pull the plug: QMP quit (QEMU exits at once), SIGKILL if even that does not work. */
   async kill(): Promise<RunEnd> {
     this.stopRequested = true;
-    if (this.state !== 'stopped' && this.state !== 'crashed') this.setState('stopping');
+    if (isUp(this.state)) this.setState('stopping');
     try {
       await Promise.race([this.command('quit'), new Promise((r) => setTimeout(r, 2000))]);
     } catch {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
+import { canEdit, canStart, isDown, isUp } from '../../shared/vm-actions';
 import {
   hasScreen,
   type InvalidDefinition,
@@ -309,7 +310,7 @@ export class VmService {
       record.endings = [];
       delete record.gaveUp;
       const running = this.runners.get(id);
-      if (running && running.state !== 'stopped' && running.state !== 'crashed') {
+      if (running && !canStart(running.state)) {
         throw new TesseraError('INVALID_STATE', `VM '${id}' is already ${running.state}`);
       }
       return this.info(await this.launch(spec));
@@ -573,7 +574,7 @@ export class VmService {
     try {
       return await waitForTextInFile(files.serialLog, text, {
         timeoutMs: timeoutSeconds * 1000,
-        isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
+        isAlive: () => isUp(runner.state),
       });
     } catch (error) {
       // A wait that ran out on a guest with no sign of life says why it probably never came.
@@ -661,7 +662,7 @@ export class VmService {
 
   private requireRunner(id: string): VmRunner {
     const runner = this.runners.get(id);
-    if (!runner || runner.state === 'stopped' || runner.state === 'crashed') {
+    if (!runner || isDown(runner.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     return runner;
@@ -669,7 +670,7 @@ export class VmService {
 
   private requireStopped(id: string, what: string): void {
     const runner = this.runners.get(id);
-    if (runner && runner.state !== 'stopped' && runner.state !== 'crashed') {
+    if (runner && !canEdit(runner.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is ${runner.state}: stop it first to ${what}`);
     }
   }

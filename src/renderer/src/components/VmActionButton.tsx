@@ -8,7 +8,7 @@ import {
   canResume,
   canShutDown,
   canStart,
-} from '../features/gallery/vm-actions';
+} from '../../../shared/vm-actions';
 import { useVmStore } from '../stores/context';
 
 export type PowerAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume';

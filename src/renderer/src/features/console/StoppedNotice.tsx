@@ -1,6 +1,6 @@
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { VmActionButton } from '../../components/VmActionButton';
-import { canStart } from '../gallery/vm-actions';
+import { canStart } from '../../../../shared/vm-actions';
 
 const HEADLINES: Record<VmInfo['state'], string> = {
   stopped: 'VM stopped',
