@@ -5,7 +5,7 @@ import type { VmInfo } from '../../shared/vm-spec';
 import { isDown } from '../../shared/vm-actions';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkVmSocket } from '../fsutil/private-dir';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm/vm-service';
 import {
   CONSOLE_CLOSED,
@@ -44,7 +44,7 @@ export interface ConsoleServiceOptions {
   paths: TesseraPaths;
   vms: Pick<VmService, 'get'>;
   /** vm.changed events tell when a VM stops, which ends its sessions. */
-  bus?: EventBus;
+  bus?: DomainEventBus;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
   /** Told when keyboard or mouse input from a VNC or serial viewer reaches a VM (idle resets). */
@@ -68,15 +68,16 @@ export class ConsoleService {
   constructor(private readonly options: ConsoleServiceOptions) {
     this.tokens = new TokenBook(options.now);
     this.env = options.env ?? process.env;
-    this.unsubscribe =
-      options.bus?.subscribe((name, payload) => {
-        if (name === 'vm.changed') {
-          const { vm } = payload as { vm: VmInfo };
-          if (isDown(vm.state)) this.endVm(vm.id);
-        } else if (name === 'vm.removed') {
-          this.endVm((payload as { id: string }).id);
-        }
-      }) ?? (() => undefined);
+    const bus = options.bus;
+    const stops = bus
+      ? [
+          bus.on('vm.changed', ({ vm }) => {
+            if (isDown(vm.state)) this.endVm(vm.id);
+          }),
+          bus.on('vm.removed', ({ id }) => this.endVm(id)),
+        ]
+      : [];
+    this.unsubscribe = () => stops.forEach((stop) => stop());
   }
 
   async open(id: string, kind: ConsoleKind): Promise<{ token: string; path: string }> {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TesseraError } from '../../shared/errors';
 import { VmSpec, type VmInfo, type VmState } from '../../shared/vm-spec';
 import { vmDataFiles, type TesseraPaths } from '../paths';
-import { EventBus } from '../rpc/dispatcher';
+import { DomainEventBus } from '../events';
 import { decodePng } from './png';
 import { ThumbnailService } from './thumbnail-service';
 
@@ -57,7 +57,7 @@ function setup(gpu: 'std' | 'none' = 'std') {
       return Promise.resolve(ppm(shade));
     },
   };
-  const bus = new EventBus();
+  const bus = new DomainEventBus();
   const service = new ThumbnailService({ paths, vms, bus, now: () => clock.now });
   const setState = (state: VmState) => {
     vm.state = state;

@@ -1,10 +1,10 @@
 import fsp from 'node:fs/promises';
 import type { CallOutput } from '../../shared/contract';
-import { hasScreen, type VmInfo } from '../../shared/vm-spec';
+import { hasScreen } from '../../shared/vm-spec';
 import { isDown, isLive } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm/vm-service';
 import { decodePng, encodePng } from './png';
 import { parsePpm, scaleToWidth } from './rgb-image';
@@ -38,7 +38,7 @@ export interface ThumbnailServiceOptions {
   paths: TesseraPaths;
   vms: Pick<VmService, 'get' | 'screendump'>;
   /** A VM that stops leaves its last frame on disk; vm.changed tells when. */
-  bus?: EventBus;
+  bus?: DomainEventBus;
   now?: () => number;
 }
 
@@ -57,15 +57,16 @@ export class ThumbnailService {
 
   constructor(private readonly options: ThumbnailServiceOptions) {
     this.now = options.now ?? Date.now;
-    this.unsubscribe =
-      options.bus?.subscribe((name, payload) => {
-        if (name === 'vm.changed') {
-          const { vm } = payload as { vm: VmInfo };
-          if (isDown(vm.state)) this.keepLastFrame(vm.id);
-        } else if (name === 'vm.removed') {
-          this.grabs.delete((payload as { id: string }).id);
-        }
-      }) ?? (() => undefined);
+    const bus = options.bus;
+    const stops = bus
+      ? [
+          bus.on('vm.changed', ({ vm }) => {
+            if (isDown(vm.state)) this.keepLastFrame(vm.id);
+          }),
+          bus.on('vm.removed', ({ id }) => this.grabs.delete(id)),
+        ]
+      : [];
+    this.unsubscribe = () => stops.forEach((stop) => stop());
   }
 
   async thumbnail(id: string, maxWidth: number): Promise<Thumbnail> {

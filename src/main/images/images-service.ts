@@ -14,7 +14,7 @@ import { VmConfig, type DiskSpec, type VmInfo, type VmSpec } from '../../shared/
 import { isLive, isUp } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm/vm-service';
 import { GOLDEN_MODE, ImageRegistry, publicImage } from './image-registry';
 import { convertToQcow2, createOverlay, imageInfo, measureFlattened, sha256File } from './qemu-img';
@@ -65,7 +65,7 @@ export type ImagesStep =
 export interface ImagesServiceOptions {
   paths: TesseraPaths;
   vms: VmService;
-  bus: EventBus;
+  bus: DomainEventBus;
   qemuImg: () => string;
   env?: NodeJS.ProcessEnv;
   /** Free bytes where images are written (statfs); tests may replace it. */
@@ -115,9 +115,7 @@ export class ImagesService {
     this.overlaysDir = path.join(options.paths.dataDir, 'overlays');
     this.freeBytes = options.freeBytes ?? statfsFree;
     options.vms.setBeforeStart((spec) => this.beforeStart(spec));
-    this.unsubscribe = options.bus.subscribe((name, payload) => {
-      if (name === 'vm.changed') void this.onVmChanged((payload as { vm: VmInfo }).vm);
-    });
+    this.unsubscribe = options.bus.on('vm.changed', ({ vm }) => void this.onVmChanged(vm));
     this.tick = setInterval(() => void this.runSchedules(), TICK_MS);
     this.tick.unref();
   }

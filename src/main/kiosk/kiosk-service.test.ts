@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Rectangle } from '../../shared/kiosk';
 import { VmSpec, type DisplaySpec, type VmInfo } from '../../shared/vm-spec';
-import { EventBus } from '../rpc/dispatcher';
+import { DomainEventBus } from '../events';
 import { SettingsService } from '../settings/settings-service';
 import type { KioskRun } from '../vm/vm-service';
 import { KioskService, type KioskVms } from './kiosk-service';
@@ -121,7 +121,7 @@ function setup(watchIntervalMs = 60_000) {
   const kiosk = new KioskService({
     vms,
     settings,
-    bus: new EventBus(),
+    bus: new DomainEventBus(),
     env: { DISPLAY: ':9' },
     connectors: () => [
       {
@@ -265,7 +265,7 @@ describe('the kiosk watchdog', () => {
     const kiosk = new KioskService({
       vms: new FakeVms(new FakeX()),
       settings: new SettingsService(home),
-      bus: new EventBus(),
+      bus: new DomainEventBus(),
       env: { WAYLAND_DISPLAY: 'wayland-0' },
       connectors: () => [],
       simulatedHost: false,

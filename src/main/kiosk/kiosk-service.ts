@@ -21,7 +21,7 @@ import {
 } from '../../shared/kiosk';
 import { gpuNeedsGlDisplay, hasDisplay, type QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { VmInfo } from '../../shared/vm-spec';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { SettingsService } from '../settings/settings-service';
 import type { KioskRun } from '../vm/vm-service';
 import { writeAutostart, type AutostartOptions } from './autostart';
@@ -38,7 +38,7 @@ export interface KioskVms {
 export interface KioskServiceOptions {
   vms: KioskVms;
   settings: Pick<SettingsService, 'get' | 'update'>;
-  bus: EventBus;
+  bus: DomainEventBus;
   env: NodeJS.ProcessEnv;
   /** The host's DRM connectors (host service), to name each monitor's connector. */
   connectors(): DrmConnector[];

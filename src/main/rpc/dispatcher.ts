@@ -10,6 +10,7 @@ import {
 } from '../../shared/contract';
 import { TesseraError, describeZodError, type ErrorBody } from '../../shared/errors';
 import { CallMessage, type Envelope, type Transport } from '../../shared/wire';
+import type { DomainEventBus } from '../events';
 
 export type Handlers = { [K in CallName]: (input: ParsedCallInput<K>) => Promise<CallOutput<K>> };
 
@@ -64,7 +65,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
 
 export type Listener = (name: EventName, payload: unknown) => void;
 
-/** Events flow from services to every connected front. */
+/** Events on their way to every connected front, each checked against the contract. */
 export class EventBus {
   private readonly listeners = new Set<Listener>();
   emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
@@ -75,6 +76,14 @@ export class EventBus {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/**
+ * The fronts hear what the domains tell each other: every domain event becomes the wire event of
+ * the same name (the payloads are the contract's). Returns how to stop forwarding.
+ */
+export function forwardDomainEvents(domain: DomainEventBus, wire: EventBus): () => void {
+  return domain.onEvery((name, payload) => wire.emit(name, payload));
 }
 
 /** Answer calls arriving on a transport and forward every event to it, until it closes. */

@@ -17,10 +17,10 @@ import {
 import type { KvmFindings } from '../../shared/host-report';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { GIVE_UP_DEFAULT, type GiveUpLimit } from '../../shared/kiosk';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
-import { waitForTextInFile } from '../console/serial-log';
+import { waitForTextInFile } from '../fsutil/wait-for-text';
 import STAND_IN_CAPABILITIES from '../host/debian-12-qemu-capabilities.json';
 import type { GpuAttachment } from './gpu-attachment';
 import type { GpuPlacement } from './gpu-placement';
@@ -132,7 +132,7 @@ export class VmService {
     private readonly store: VmStore,
     private readonly paths: TesseraPaths,
     private readonly host: VmHost,
-    private readonly bus: EventBus,
+    private readonly bus: DomainEventBus,
     private readonly gpu: GpuAttachment,
     private readonly usb: VmUsb,
     private readonly options: VmServiceOptions = {},
