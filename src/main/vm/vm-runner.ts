@@ -27,8 +27,15 @@ export interface QemuChild {
   removeAllListeners(): unknown;
 }
 
-/** A QMP connection as the runner uses it (qmp-client.ts). */
-export type QmpLink = Pick<QmpClient, 'execute' | 'close' | 'isClosed' | 'on' | 'removeAllListeners'>;
+/** A QMP connection as the runner uses it (a QmpClient in real life, qmp-client.ts). */
+export interface QmpLink {
+  readonly isClosed: boolean;
+  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
+  on(event: 'event', listener: (event: QmpEvent) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  close(): void;
+  removeAllListeners(): unknown;
+}
 
 /**
  * The edges of a run the state machine talks through: starting QEMU, its QMP socket and the
