@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EventPayload } from '../shared/contract';
-import { DomainEventBus } from './events';
-import { EventBus, forwardDomainEvents } from './rpc/dispatcher';
+import { DomainEventBus, forwardDomainEvents } from './events';
+import { EventBus } from './rpc/dispatcher';
 
 describe('DomainEventBus', () => {
   it('gives each listener the events it asked for, typed, until it stops listening', () => {

@@ -5,7 +5,7 @@ import type { EventName, EventPayload } from '../shared/contract';
  * fronts"): a VM changed or went, a GPU change was applied, settings changed, a run, an image or
  * the kiosk moved on. The payloads are the contract's event payloads (src/shared/contract.ts
  * `events`), so a type is never written twice; the RPC layer forwards each to the fronts
- * (rpc/dispatcher.ts `forwardDomainEvents`), checking it against the contract's schema there.
+ * (`forwardDomainEvents` into rpc/dispatcher.ts's EventBus, which checks it against the contract).
  */
 export type DomainEvents = { [K in EventName]: EventPayload<K> };
 export type DomainEventName = keyof DomainEvents;
@@ -39,4 +39,17 @@ export class DomainEventBus {
     this.everything.add(listener);
     return () => this.everything.delete(listener);
   }
+}
+
+/** Where wire events go: the RPC's EventBus (rpc/dispatcher.ts), which checks each against the contract. */
+export interface WireEvents {
+  emit<K extends EventName>(name: K, payload: EventPayload<K>): void;
+}
+
+/**
+ * The fronts hear what the domains tell each other: every domain event becomes the wire event of
+ * the same name (the payloads are the contract's). Returns how to stop forwarding.
+ */
+export function forwardDomainEvents(domain: DomainEventBus, wire: WireEvents): () => void {
+  return domain.onEvery((name, payload) => wire.emit(name, payload));
 }

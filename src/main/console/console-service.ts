@@ -6,7 +6,7 @@ import { isDown } from '../../shared/vm-actions';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkVmSocket } from '../fsutil/private-dir';
 import type { DomainEventBus } from '../events';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import {
   CONSOLE_CLOSED,
   connectSocketChannel,

@@ -5,7 +5,7 @@ import { isDown, isLive } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import type { DomainEventBus } from '../events';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import { decodePng, encodePng } from './png';
 import { parsePpm, scaleToWidth } from './rgb-image';
 

@@ -78,7 +78,7 @@ export interface HostService {
    */
   facts(): Promise<{ facts: HostFacts; unreadable: DoctorReport['unreadable'] }>;
   doctor(inventory: GpuInventory, largestGuestMiB: number | null): Promise<DoctorReport>;
-  /** The doctor's locked-memory check for one guest: whether QEMU may pin its RAM (§F). */
+  /** The doctor's locked-memory check for one guest: whether QEMU may pin its RAM (docs/sriov-sysfs.md#unprivileged-qemu-with-vfio). */
   memlockFor(guestMiB: number): DoctorCheck;
   /** What a run record keeps of the host kernel (runs domain); each fact or why it is unreadable. */
   runFacts(drivers: string[]): RunHostFacts;

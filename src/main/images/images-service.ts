@@ -15,7 +15,7 @@ import { isLive, isUp } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import type { DomainEventBus } from '../events';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import { GOLDEN_MODE, ImageRegistry, publicImage } from './image-registry';
 import { convertToQcow2, createOverlay, imageInfo, measureFlattened, sha256File } from './qemu-img';
 import { isDue, nextResetMs } from './reset-schedule';

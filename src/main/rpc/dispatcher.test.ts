@@ -5,22 +5,11 @@ import type { EventPayload, ParsedCallInput } from '../../shared/contract';
 import { TesseraError } from '../../shared/errors';
 import { createMemoryTransportPair } from '../../shared/memory-transport';
 import type { Transport } from '../../shared/wire';
-import { VmSpec, type VmInfo } from '../../shared/vm-spec';
+import type { VmInfo } from '../../shared/vm-spec';
+import { testVmInfo } from '../../../tests/support/vm-info';
 import { EventBus, createDispatcher, serveTransport, type Handlers } from './dispatcher';
 
-function vmInfo(id = 'alpha'): VmInfo {
-  return {
-    id,
-    spec: VmSpec.parse({
-      name: id,
-      uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
-      createdAt: '2025-01-02T03:04:05.000Z',
-    }),
-    state: 'stopped',
-    since: '2025-01-02T03:04:05.000Z',
-    restarts: 0,
-  };
-}
+const vmInfo = (id = 'alpha'): VmInfo => testVmInfo(id);
 
 /** Only the handlers a test needs; the cast stays here, in the test. */
 function handlers(partial: Partial<Handlers>): Handlers {

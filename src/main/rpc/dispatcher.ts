@@ -10,7 +10,6 @@ import {
 } from '../../shared/contract';
 import { TesseraError, describeZodError, type ErrorBody } from '../../shared/errors';
 import { CallMessage, type Envelope, type Transport } from '../../shared/wire';
-import type { DomainEventBus } from '../events';
 
 export type Handlers = { [K in CallName]: (input: ParsedCallInput<K>) => Promise<CallOutput<K>> };
 
@@ -76,14 +75,6 @@ export class EventBus {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-}
-
-/**
- * The fronts hear what the domains tell each other: every domain event becomes the wire event of
- * the same name (the payloads are the contract's). Returns how to stop forwarding.
- */
-export function forwardDomainEvents(domain: DomainEventBus, wire: EventBus): () => void {
-  return domain.onEvery((name, payload) => wire.emit(name, payload));
 }
 
 /** Answer calls arriving on a transport and forward every event to it, until it closes. */

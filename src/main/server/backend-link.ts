@@ -10,7 +10,7 @@ import { UnsafeRuntimeDir, checkControlSocket, ensureRuntimeDir } from '../fsuti
 import type { Dispatcher, EventSource, Listener } from '../rpc/dispatcher';
 import { createFrontServer } from './front-server';
 import { webSocketChannel } from './console-bridge';
-import type { ConsoleChannel } from '../console/console-channel';
+import type { ConsoleChannel } from '../console';
 
 /** What a front needs of a backend, whether it runs in this process or another. */
 export interface BackendLink {
