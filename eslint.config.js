@@ -207,4 +207,23 @@ export default tseslint.config(
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // The renderer's lower layers serve every feature, so they never reach up into one. Its own
+    // rule name (typescript-eslint's copy of no-restricted-imports), so the renderer block's list
+    // above still applies to these files instead of being replaced by this one.
+    files: ['src/renderer/src/components/**/*.{ts,tsx}', 'src/renderer/src/stores/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/features/**'],
+              message: 'components/ and stores/ serve every feature: move the shared part down here instead',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

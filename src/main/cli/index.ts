@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { TesseraError } from '../../shared/errors';
 import { openCliSession, type CliSession } from './cli-link';
 import { extractGlobalOptions } from './global-options';
 import { GPU_USAGE, gpuCommand, gpuReadsOnly, print } from './gpu-command';
@@ -73,6 +72,10 @@ function readsOnly(command: string, rest: string[]): boolean {
   return command === 'host' || command === 'doctor' || command === 'usb';
 }
 
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS_');
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const { options, rest: args } = extractGlobalOptions(argv);
@@ -91,17 +94,16 @@ export async function main(argv: string[]): Promise<number> {
       await session.close();
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`tessera: ${error.message}\n`);
+    // Exit codes (README "A first VM from the command line"): 2 for a command line that is not
+    // one (unknown command or option, a value missing or of the wrong kind: node's parseArgs
+    // says ERR_PARSE_ARGS_*), 1 for a command that failed.
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(
+        `tessera: ${error instanceof UsageError ? error.message : error.message.split('\n')[0]}\n`,
+      );
       return 2;
     }
-    const message =
-      error instanceof TesseraError ||
-      (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
-        ? error.message
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`tessera: ${message.split('\n')[0]}\n`);
     return 1;
   }

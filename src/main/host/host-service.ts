@@ -138,7 +138,9 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
     ovmf(secureBoot = false) {
       return findOvmf({ secureBoot });
     },
-    qemuCapabilities() {
+    // async, so that a missing QEMU is a rejection: callers that go on without one (vm.create's
+    // checks, the kiosk) catch it with .catch(), which a synchronous throw would get past.
+    async qemuCapabilities() {
       return capabilities.get(service.qemuBinary());
     },
     swtpm() {
