@@ -4,7 +4,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { vmRuntimeFiles } from '../src/main/paths';
-import { waitForTextInFile } from '../src/main/console/serial-log';
+import { waitForTextInFile } from '../src/main/fsutil/wait-for-text';
 import { readPidFile, spawnDetachedQemu } from '../src/main/vm/qemu-process';
 import { startServe, stopProcess } from '../tests/support/cli-process';
 import { makeTempHome } from '../tests/support/temp-home';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { waitForTextInFile } from '../src/main/console/serial-log';
+import { waitForTextInFile } from '../src/main/fsutil/wait-for-text';
 import { qemuRunFiles, vmRuntimeFiles } from '../src/main/paths';
 import { readPidFile, spawnDetachedQemu } from '../src/main/vm/qemu-process';
 import { killVms, makeTempHome } from '../tests/support/temp-home';

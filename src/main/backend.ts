@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
+import { DomainEventBus, forwardDomainEvents } from './events';
 import { defaultPaths, type TesseraPaths } from './paths';
 import { createHostService, pathInfo, type HostOptions, type HostService } from './host';
 import { chooseHostRoot, type HostRootOptions } from './host-root-option';
@@ -60,7 +61,10 @@ export interface Backend {
 export async function createBackend(options: BackendOptions = {}): Promise<Backend> {
   const env = options.env ?? process.env;
   const paths: TesseraPaths = { ...defaultPaths(env), ...options.paths };
+  // Domains talk on their own bus; the fronts get each event on the wire (DESIGN.md).
+  const domainEvents = new DomainEventBus();
   const events = new EventBus();
+  forwardDomainEvents(domainEvents, events);
   const hostRoot = chooseHostRoot(options, env, paths.dataDir);
   const host = createHostService({ ...options, env }, hostRoot, paths.cacheDir);
   const helper = options.helper ?? createHelperClient({ hostRoot: hostRoot.identity.root });
@@ -70,7 +74,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     helper,
     changes: ChangeLog.inDataDir(paths.dataDir),
     layouts: LayoutStore.inConfigDir(paths.configDir),
-    events,
+    events: domainEvents,
     holders: () => leases.holders(),
   });
   // Starts at the same moment (the kiosk's) share one read of the host: each read walks the GPU
@@ -105,13 +109,13 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     simulated: path.resolve(hostRoot.identity.root) !== '/',
     helper,
   });
-  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, events, leases, usb, {
+  const vms = new VmService(new VmStore(paths.configDir), paths, vmHost, domainEvents, leases, usb, {
     signOfLifeMs: options.signOfLifeMs ?? signOfLifeMs(env),
   });
   const images = new ImagesService({
     paths,
     vms,
-    bus: events,
+    bus: domainEvents,
     qemuImg: () => host.qemuImg(),
     env,
     ...(options.freeBytes ? { freeBytes: options.freeBytes } : {}),
@@ -119,12 +123,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const consoles = new ConsoleService({
     paths,
     vms,
-    bus: events,
+    bus: domainEvents,
     env,
     onInput: (id) => images.noteInput(id),
   });
-  const thumbnails = new ThumbnailService({ paths, vms, bus: events });
-  const settings = new SettingsService(paths.configDir, events);
+  const thumbnails = new ThumbnailService({ paths, vms, bus: domainEvents });
+  const settings = new SettingsService(paths.configDir, domainEvents);
   const exports = createExportService({
     argsPlan: (id) => vms.argsPlan(id),
     ids: async () => (await vms.list()).vms.map((v) => v.id),
@@ -140,7 +144,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     consoles,
     host,
     gpu,
-    events,
+    events: domainEvents,
     ...(options.runOutputLimitBytes !== undefined ? { outputLimitBytes: options.runOutputLimitBytes } : {}),
   });
   // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
@@ -148,7 +152,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const kiosk = new KioskService({
     vms,
     settings,
-    bus: events,
+    bus: domainEvents,
     env,
     connectors: () => host.connectors(),
     simulatedHost: host.identity().simulated !== null,
@@ -211,7 +215,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
       createDisk(request, {
         qemuImg: host.qemuImg(),
         ownDir: paths.dataDir,
-        onProgress: (percent) => events.emit('disk.progress', { path: request.path, percent }),
+        onProgress: (percent) => domainEvents.emit('disk.progress', { path: request.path, percent }),
       }),
     'fs.stat': ({ path }) => pathInfo(path),
     'settings.get': () => settings.get(),

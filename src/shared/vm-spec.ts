@@ -84,6 +84,12 @@ export const KernelBoot = z.object({
  * store (Debian's OVMF_CODE_4M.ms.fd + OVMF_VARS_4M.ms.fd), which Windows 11 asks for.
  */
 export const Firmware = z.enum(['bios', 'uefi', 'uefi-secure-boot']);
+/**
+ * What the supervisor does when a run ends that the user did not stop through Tessera
+ * (src/main/vm/restart-rule.ts): `never` leaves it off; `on-crash` starts it again after QEMU
+ * ended without a clean shutdown; `always` after every such end, the guest powering itself off
+ * included. Restarts back off (1 s, 2 s, 4 s … 30 s) and give up after 5 ends in 10 minutes.
+ */
 export const RestartPolicy = z.enum(['never', 'on-crash', 'always']);
 
 /** A PCI function as sysfs names it (docs/sriov-sysfs.md#pci-device-files): `0000:00:02.1`. */

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type Client } from '../../src/shared/client';
 import { createWsTransport } from '../../src/main/server/ws-transport';
-import { waitForTextInFile } from '../../src/main/console/serial-log';
+import { waitForTextInFile } from '../../src/main/fsutil/wait-for-text';
 import { GUEST_READY_MARKER, buildTinyGuest } from '../support/tiny-guest';
 import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli } from '../support/cli-process';

@@ -6,7 +6,7 @@ import { GUEST_READY_MARKER, buildTinyGuest } from '../support/tiny-guest';
 import { REPO_ROOT, TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli } from '../support/cli-process';
 import { requireBuiltRenderer } from '../support/browser';
-import { waitForTextInFile } from '../../src/main/console/serial-log';
+import { waitForTextInFile } from '../../src/main/fsutil/wait-for-text';
 import { ConsolePage } from './console-page';
 import { GalleryPage } from './gallery-page';
 import { WallPage } from './wall-page';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
-import { waitForTextInFile } from '../../src/main/console/serial-log';
+import { waitForTextInFile } from '../../src/main/fsutil/wait-for-text';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
 import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer, screenshotOnFailure } from '../support/browser';

@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { CONSOLE_CLOSED, VM_STOPPED, type ChannelSink, type ConsoleChannel } from './console-channel';
-import { FileFollower } from './file-follower';
+import { FileFollower } from '../fsutil/file-follower';
 import { fromLineStart, Scrollback, SCROLLBACK_BYTES } from './scrollback';
 
 /** A character console of QEMU: its unix socket (input) and the log QEMU writes of its output. */

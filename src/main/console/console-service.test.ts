@@ -6,7 +6,7 @@ import { TesseraError } from '../../shared/errors';
 import type { VmInfo, VmState } from '../../shared/vm-spec';
 import { testVmInfo } from '../../../tests/support/vm-info';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
-import { EventBus } from '../rpc/dispatcher';
+import { DomainEventBus } from '../events';
 import { rejection } from '../../../tests/support/rejection';
 import {
   CONSOLE_TOKEN_TTL_MS,
@@ -55,7 +55,7 @@ function setup(list: VmInfo[]) {
     },
   };
   const clock = { now: 1_700_000_000_000 };
-  const bus = new EventBus();
+  const bus = new DomainEventBus();
   const env = { HOME: '/home/ada', SHELL: '/bin/sh', PATH: fakeBin };
   const service = new ConsoleService({ paths, vms, bus, env, now: () => clock.now });
   return { service, clock, bus };

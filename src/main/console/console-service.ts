@@ -2,9 +2,10 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import { TesseraError } from '../../shared/errors';
 import type { VmInfo } from '../../shared/vm-spec';
+import { isDown } from '../../shared/vm-actions';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkVmSocket } from '../fsutil/private-dir';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm';
 import {
   CONSOLE_CLOSED,
@@ -43,7 +44,7 @@ export interface ConsoleServiceOptions {
   paths: TesseraPaths;
   vms: Pick<VmService, 'get'>;
   /** vm.changed events tell when a VM stops, which ends its sessions. */
-  bus?: EventBus;
+  bus?: DomainEventBus;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
   /** Told when keyboard or mouse input from a VNC or serial viewer reaches a VM (idle resets). */
@@ -67,15 +68,16 @@ export class ConsoleService {
   constructor(private readonly options: ConsoleServiceOptions) {
     this.tokens = new TokenBook(options.now);
     this.env = options.env ?? process.env;
-    this.unsubscribe =
-      options.bus?.subscribe((name, payload) => {
-        if (name === 'vm.changed') {
-          const { vm } = payload as { vm: VmInfo };
-          if (vm.state === 'stopped' || vm.state === 'crashed') this.endVm(vm.id);
-        } else if (name === 'vm.removed') {
-          this.endVm((payload as { id: string }).id);
-        }
-      }) ?? (() => undefined);
+    const bus = options.bus;
+    const stops = bus
+      ? [
+          bus.on('vm.changed', ({ vm }) => {
+            if (isDown(vm.state)) this.endVm(vm.id);
+          }),
+          bus.on('vm.removed', ({ id }) => this.endVm(id)),
+        ]
+      : [];
+    this.unsubscribe = () => stops.forEach((stop) => stop());
   }
 
   async open(id: string, kind: ConsoleKind): Promise<{ token: string; path: string }> {
@@ -162,7 +164,7 @@ export class ConsoleService {
 
   private async runningVm(id: string): Promise<VmInfo> {
     const vm = await this.options.vms.get(id);
-    if (vm.state === 'stopped' || vm.state === 'crashed') {
+    if (isDown(vm.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     return vm;

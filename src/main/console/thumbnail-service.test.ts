@@ -6,7 +6,7 @@ import { TesseraError } from '../../shared/errors';
 import type { VmInfo, VmState } from '../../shared/vm-spec';
 import { testVmInfo } from '../../../tests/support/vm-info';
 import { vmDataFiles, type TesseraPaths } from '../paths';
-import { EventBus } from '../rpc/dispatcher';
+import { DomainEventBus } from '../events';
 import { decodePng } from './png';
 import { ThumbnailService } from './thumbnail-service';
 
@@ -51,7 +51,7 @@ function setup(gpu: 'std' | 'none' = 'std') {
       return Promise.resolve(ppm(shade));
     },
   };
-  const bus = new EventBus();
+  const bus = new DomainEventBus();
   const service = new ThumbnailService({ paths, vms, bus, now: () => clock.now });
   const setState = (state: VmState) => {
     vm.state = state;

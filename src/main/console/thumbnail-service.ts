@@ -1,9 +1,10 @@
 import fsp from 'node:fs/promises';
 import type { CallOutput } from '../../shared/contract';
-import { hasScreen, type VmInfo } from '../../shared/vm-spec';
+import { hasScreen } from '../../shared/vm-spec';
+import { isDown, isLive } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm';
 import { decodePng, encodePng } from './png';
 import { parsePpm, scaleToWidth } from './rgb-image';
@@ -37,7 +38,7 @@ export interface ThumbnailServiceOptions {
   paths: TesseraPaths;
   vms: Pick<VmService, 'get' | 'screendump'>;
   /** A VM that stops leaves its last frame on disk; vm.changed tells when. */
-  bus?: EventBus;
+  bus?: DomainEventBus;
   now?: () => number;
 }
 
@@ -56,21 +57,22 @@ export class ThumbnailService {
 
   constructor(private readonly options: ThumbnailServiceOptions) {
     this.now = options.now ?? Date.now;
-    this.unsubscribe =
-      options.bus?.subscribe((name, payload) => {
-        if (name === 'vm.changed') {
-          const { vm } = payload as { vm: VmInfo };
-          if (vm.state === 'stopped' || vm.state === 'crashed') this.keepLastFrame(vm.id);
-        } else if (name === 'vm.removed') {
-          this.grabs.delete((payload as { id: string }).id);
-        }
-      }) ?? (() => undefined);
+    const bus = options.bus;
+    const stops = bus
+      ? [
+          bus.on('vm.changed', ({ vm }) => {
+            if (isDown(vm.state)) this.keepLastFrame(vm.id);
+          }),
+          bus.on('vm.removed', ({ id }) => this.grabs.delete(id)),
+        ]
+      : [];
+    this.unsubscribe = () => stops.forEach((stop) => stop());
   }
 
   async thumbnail(id: string, maxWidth: number): Promise<Thumbnail> {
     const vm = await this.options.vms.get(id);
     if (!hasScreen(vm.spec)) return NO_PICTURE;
-    if (vm.state === 'stopped' || vm.state === 'crashed') return this.lastFrame(id, maxWidth);
+    if (isDown(vm.state)) return this.lastFrame(id, maxWidth);
     const grab = this.grabs.get(id);
     const fresh =
       grab !== undefined &&
@@ -87,7 +89,7 @@ export class ThumbnailService {
     try {
       return await pending;
     } catch (error) {
-      if (vm.state === 'running' || vm.state === 'paused') throw error;
+      if (isLive(vm.state)) throw error;
       // QEMU is coming up or going away: show the frame last seen (the previous run's while it
       // starts) until it answers again.
       const seen = this.grabs.get(id);

@@ -21,7 +21,7 @@ import type {
 } from '../../shared/helper-plan';
 import { describeZodError } from '../../shared/errors';
 import type { HostRoot } from '../fsutil/host-root';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import { bootConfigLines } from './boot-config';
 import type { ChangeLog } from './change-log';
 import type { HelperClient } from './helper-client';
@@ -61,7 +61,7 @@ export interface GpuServiceDeps {
   helper: HelperClient;
   changes: ChangeLog;
   layouts: LayoutStore;
-  events: EventBus;
+  events: DomainEventBus;
   user?: string;
   /** Which VM holds each VF and vGPU (the VM domain's leases), so plans leave them alone. */
   holders?: () => ReadonlyMap<string, string>;

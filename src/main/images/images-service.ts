@@ -11,9 +11,10 @@ import {
   type ResetOutcome,
 } from '../../shared/images';
 import { VmConfig, type DiskSpec, type VmInfo, type VmSpec } from '../../shared/vm-spec';
+import { isLive, isUp } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm';
 import { GOLDEN_MODE, ImageRegistry, publicImage } from './image-registry';
 import { convertToQcow2, createOverlay, imageInfo, measureFlattened, sha256File } from './qemu-img';
@@ -64,7 +65,7 @@ export type ImagesStep =
 export interface ImagesServiceOptions {
   paths: TesseraPaths;
   vms: VmService;
-  bus: EventBus;
+  bus: DomainEventBus;
   qemuImg: () => string;
   env?: NodeJS.ProcessEnv;
   /** Free bytes where images are written (statfs); tests may replace it. */
@@ -114,9 +115,7 @@ export class ImagesService {
     this.overlaysDir = path.join(options.paths.dataDir, 'overlays');
     this.freeBytes = options.freeBytes ?? statfsFree;
     options.vms.setBeforeStart((spec) => this.beforeStart(spec));
-    this.unsubscribe = options.bus.subscribe((name, payload) => {
-      if (name === 'vm.changed') void this.onVmChanged((payload as { vm: VmInfo }).vm);
-    });
+    this.unsubscribe = options.bus.on('vm.changed', ({ vm }) => void this.onVmChanged(vm));
     this.tick = setInterval(() => void this.runSchedules(), TICK_MS);
     this.tick.unref();
   }
@@ -353,7 +352,7 @@ export class ImagesService {
     const binding = await this.binding(id);
     const disk = vm.spec.disks[binding.diskIndex];
     const found = disk?.backing ? await this.registry.versionAt(disk.backing.path) : undefined;
-    const running = vm.state === 'running' || vm.state === 'paused';
+    const running = isLive(vm.state);
     const next = nextResetMs(binding.schedule, this.scheduleFacts(id, binding, running));
     const input = this.lastInput.get(id);
     return {
@@ -482,7 +481,7 @@ export class ImagesService {
       const started = Date.now();
       const vm = await this.options.vms.get(id);
       const binding = await this.binding(id);
-      const running = vm.state === 'running' || vm.state === 'paused';
+      const running = isLive(vm.state);
       if (mode !== 'cold') {
         const refusal = this.warmRefusal(vm, binding);
         if (refusal === null) {
@@ -525,8 +524,7 @@ export class ImagesService {
   private warmRefusal(vm: VmInfo, binding: Binding): string | null {
     const blocker = warmResetBlocker(vm.spec, binding.diskIndex) ?? binding.snapshotRefused;
     if (blocker) return blocker;
-    if (vm.state !== 'running' && vm.state !== 'paused')
-      return 'the VM is not running, and a warm reset loads a running state';
+    if (!isLive(vm.state)) return 'the VM is not running, and a warm reset loads a running state';
     const overlay = vm.spec.disks[binding.diskIndex]?.path;
     if (!binding.snapshot || binding.snapshot.overlay !== overlay) {
       return binding.readyText
@@ -538,7 +536,7 @@ export class ImagesService {
 
   private async coldReset(vm: VmInfo, binding: Binding, why: string): Promise<void> {
     const id = vm.id;
-    if (vm.state !== 'stopped' && vm.state !== 'crashed') {
+    if (isUp(vm.state)) {
       await this.options.vms.stop(id, STOP_TIMEOUT_S);
       this.fault('reset-stopped');
     }
@@ -685,7 +683,7 @@ export class ImagesService {
     const binding = await this.binding(id);
     const blocker = warmResetBlocker(vm.spec, binding.diskIndex);
     if (blocker) throw new TesseraError('INVALID_STATE', `VM '${id}' cannot have warm resets: ${blocker}`);
-    if (vm.state !== 'running' && vm.state !== 'paused') {
+    if (!isLive(vm.state)) {
       throw new TesseraError(
         'INVALID_STATE',
         `VM '${id}' is not running: start it and mark it ready once it has booted`,
@@ -844,7 +842,7 @@ export class ImagesService {
       const binding = await this.binding(id).catch(() => undefined);
       const vm = await this.options.vms.get(id).catch(() => undefined);
       if (!binding || !vm) continue;
-      const running = vm.state === 'running' || vm.state === 'paused';
+      const running = isLive(vm.state);
       if (!isDue(binding.schedule, this.scheduleFacts(id, binding, running))) continue;
       const what = binding.schedule.kind === 'idle' ? 'no console input' : 'on schedule';
       void this.reset(id, undefined, `${what} (${binding.schedule.kind})`).catch(() => undefined);
@@ -862,7 +860,7 @@ export class ImagesService {
       }
       return;
     }
-    if (vm.state !== 'stopped' && vm.state !== 'crashed') return;
+    if (isUp(vm.state)) return;
     if (!this.wasRunning.delete(vm.id) || this.busy.has(vm.id) || this.closed) return;
     const binding = await this.binding(vm.id).catch(() => undefined);
     if (binding?.schedule.kind !== 'on-stop') return;
@@ -880,7 +878,7 @@ export class ImagesService {
   }
 
   private requireStopped(vm: VmInfo, what: string): void {
-    if (vm.state !== 'stopped' && vm.state !== 'crashed') {
+    if (isUp(vm.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${vm.id}' is ${vm.state}: stop it first to ${what}`);
     }
   }

@@ -6,7 +6,7 @@ import type { Rectangle } from '../../shared/kiosk';
 import type { UsbDevice } from '../../shared/usb';
 import type { DisplaySpec, VmInfo } from '../../shared/vm-spec';
 import { testVmInfo } from '../../../tests/support/vm-info';
-import { EventBus } from '../rpc/dispatcher';
+import { DomainEventBus } from '../events';
 import { SettingsService } from '../settings/settings-service';
 import type { KioskRun } from '../vm/vm-service';
 import { KioskService, type KioskVms } from './kiosk-service';
@@ -138,7 +138,7 @@ function setup(watchIntervalMs = 60_000) {
   const kiosk = new KioskService({
     vms,
     settings,
-    bus: new EventBus(),
+    bus: new DomainEventBus(),
     env: { DISPLAY: ':9' },
     connectors: () => [
       {
@@ -305,7 +305,7 @@ describe('the kiosk watchdog', () => {
     const kiosk = new KioskService({
       vms: new FakeVms(new FakeX()),
       settings: new SettingsService(home),
-      bus: new EventBus(),
+      bus: new DomainEventBus(),
       env: { WAYLAND_DISPLAY: 'wayland-0' },
       connectors: () => [],
       simulatedHost: false,

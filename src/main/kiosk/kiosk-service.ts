@@ -23,7 +23,7 @@ import {
 import { gpuNeedsGlDisplay, hasDisplay, type QemuCapabilities } from '../../shared/qemu-capabilities';
 import { describeUsbDevice, selectorMatches, type UsbInventory } from '../../shared/usb';
 import type { VmInfo } from '../../shared/vm-spec';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { SettingsService } from '../settings';
 import type { KioskRun } from '../vm';
 import { writeAutostart, type AutostartOptions } from './autostart';
@@ -40,7 +40,7 @@ export interface KioskVms {
 export interface KioskServiceOptions {
   vms: KioskVms;
   settings: Pick<SettingsService, 'get' | 'update'>;
-  bus: EventBus;
+  bus: DomainEventBus;
   env: NodeJS.ProcessEnv;
   /** The host's DRM connectors (host service), to name each monitor's connector. */
   connectors(): DrmConnector[];

@@ -70,7 +70,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
 
 export type Listener = (name: EventName, payload: unknown) => void;
 
-/** Events flow from services to every connected front. */
+/** Events on their way to every connected front, each checked against the contract. */
 export class EventBus {
   private readonly listeners = new Set<Listener>();
   emit<K extends EventName>(name: K, payload: EventPayload<K>): void {

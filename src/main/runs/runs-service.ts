@@ -23,7 +23,7 @@ import type { ConsoleService } from '../console';
 import type { GpuService } from '../gpu';
 import type { HostService } from '../host';
 import { vmRuntimeFiles, type TesseraPaths } from '../paths';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import type { VmService } from '../vm';
 import { AgentTransport } from './agent-transport';
 import type { GuestTransport } from './guest-transport';
@@ -51,7 +51,7 @@ export interface RunsServiceDeps {
   consoles: Pick<ConsoleService, 'serialChannel'>;
   host: HostService;
   gpu: GpuService;
-  events: EventBus;
+  events: DomainEventBus;
   /** Most a step keeps of each stream; STEP_OUTPUT_LIMIT_BYTES unless a test asks for less. */
   outputLimitBytes?: number;
 }
@@ -246,9 +246,7 @@ export class RunsService {
     let stopping = false;
     let transport: GuestTransport | undefined;
     // QEMU ending during the run (a crash, a power-off) interrupts it.
-    const unsubscribe = events.subscribe((name, payload) => {
-      if (name !== 'vm.changed') return;
-      const { vm } = payload as { vm: VmInfo };
+    const unsubscribe = events.on('vm.changed', ({ vm }) => {
       if (
         vm.id === vmId &&
         (vm.state === 'stopped' || vm.state === 'crashed') &&

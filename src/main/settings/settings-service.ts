@@ -3,7 +3,7 @@ import { TesseraError, describeZodError } from '../../shared/errors';
 import { Settings, type SettingsPatch } from '../../shared/settings';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { UnreadableFile, describeJsonError, readStateFile } from '../fsutil/state-file';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 
 /**
  * The user's preferences in `<configDir>/settings.json`. A missing file means the defaults; a
@@ -16,7 +16,7 @@ export class SettingsService {
 
   constructor(
     configDir: string,
-    private readonly bus?: EventBus,
+    private readonly bus?: DomainEventBus,
   ) {
     this.file = path.join(configDir, 'settings.json');
   }

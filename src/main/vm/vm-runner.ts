@@ -1,23 +1,64 @@
 import fsp from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import type { ChildProcess } from 'node:child_process';
 import { TesseraError } from '../../shared/errors';
 import type { VmState } from '../../shared/vm-spec';
+import { isDown, isUp } from '../../shared/vm-actions';
 import { qemuRunFiles, type VmRuntimeFiles } from '../paths';
 import { UnsafeRuntimeDir, checkVmSocket, ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { QmpClient, type QmpEvent } from './qmp-client';
 import { isGone, spawnDetachedQemu, tailFile } from './qemu-process';
 
+/** How a run ended; what the restart rule (restart-rule.ts) decides from. */
 export interface RunEnd {
   /** The guest or the user ended the run (SHUTDOWN seen, or we asked QEMU to quit). */
   clean: boolean;
-  /** The guest powered itself off (or rebooted with -no-reboot): what `always` restarts after. */
-  guestInitiated: boolean;
   /** The user asked for the stop; never restarted. */
   requested: boolean;
   message: string;
   logTail: string[];
 }
+
+/** The QEMU process a run started, as the runner watches it (a ChildProcess in real life). */
+export interface QemuChild {
+  readonly pid?: number | undefined;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  kill(signal: NodeJS.Signals): unknown;
+  removeAllListeners(): unknown;
+}
+
+/** A QMP connection as the runner uses it (a QmpClient in real life, qmp-client.ts). */
+export interface QmpLink {
+  readonly isClosed: boolean;
+  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
+  on(event: 'event', listener: (event: QmpEvent) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  close(): void;
+  removeAllListeners(): unknown;
+}
+
+/**
+ * The edges of a run the state machine talks through: starting QEMU, its QMP socket and the
+ * process table. `realQemu` by default; unit tests give fakes, so every transition is tested
+ * without QEMU (vm-runner.test.ts), and the integration tests run the real ones.
+ */
+export interface QemuSeam {
+  spawn(binary: string, argv: string[], logFile: string): QemuChild;
+  connectQmp(socketPath: string): Promise<QmpLink>;
+  isGone(pid: number): Promise<boolean>;
+  kill(pid: number, signal: NodeJS.Signals): void;
+}
+
+export const realQemu: QemuSeam = {
+  spawn: spawnDetachedQemu,
+  async connectQmp(socketPath) {
+    // Looked at again at every connect: the dir may have been swapped since the start.
+    await checkVmSocket(socketPath);
+    return QmpClient.connect(socketPath, 5000);
+  },
+  isGone,
+  kill: (pid, signal) => process.kill(pid, signal),
+};
 
 const LOG_TAIL_LINES = 20;
 
@@ -30,9 +71,9 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   state: VmState = 'starting';
   since = new Date().toISOString();
   pid: number | undefined;
-  private qmp: QmpClient | undefined;
-  private child: ChildProcess | undefined;
-  private shutdownSeen: { guest: boolean } | undefined;
+  private qmp: QmpLink | undefined;
+  private child: QemuChild | undefined;
+  private shutdownSeen = false;
   private stopRequested = false;
   private ended: Promise<RunEnd> | undefined;
   private markEnded: ((end: RunEnd) => void) | undefined;
@@ -40,6 +81,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   constructor(
     readonly id: string,
     private readonly files: VmRuntimeFiles,
+    private readonly qemu: QemuSeam = realQemu,
   ) {
     super();
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
@@ -58,13 +100,13 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
       `--- ${new Date().toISOString()} tessera starts: ${[binary, ...argv].join(' ')}\n`,
       { mode: 0o600 },
     );
-    const child = spawnDetachedQemu(binary, argv, this.files.log);
+    const child = this.qemu.spawn(binary, argv, this.files.log);
     this.child = child;
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     child.once('exit', (code, signal) => void this.onGone(code, signal));
     if (child.pid === undefined) {
       const error = await spawnError;
-      this.finish(false, false, `could not run ${binary}: ${error.message}`);
+      void this.finish(false, `could not run ${binary}: ${error.message}`);
       throw new TesseraError('QEMU_FAILED', `could not run ${binary}: ${error.message}`);
     }
     this.pid = child.pid;
@@ -86,7 +128,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
         await new Promise((r) => setTimeout(r, 25));
       }
     }
-    if (this.state === 'starting' || this.state === 'crashed' || this.state === 'stopped') {
+    if (this.state === 'starting' || isDown(this.state)) {
       const end = await Promise.race([
         this.whenEnded(),
         new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
@@ -108,9 +150,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   }
 
   private async attachQmp(): Promise<void> {
-    // Looked at again at every connect: the dir may have been swapped since the start.
-    await checkVmSocket(this.files.qmp);
-    const qmp = await QmpClient.connect(this.files.qmp, 5000);
+    const qmp = await this.qemu.connectQmp(this.files.qmp);
     this.qmp = qmp;
     qmp.on('event', (e) => this.onEvent(e));
     qmp.on('close', () => void this.onQmpClosed());
@@ -127,8 +167,8 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
         if (this.state === 'paused' || this.state === 'starting') this.setState('running');
         break;
       case 'SHUTDOWN':
-        this.shutdownSeen = { guest: event.data?.guest === true };
-        if (this.state !== 'stopped' && this.state !== 'crashed') this.setState('stopping');
+        this.shutdownSeen = true;
+        if (isUp(this.state)) this.setState('stopping');
         break;
       default:
         break;
@@ -139,27 +179,27 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     this.qmp = undefined;
     if (this.child) return; // our own child: its 'exit' event tells how it ended
     const pid = this.pid;
-    for (let i = 0; pid !== undefined && i < 200 && !(await isGone(pid)); i++) {
+    for (let i = 0; pid !== undefined && i < 200 && !(await this.qemu.isGone(pid)); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.onGone(null, null);
   }
 
   private async onGone(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'crashed') return;
+    if (isDown(this.state)) return;
     this.qmp?.close();
-    const clean = this.shutdownSeen !== undefined || this.stopRequested || code === 0;
+    const clean = this.shutdownSeen || this.stopRequested || code === 0;
     const how = signal ? `was killed by ${signal}` : code !== null ? `exited with code ${code}` : 'exited';
     const message = clean ? `QEMU ${how}` : `QEMU ${how} unexpectedly`;
-    await this.finish(clean, this.shutdownSeen?.guest === true && !this.stopRequested, message);
+    await this.finish(clean, message);
   }
 
-  private async finish(clean: boolean, guestInitiated: boolean, message: string): Promise<void> {
+  private async finish(clean: boolean, message: string): Promise<void> {
     const logTail = clean ? [] : await tailFile(this.files.log, LOG_TAIL_LINES);
-    if (this.state === 'stopped' || this.state === 'crashed') return;
+    if (isDown(this.state)) return;
     await Promise.all(qemuRunFiles(this.files).map((f) => fsp.rm(f, { force: true })));
     this.setState(clean ? 'stopped' : 'crashed');
-    const end: RunEnd = { clean, guestInitiated, requested: this.stopRequested, message, logTail };
+    const end: RunEnd = { clean, requested: this.stopRequested, message, logTail };
     this.markEnded?.(end);
     this.emit('end', end);
   }
@@ -171,7 +211,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     this.emit('change');
   }
 
-  private requireQmp(): QmpClient {
+  private requireQmp(): QmpLink {
     if (!this.qmp || this.qmp.isClosed) {
       throw new TesseraError(
         'INVALID_STATE',
@@ -204,7 +244,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
   /** Pull the plug: QMP quit (QEMU exits at once), SIGKILL if even that does not work. */
   async kill(): Promise<RunEnd> {
     this.stopRequested = true;
-    if (this.state !== 'stopped' && this.state !== 'crashed') this.setState('stopping');
+    if (isUp(this.state)) this.setState('stopping');
     try {
       await Promise.race([this.command('quit'), new Promise((r) => setTimeout(r, 2000))]);
     } catch {
@@ -217,7 +257,7 @@ export class VmRunner extends EventEmitter<{ change: []; end: [RunEnd] }> {
     if (end) return end;
     if (this.pid !== undefined) {
       try {
-        process.kill(this.pid, 'SIGKILL');
+        this.qemu.kill(this.pid, 'SIGKILL');
       } catch {
         // Gone between the check and the kill.
       }

@@ -1,9 +1,9 @@
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
+import { canEdit, canStart, isDown, isUp } from '../../shared/vm-actions';
 import {
   hasScreen,
   type InvalidDefinition,
@@ -16,10 +16,10 @@ import {
 import type { KvmFindings } from '../../shared/host-report';
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { GIVE_UP_DEFAULT, type GiveUpLimit } from '../../shared/kiosk';
-import type { EventBus } from '../rpc/dispatcher';
+import type { DomainEventBus } from '../events';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
-import { waitForTextInFile } from '../console/serial-log';
+import { waitForTextInFile } from '../fsutil/wait-for-text';
 import STAND_IN_CAPABILITIES from '../host/debian-12-qemu-capabilities.json';
 import type { GpuAttachment } from './gpu-attachment';
 import type { GpuPlacement } from './gpu-placement';
@@ -30,7 +30,12 @@ import { buildQemuArgs, type QemuHost } from './qemu-args';
 import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
 import { isQemuFor, readPidFile, tailFile } from './qemu-process';
 import { noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
-import { VmRunner, type RunEnd } from './vm-runner';
+import { VmRunner, type QemuSeam, type RunEnd } from './vm-runner';
+import { decideRestart } from './restart-rule';
+import { prepareUefiVars } from './uefi-vars';
+import { rotateSerialLog } from './serial-log-rotation';
+import { checkForwardPortsFree } from './port-probe';
+import { pngSize } from './png-size';
 import type { VmStore } from './vm-store';
 import type { UsbDeviceFacts } from '../usb/usb-devices';
 import { parseUsbSelector } from '../../shared/usb';
@@ -69,19 +74,34 @@ export interface VmHost {
  */
 export type BeforeStart = (spec: VmSpec) => Promise<VmSpec>;
 
-interface Record {
+/**
+ * Everything this service knows of one VM, in one record: its state (the runner's while QEMU
+ * runs, how the last run ended after), the current run and what watches it, and what the restart
+ * rule keeps between runs.
+ */
+interface VmRecord {
   state: VmState;
   since: string;
+  /** The QEMU of the current run, from spawn or re-attach until the run has ended. */
+  runner?: VmRunner;
   restarts: number;
   lastError?: { message: string; logTail: string[] };
-  /** When the pending restart fires. */
+  /** When the pending restart fires, and its timer. */
   restartAt?: string;
+  restartTimer?: NodeJS.Timeout;
   gaveUp?: boolean;
   /** When recent runs ended that the policy restarts after, for the give-up limit. */
   endings: number[];
   /** Of the current run, when this backend started it. */
   accelerator?: { accelerator: 'kvm' | 'tcg'; reason: string };
   warning?: string;
+  /** Watches the current run for a sign of life (sign-of-life.ts). */
+  watch?: SignOfLifeWatch;
+  /**
+   * What happens after the last run ended (the GPU slice given back, a restart planned), so a
+   * stop, a delete and `close` can wait for it.
+   */
+  ending?: Promise<void>;
 }
 
 /**
@@ -95,6 +115,8 @@ export interface KioskRun {
 export interface VmServiceOptions {
   /** How long a started guest may show no sign of life before it gets a warning (sign-of-life.ts). */
   signOfLifeMs?: number;
+  /** How runs start QEMU and talk to it: the real thing unless a test gives fakes (vm-runner.ts). */
+  qemu?: QemuSeam;
 }
 
 /** A minute: the tiny guest under TCG on a busy 2-core machine speaks within seconds. */
@@ -106,32 +128,22 @@ export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
 }
 
-const MAX_SAVED_RUNS = 10;
 /** How long a live USB detach may take to leave QEMU's device tree (it is synchronous for USB in QEMU 7.2). */
 const USB_DETACH_MS = 10_000;
-const STABLE_RUN_MS = 60_000;
-const MAX_BACKOFF_MS = 30_000;
 
 export class VmService {
-  private readonly runners = new Map<string, VmRunner>();
-  private readonly records = new Map<string, Record>();
+  private readonly records = new Map<string, VmRecord>();
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
-  /**
-   * What happens after a run ends (the GPU slice given back, a restart), so a stop, and `close`,
-   * can wait for it.
-   */
-  private readonly endings = new Map<string, Promise<void>>();
   private beforeStart: BeforeStart = async (spec) => spec;
+  /** What the kiosk asked for the VMs it shows (setKioskRun); kept while their records come and go. */
   private readonly kioskRuns = new Map<string, KioskRun>();
-  private readonly watches = new Map<string, SignOfLifeWatch>();
   private closed = false;
 
   constructor(
     private readonly store: VmStore,
     private readonly paths: TesseraPaths,
     private readonly host: VmHost,
-    private readonly bus: EventBus,
+    private readonly bus: DomainEventBus,
     private readonly gpu: GpuAttachment,
     private readonly usb: VmUsb,
     private readonly options: VmServiceOptions = {},
@@ -166,9 +178,10 @@ export class VmService {
         const pid = await readPidFile(files.pid);
         if (pid === undefined) return;
         if (await isQemuFor(pid, files.pid)) {
-          const runner = new VmRunner(id, files);
+          const runner = new VmRunner(id, files, this.options.qemu);
           try {
             await runner.attach(pid);
+            this.follow(this.record(id), runner);
             this.adopt(runner, Date.now());
           } catch {
             runner.detach();
@@ -256,11 +269,12 @@ export class VmService {
       await this.store.get(id);
       this.requireStopped(id, 'delete it');
       this.cancelRestart(id);
+      // The last run's end gives back what it held before its files go.
+      await this.records.get(id)?.ending;
       await this.store.remove(id);
       await fsp.rm(vmRuntimeFiles(this.paths.runtimeDir, id).dir, { recursive: true, force: true });
       await fsp.rm(vmDataFiles(this.paths.dataDir, id).dir, { recursive: true, force: true });
       this.records.delete(id);
-      this.runners.delete(id);
       this.bus.emit('vm.removed', { id });
     });
   }
@@ -308,8 +322,8 @@ export class VmService {
       const record = this.record(id);
       record.endings = [];
       delete record.gaveUp;
-      const running = this.runners.get(id);
-      if (running && running.state !== 'stopped' && running.state !== 'crashed') {
+      const running = record.runner;
+      if (running && !canStart(running.state)) {
         throw new TesseraError('INVALID_STATE', `VM '${id}' is already ${running.state}`);
       }
       return this.info(await this.launch(spec));
@@ -340,9 +354,9 @@ export class VmService {
     try {
       const present = await this.takeUsb(spec, runtime.dir);
       const host = await this.qemuHost(spec, placement, capabilities, present);
-      if (spec.firmware !== 'bios') await this.prepareUefiVars(spec, host);
+      if (spec.firmware !== 'bios') await prepareUefiVars(spec, host);
       const argv = buildQemuArgs(spec, host);
-      await this.rotateSerialLog(id);
+      await rotateSerialLog(host.runtime, host.data);
       const swtpm = this.host.swtpm();
       // Checked with the host's facts above; swtpm may have gone since.
       if (spec.tpm && swtpm === null)
@@ -396,8 +410,8 @@ export class VmService {
         },
       },
     );
-    this.watches.get(id)?.stop();
-    this.watches.set(id, watch);
+    record.watch?.stop();
+    record.watch = watch;
     watch.start();
     this.changed(id);
   }
@@ -406,17 +420,16 @@ export class VmService {
   private async spawn(spec: VmSpec, host: QemuHost, argv: string[]): Promise<VmRunner> {
     const id = spec.name;
     const binary = this.host.qemuBinary();
-    const runner = new VmRunner(id, host.runtime);
-    this.runners.set(id, runner);
+    const runner = new VmRunner(id, host.runtime, this.options.qemu);
     const record = this.record(id);
     delete record.lastError;
     const started = Date.now();
-    runner.on('change', () => this.changed(id));
+    this.follow(record, runner);
     this.changed(id);
     try {
       await runner.start(binary, argv);
     } catch (error) {
-      this.runners.delete(id);
+      delete record.runner;
       const end = await Promise.race([runner.whenEnded(), Promise.resolve(undefined)]);
       this.setRecord(id, 'stopped', {
         message: error instanceof Error ? error.message : String(error),
@@ -428,25 +441,38 @@ export class VmService {
     return runner;
   }
 
-  private adopt(runner: VmRunner, started: number): void {
-    const id = runner.id;
-    this.runners.set(id, runner);
-    runner.removeAllListeners('change');
-    runner.on('change', () => this.changed(id));
-    runner.once('end', (end) => this.endings.set(id, this.onRunEnd(id, end, started)));
-    this.changed(id);
+  /** The record shows the runner's state from now on, for as long as it is the record's runner. */
+  private follow(record: VmRecord, runner: VmRunner): void {
+    record.runner = runner;
+    const copy = () => {
+      if (record.runner !== runner) return;
+      record.state = runner.state;
+      record.since = runner.since;
+    };
+    copy();
+    runner.on('change', () => {
+      if (record.runner !== runner) return;
+      copy();
+      this.changed(runner.id);
+    });
   }
 
-  private async onRunEnd(id: string, end: RunEnd, started: number): Promise<void> {
-    this.watches.get(id)?.stop();
-    this.watches.delete(id);
-    const record = this.record(id);
+  /** A run that is up: its end is handled (onRunEnd) and waited for by stop, delete and close. */
+  private adopt(runner: VmRunner, started: number): void {
+    const record = this.record(runner.id);
+    runner.once('end', (end) => (record.ending = this.onRunEnd(record, runner.id, end, started)));
+    this.changed(runner.id);
+  }
+
+  private async onRunEnd(record: VmRecord, id: string, end: RunEnd, started: number): Promise<void> {
+    record.watch?.stop();
+    delete record.watch;
     delete record.accelerator;
     delete record.warning;
+    delete record.runner;
     record.state = end.clean ? 'stopped' : 'crashed';
     record.since = new Date().toISOString();
     if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
-    this.runners.delete(id);
     await this.releaseUsb(id, vmRuntimeFiles(this.paths.runtimeDir, id).dir);
     let spec: VmSpec;
     try {
@@ -458,40 +484,36 @@ export class VmService {
       return;
     }
     this.changed(id);
-    if (this.closed || end.requested) return;
+    if (this.closed) return;
     const kiosk = this.kioskRuns.get(id);
-    const policy = kiosk ? 'always' : spec.restartPolicy;
-    const restart = policy === 'always' || (policy === 'on-crash' && !end.clean);
-    if (!restart) return;
-    const limit = kiosk?.giveUp ?? GIVE_UP_DEFAULT;
     const now = Date.now();
-    record.endings = [...record.endings, now].filter((t) => now - t < limit.windowMinutes * 60_000);
-    if (record.endings.length >= limit.crashes) {
+    const decision = decideRestart(
+      kiosk ? 'always' : spec.restartPolicy,
+      { clean: end.clean, requested: end.requested, startedAt: started, endedAt: now },
+      record,
+      kiosk?.giveUp ?? GIVE_UP_DEFAULT,
+    );
+    if (decision.kind === 'leave-off') return;
+    record.endings = decision.endings;
+    if (decision.kind === 'give-up') {
       record.gaveUp = true;
       record.lastError = {
-        message: `gave up after ${record.endings.length} ${record.endings.length === 1 ? 'end' : 'ends'} within ${limit.windowMinutes} min (last: ${end.message}); start it again by hand`,
+        message: `${decision.message} (last: ${end.message}); start it again by hand`,
         logTail: end.logTail,
       };
       console.error(`tessera: VM '${id}' ${record.lastError.message}`);
       this.changed(id);
       return;
     }
-    // Back off on crash loops; a run that stayed up a while resets the count.
-    const quick = now - started < STABLE_RUN_MS;
-    const attempt = quick ? record.restarts + 1 : 1;
-    const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1));
-    record.restartAt = new Date(now + delay).toISOString();
-    this.restartTimers.set(
-      id,
-      setTimeout(() => {
-        this.restartTimers.delete(id);
-        delete record.restartAt;
-        record.restarts = attempt;
-        void this.locked(id, () => this.launch(spec)).catch(() => {
-          // The failure is in the record's lastError; the user sees it on the card.
-        });
-      }, delay),
-    );
+    record.restartAt = new Date(now + decision.delayMs).toISOString();
+    record.restartTimer = setTimeout(() => {
+      delete record.restartTimer;
+      delete record.restartAt;
+      record.restarts = decision.attempt;
+      void this.locked(id, () => this.launch(spec)).catch(() => {
+        // The failure is in the record's lastError; the user sees it on the card.
+      });
+    }, decision.delayMs);
     this.changed(id);
   }
 
@@ -499,19 +521,19 @@ export class VmService {
     const runner = this.requireRunner(id);
     this.cancelRestart(id);
     await runner.stop(timeoutSeconds * 1000);
-    await this.endings.get(id);
+    await this.records.get(id)?.ending;
     return this.get(id);
   }
 
   async kill(id: string): Promise<VmInfo> {
     this.cancelRestart(id);
-    const runner = this.runners.get(id);
+    const runner = this.records.get(id)?.runner;
     if (!runner) {
       await this.store.get(id);
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     await runner.kill();
-    await this.endings.get(id);
+    await this.records.get(id)?.ending;
     return this.get(id);
   }
 
@@ -573,7 +595,7 @@ export class VmService {
     try {
       return await waitForTextInFile(files.serialLog, text, {
         timeoutMs: timeoutSeconds * 1000,
-        isAlive: () => runner.state !== 'stopped' && runner.state !== 'crashed',
+        isAlive: () => isUp(runner.state),
       });
     } catch (error) {
       // A wait that ran out on a guest with no sign of life says why it probably never came.
@@ -586,7 +608,7 @@ export class VmService {
   }
 
   runningSpecIds(): string[] {
-    return [...this.runners.keys()];
+    return [...this.records].filter(([, r]) => r.runner).map(([id]) => id);
   }
 
   /**
@@ -596,26 +618,31 @@ export class VmService {
    */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.restartTimers.values()) clearTimeout(t);
-    this.restartTimers.clear();
+    for (const r of this.records.values()) {
+      clearTimeout(r.restartTimer);
+      delete r.restartTimer;
+    }
+    const endings = () => [...this.records.values()].flatMap((r) => (r.ending ? [r.ending] : []));
     // A run may end while a start is awaited: wait until nothing is left.
-    while (this.locks.size > 0) await Promise.allSettled([...this.locks.values(), ...this.endings.values()]);
-    await Promise.allSettled(this.endings.values());
-    for (const w of this.watches.values()) w.stop();
-    this.watches.clear();
-    for (const r of this.runners.values()) r.detach();
-    this.runners.clear();
+    while (this.locks.size > 0) await Promise.allSettled([...this.locks.values(), ...endings()]);
+    await Promise.allSettled(endings());
+    for (const r of this.records.values()) {
+      r.watch?.stop();
+      delete r.watch;
+      r.runner?.detach();
+      delete r.runner;
+    }
   }
 
   private info(spec: VmSpec): VmInfo {
     const id = spec.name;
-    const runner = this.runners.get(id);
     const record = this.record(id);
+    const runner = record.runner;
     const vm: VmInfo = {
       id,
       spec,
-      state: runner ? runner.state : record.state,
-      since: runner ? runner.since : record.since,
+      state: record.state,
+      since: record.since,
       restarts: record.restarts,
     };
     if (runner?.pid !== undefined) vm.pid = runner.pid;
@@ -631,7 +658,7 @@ export class VmService {
     return vm;
   }
 
-  private record(id: string): Record {
+  private record(id: string): VmRecord {
     let r = this.records.get(id);
     if (!r)
       this.records.set(
@@ -641,7 +668,7 @@ export class VmService {
     return r;
   }
 
-  private setRecord(id: string, state: VmState, lastError?: Record['lastError']): void {
+  private setRecord(id: string, state: VmState, lastError?: VmRecord['lastError']): void {
     const r = this.record(id);
     r.state = state;
     r.since = new Date().toISOString();
@@ -660,25 +687,26 @@ export class VmService {
   }
 
   private requireRunner(id: string): VmRunner {
-    const runner = this.runners.get(id);
-    if (!runner || runner.state === 'stopped' || runner.state === 'crashed') {
+    const runner = this.records.get(id)?.runner;
+    if (!runner || isDown(runner.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is not running`);
     }
     return runner;
   }
 
   private requireStopped(id: string, what: string): void {
-    const runner = this.runners.get(id);
-    if (runner && runner.state !== 'stopped' && runner.state !== 'crashed') {
+    const runner = this.records.get(id)?.runner;
+    if (runner && !canEdit(runner.state)) {
       throw new TesseraError('INVALID_STATE', `VM '${id}' is ${runner.state}: stop it first to ${what}`);
     }
   }
 
   private cancelRestart(id: string): void {
-    const timer = this.restartTimers.get(id);
-    if (timer) clearTimeout(timer);
-    this.restartTimers.delete(id);
-    delete this.records.get(id)?.restartAt;
+    const record = this.records.get(id);
+    if (!record) return;
+    clearTimeout(record.restartTimer);
+    delete record.restartTimer;
+    delete record.restartAt;
   }
 
   private async validate(spec: VmSpec): Promise<void> {
@@ -692,28 +720,13 @@ export class VmService {
     if (owned.length > 0) throw fieldIssuesError(owned);
   }
 
-  /** Another program may hold a forwarded port; QEMU's own message for that is cryptic. */
+  /** A running VM's forwards, then other programs, may hold a port this VM forwards. */
   private async checkPortsForStart(spec: VmSpec): Promise<void> {
-    const others = [...this.runners.keys()].filter((k) => k !== spec.name);
+    const others = this.runningSpecIds().filter((k) => k !== spec.name);
     const otherSpecs = (await this.store.load()).specs.filter((s) => others.includes(s.name));
     const conflict = findForwardConflicts(spec, otherSpecs);
     if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
-    for (const f of spec.network.mode === 'user' ? spec.network.forwards : []) {
-      if (f.protocol !== 'tcp') continue;
-      const free = await new Promise<boolean>((resolve) => {
-        const server = net.createServer();
-        server.once('error', () => resolve(false));
-        server.listen({ host: f.hostAddress, port: f.hostPort, exclusive: true }, () =>
-          server.close(() => resolve(true)),
-        );
-      });
-      if (!free) {
-        throw new TesseraError(
-          'CONFLICT',
-          `host port tcp/${f.hostPort} is already in use by another program: pick another port for the forward to guest port ${f.guestPort}`,
-        );
-      }
-    }
+    await checkForwardPortsFree(spec);
   }
 
   /** The spec against this host's GPU, monitors, CPUs, hugepages and QEMU (host-validation.ts). */
@@ -872,46 +885,6 @@ export class VmService {
     });
   }
 
-  private async prepareUefiVars(spec: VmSpec, host: QemuHost): Promise<void> {
-    const secureBoot = spec.firmware === 'uefi-secure-boot';
-    if (!host.firmware) {
-      throw new TesseraError(
-        'BAD_INPUT',
-        `UEFI firmware (OVMF${secureBoot ? ' with Secure Boot' : ''}) is not installed: install the Debian package ovmf`,
-        {
-          issues: [{ path: ['firmware'], message: 'OVMF is not installed: install the Debian package ovmf' }],
-        },
-      );
-    }
-    await fsp.mkdir(host.data.dir, { recursive: true, mode: 0o700 });
-    const vars = secureBoot ? host.data.uefiSecureBootVars : host.data.uefiVars;
-    try {
-      await fsp.copyFile(host.firmware.ovmfVarsTemplate, vars, fsp.constants.COPYFILE_EXCL);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-
-  /** Each run's serial output is kept apart, so `waitSerial` and late viewers see this run only. */
-  private async rotateSerialLog(id: string): Promise<void> {
-    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-    const data = vmDataFiles(this.paths.dataDir, id);
-    try {
-      const stat = await fsp.stat(files.serialLog);
-      if (stat.size === 0) return;
-    } catch {
-      return;
-    }
-    await fsp.mkdir(data.runLogs, { recursive: true, mode: 0o700 });
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    await fsp.copyFile(files.serialLog, path.join(data.runLogs, `${stamp}-serial.log`));
-    await fsp.truncate(files.serialLog, 0);
-    const saved = (await fsp.readdir(data.runLogs)).sort();
-    await Promise.all(
-      saved.slice(0, -MAX_SAVED_RUNS).map((f) => fsp.rm(path.join(data.runLogs, f), { force: true })),
-    );
-  }
-
   private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(id) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(fn);
@@ -922,12 +895,4 @@ export class VmService {
       if (this.locks.get(id) === next) this.locks.delete(id);
     }
   }
-}
-
-/** Width and height from a PNG's IHDR chunk (bytes 16–23). */
-function pngSize(png: Buffer): { width: number; height: number } {
-  if (png.length < 24 || png.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new TesseraError('QEMU_FAILED', 'QEMU wrote a screenshot that is not a PNG');
-  }
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }

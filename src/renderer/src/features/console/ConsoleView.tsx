@@ -8,7 +8,7 @@ import { formatRoute, type ConsoleTab } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
 import { useConsoleStore, useVmStore } from '../../stores/context';
 import { StateBadge } from '../gallery/StateBadge';
-import { canResume, canStart, hasLiveConsole } from '../gallery/vm-actions';
+import { canResume, canStart, hasLiveConsole } from '../../../../shared/vm-actions';
 import { ResetGoldenButton } from '../images/ResetGoldenButton';
 import { consoleTabs, noGraphicsReason } from './console-tabs';
 import { SpicePane } from './SpicePane';

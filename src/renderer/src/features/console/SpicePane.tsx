@@ -1,7 +1,7 @@
 import type { SpiceMainConn } from '@spice-project/spice-html5/src/main.js';
 import { useCallback, useRef, useState } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
-import { hasLiveConsole } from '../gallery/vm-actions';
+import { hasLiveConsole } from '../../../../shared/vm-actions';
 import { GraphicsToolbar } from './GraphicsToolbar';
 import { sendSpiceKeys } from './spice-client';
 import { SpiceScreen } from './SpiceScreen';

@@ -1,6 +1,6 @@
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { VmActionButton } from '../gallery/VmActionButton';
-import { canStart } from '../gallery/vm-actions';
+import { canStart } from '../../../../shared/vm-actions';
 import './console.css';
 
 const HEADLINES: Record<VmInfo['state'], string> = {

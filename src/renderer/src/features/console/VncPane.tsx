@@ -2,7 +2,7 @@ import type RFB from '@novnc/novnc';
 import { useCallback, useRef, useState } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { useSettingsStore } from '../../stores/context';
-import { hasLiveConsole } from '../gallery/vm-actions';
+import { hasLiveConsole } from '../../../../shared/vm-actions';
 import { ChoiceSelect } from '../../components/ChoiceSelect';
 import { GraphicsToolbar } from './GraphicsToolbar';
 import { pressSequence, textToKeys, KEYS, type KeyCombo } from './key-combos';

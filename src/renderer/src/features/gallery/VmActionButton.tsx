@@ -2,7 +2,14 @@ import { useState } from 'react';
 import { hasNothingToBoot, nothingToShutDown } from '../../../../shared/boot-media';
 import type { VmInfo, VmState } from '../../../../shared/vm-spec';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { canForceOff, canPause, canReset, canResume, canShutDown, canStart } from './vm-actions';
+import {
+  canForceOff,
+  canPause,
+  canReset,
+  canResume,
+  canShutDown,
+  canStart,
+} from '../../../../shared/vm-actions';
 import { useVmStore } from '../../stores/context';
 
 export type PowerAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume';

@@ -10,7 +10,7 @@ import { useVmStore } from '../../stores/context';
 import type { VmAction } from '../../stores/vm-store';
 import { formatCpus, formatMemory } from './format';
 import { StateBadge } from './StateBadge';
-import { canEdit, canResume } from './vm-actions';
+import { canEdit, canResume } from '../../../../shared/vm-actions';
 import { VmThumbnail } from './VmThumbnail';
 import { ExportDialog } from '../export/ExportDialog';
 import { GoldenLine } from '../images/GoldenLine';

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { formatResetSchedule, type GoldenStatus, type ImageInfo } from '../../../../shared/images';
 import type { VmInfo } from '../../../../shared/vm-spec';
+import { canEdit } from '../../../../shared/vm-actions';
 import { useBoothStore, useVmStore } from '../../stores/context';
 import { GoldenLine } from './GoldenLine';
 import { ResetGoldenButton } from './ResetGoldenButton';
@@ -140,7 +141,7 @@ function BoundVm({ vm, status }: { vm: VmInfo; status: GoldenStatus }) {
   const goldenOff = useBoothStore((s) => s.goldenOff);
   const pending = useBoothStore((s) => s.pending[vm.id]);
   const [schedule, setText] = useState(formatResetSchedule(status.schedule));
-  const stopped = vm.state === 'stopped' || vm.state === 'crashed';
+  const stopped = canEdit(vm.state);
   return (
     <>
       <GoldenLine id={vm.id} />
@@ -217,7 +218,7 @@ function BindVm({ vm, images }: { vm: VmInfo; images: ImageInfo[] }) {
   const setGolden = useBoothStore((s) => s.setGolden);
   const [image, setImage] = useState(images[0]?.name ?? '');
   const [readyText, setReadyText] = useState('');
-  const stopped = vm.state === 'stopped' || vm.state === 'crashed';
+  const stopped = canEdit(vm.state);
   if (images.length === 0) return <p className="muted">Add a golden image above to put this VM on one.</p>;
   return (
     <form

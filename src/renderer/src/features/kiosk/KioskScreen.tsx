@@ -4,7 +4,7 @@ import { formatRoute } from '../../navigation/route';
 import { useKioskStore, useVmStore } from '../../stores/context';
 import { SpiceScreen } from '../console/SpiceScreen';
 import { VncScreen } from '../console/VncScreen';
-import { hasLiveConsole } from '../gallery/vm-actions';
+import { hasLiveConsole } from '../../../../shared/vm-actions';
 import { chordMatches } from './operator-chord';
 
 /**

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useReducer, useRef, useState, type FormEvent } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
+import { canEdit } from '../../../../shared/vm-actions';
 import { formatRoute } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
 import { useGpuStore, useHostStore, useVmStore } from '../../stores/context';
@@ -87,7 +88,7 @@ function EditorForm({
 
   const mode = existing ? 'edit' : 'create';
   const liveVm = existing ? vms?.find((v) => v.id === existing.id) : undefined;
-  const running = liveVm !== undefined && liveVm.state !== 'stopped' && liveVm.state !== 'crashed';
+  const running = liveVm !== undefined && !canEdit(liveVm.state);
   const takenNames = useMemo(() => (vms ?? []).map((v) => v.id), [vms]);
   const validation = validateForm(form, mode, takenNames);
   const clientErrors = validation.ok ? {} : validation.errors;

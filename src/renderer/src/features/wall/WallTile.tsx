@@ -7,7 +7,7 @@ import { hasGraphics } from '../console/console-tabs';
 import { StoppedNotice } from '../console/StoppedNotice';
 import { VncScreen } from '../console/VncScreen';
 import { StateBadge } from '../gallery/StateBadge';
-import { hasLiveConsole } from '../gallery/vm-actions';
+import { hasLiveConsole } from '../../../../shared/vm-actions';
 import { VmThumbnail } from '../gallery/VmThumbnail';
 
 interface WallTileProps {

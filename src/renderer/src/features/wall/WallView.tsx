@@ -3,7 +3,7 @@ import { useSettingsStore, useVmStore } from '../../stores/context';
 import { WallPicker } from './WallPicker';
 import { WallTile } from './WallTile';
 import { ChoiceSelect } from '../../components/ChoiceSelect';
-import { canShutDown, canStart } from '../gallery/vm-actions';
+import { canShutDown, canStart } from '../../../../shared/vm-actions';
 import { hotkeyCell, WALL_COLUMNS, wallCapacity, wallVms, type WallLayout } from './wall-layout';
 import './wall.css';
 

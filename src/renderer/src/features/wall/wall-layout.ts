@@ -1,6 +1,6 @@
 import type { Settings } from '../../../../shared/settings';
 import type { VmInfo } from '../../../../shared/vm-spec';
-import { hasLiveConsole } from '../gallery/vm-actions';
+import { hasLiveConsole } from '../../../../shared/vm-actions';
 
 export type WallSettings = Settings['wall'];
 export type WallLayout = WallSettings['layout'];

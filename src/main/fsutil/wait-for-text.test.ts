@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { waitForTextInFile } from './serial-log';
+import { waitForTextInFile } from './wait-for-text';
 import { rejection } from '../../../tests/support/rejection';
 
 let dir: string;

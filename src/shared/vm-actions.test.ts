@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { VmState } from '../../../../shared/vm-spec';
+import { VmState } from './vm-spec';
 import {
   canEdit,
   canForceOff,
   canPause,
+  canReset,
   canResume,
   canShutDown,
   canStart,
   hasLiveConsole,
+  isDown,
+  isLive,
+  isUp,
 } from './vm-actions';
 
 const allowed = (predicate: (s: VmState) => boolean) => VmState.options.filter(predicate);
@@ -21,5 +25,11 @@ describe('vm actions by state', () => {
     expect(allowed(canResume)).toEqual(['paused']);
     expect(allowed(canEdit)).toEqual(['stopped', 'crashed']);
     expect(allowed(hasLiveConsole)).toEqual(['running', 'paused']);
+  });
+
+  it('splits every state into down or up, and live ones are up', () => {
+    for (const state of VmState.options) expect(isDown(state)).toBe(!isUp(state));
+    expect(allowed(isLive).every(isUp)).toBe(true);
+    expect(allowed(canReset)).toEqual(allowed(isLive));
   });
 });
