@@ -26,7 +26,7 @@ const START_GOAL = 1.1;
 const LIST_GOAL = 3;
 const RSS_GOAL_MIB = 150;
 const ADDED_P99_GOAL_MS = 1;
-const THUMB_CPU_GOAL_PERCENT = 5;
+const THUMB_CPU_GOAL_PERCENT = 3;
 const GPU_RUNS = 10;
 const GPU_GOAL_MS = 150;
 const RUN_PLAN_RUNS = 3;
@@ -195,17 +195,17 @@ async function main(): Promise<number> {
       await attempt(
         {
           id: 'thumbnail-cpu',
-          title: `Thumbnails, ${THUMB_VMS} paused VMs at 1 Hz`,
+          title: `Thumbnails, ${THUMB_VMS} running VMs at 1 Hz`,
           goal: `backend CPU ≤ ${THUMB_CPU_GOAL_PERCENT} % of one core`,
           unit: '%',
         },
         async () => {
           const r = await benchThumbnailCpu({ guest, log });
           return {
-            figure: r.pausedPercent,
+            figure: r.runningPercent,
             details: {
               'serve CPU, idle, no polling (%)': r.idlePercent,
-              [`serve CPU, ${THUMB_VMS} running VMs polled at 1 Hz (%)`]: r.runningPercent,
+              [`serve CPU, ${THUMB_VMS} paused VMs polled at 1 Hz (%)`]: r.pausedPercent,
               [`one fresh thumbnail of a ${r.screen} screen from a PPM dump (ms CPU)`]: r.ppmPathMs,
               "the same from QEMU's PNG dump (ms CPU)": r.pngPathMs,
             },
