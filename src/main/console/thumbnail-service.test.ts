@@ -6,12 +6,13 @@ import { TesseraError } from '../../shared/errors';
 import { VmSpec, type VmInfo, type VmState } from '../../shared/vm-spec';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import { EventBus } from '../rpc/dispatcher';
+import type * as png from './png';
 import { decodePng, encodePng } from './png';
 import { ThumbnailService } from './thumbnail-service';
 
 // Counted, not replaced: the test of unchanged screens asks how many frames were encoded.
 vi.mock('./png', async (actual) => {
-  const real = await actual<typeof import('./png')>();
+  const real = await actual<typeof png>();
   return { ...real, encodePng: vi.fn(real.encodePng) };
 });
 

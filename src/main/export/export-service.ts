@@ -13,11 +13,10 @@ import type { GpuPlacement } from '../vm/gpu-placement';
 import { leaseSteps } from '../vm/gpu-leases';
 import type { QemuHost } from '../vm/qemu-args';
 import { swtpmArgs } from '../vm/swtpm';
-import { buildKubevirtManifests, kubevirtGpuFacts, kubernetesName } from './kubevirt-export';
-import { buildLibvirtDomain } from './libvirt-export';
-import { importLibvirtDomain } from './libvirt-import';
-import { importQemuCommandLine } from './qemu-cmdline-import';
-import { buildVmScript } from './script-export';
+
+// Each format is loaded when it is first asked for: with their XML and YAML libraries they are a
+// third of the CLI's code, and every `tessera` command that runs a backend would otherwise load
+// them (a --cpu-prof of `vm list` showed @xmldom/xmldom's set-up alone as one of its largest costs).
 
 export interface ExportDeps {
   /** What `vm args` is built from (VmService.argsPlan). */
@@ -35,7 +34,7 @@ export interface ExportDeps {
 
 export interface ExportService {
   exportVms(request: ExportOptions & { id?: string | undefined; all: boolean }): Promise<ExportResult>;
-  importVm(source: ImportSource, name?: string): ImportResult;
+  importVm(source: ImportSource, name?: string): Promise<ImportResult>;
 }
 
 export function createExportService(deps: ExportDeps): ExportService {
@@ -43,6 +42,7 @@ export function createExportService(deps: ExportDeps): ExportService {
     const plan = await deps.argsPlan(id);
     const { spec, placement, host } = plan;
     if (options.format === 'libvirt') {
+      const { buildLibvirtDomain } = await import('./libvirt-export');
       const out = buildLibvirtDomain(spec, { placement, capabilities: host.capabilities });
       return {
         text: out.xml,
@@ -60,6 +60,7 @@ export function createExportService(deps: ExportDeps): ExportService {
         'UNAVAILABLE',
         'swtpm is not installed: install the Debian package swtpm, then export again',
       );
+    const { buildVmScript } = await import('./script-export');
     const out = buildVmScript({
       spec,
       argv: plan.argv,
@@ -93,6 +94,7 @@ export function createExportService(deps: ExportDeps): ExportService {
           );
         return one(ids[0] ?? '', request);
       }
+      const { buildKubevirtManifests, kubevirtGpuFacts, kubernetesName } = await import('./kubevirt-export');
       const inventory = deps.inventory();
       const vms = await Promise.all(
         ids.map(async (id) => {
@@ -107,10 +109,13 @@ export function createExportService(deps: ExportDeps): ExportService {
       const fileName = request.all ? 'tessera-vms.yaml' : `${kubernetesName(vms[0]?.spec.name ?? 'vm')}.yaml`;
       return { text: out.yaml, fileName, mediaType: 'application/yaml', notExpressed: out.notExpressed };
     },
-    importVm(source, name) {
-      return source.kind === 'qemu-cmdline'
-        ? importQemuCommandLine(source.text, deps.inventory(), name)
-        : importLibvirtDomain(source.xml, deps.inventory(), name);
+    async importVm(source, name) {
+      if (source.kind === 'qemu-cmdline') {
+        const { importQemuCommandLine } = await import('./qemu-cmdline-import');
+        return importQemuCommandLine(source.text, deps.inventory(), name);
+      }
+      const { importLibvirtDomain } = await import('./libvirt-import');
+      return importLibvirtDomain(source.xml, deps.inventory(), name);
     },
   };
 }
