@@ -125,6 +125,13 @@ describe('ThumbnailService', () => {
     setShade(30);
     expect(shadeOf(await service.thumbnail('v', 320))).toBe(30);
     expect(vi.mocked(encodePng).mock.calls.length).toBe(encodes + 1);
+    // A screen that flips between two pictures (a blinking cursor) is encoded once per picture.
+    for (const shade of [10, 30, 10, 30]) {
+      clock.now += 1000;
+      setShade(shade);
+      expect(shadeOf(await service.thumbnail('v', 320))).toBe(shade);
+    }
+    expect(vi.mocked(encodePng).mock.calls.length).toBe(encodes + 1);
   });
 
   it("reuses a paused VM's frame for as long as it stays paused", async () => {

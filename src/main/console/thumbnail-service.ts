@@ -24,9 +24,16 @@ interface Grab {
   at: number;
   takenAt: string;
   frames: Map<number, Frame>;
-  /** A hash of the raw dump: a running VM's screen that did not change keeps its encoded frames. */
-  digest: string;
 }
+
+/**
+ * The encoded frames of the last few distinct screens of a VM, by a hash of the raw dump. Most
+ * screens of a gallery sit still while they are polled every second, or flip between two
+ * pictures (a blinking cursor); shrinking and deflating the same pixels again was most of the
+ * backend's CPU with 16 running VMs (bench/thumbnail-cpu.ts), and hashing a dump costs a
+ * fraction of that.
+ */
+const SCREENS_KEPT = 4;
 
 /**
  * Several fronts (the window, a browser tab) polling one card share a dump made this recently;
@@ -51,6 +58,7 @@ export interface ThumbnailServiceOptions {
  */
 export class ThumbnailService {
   private readonly grabs = new Map<string, Grab>();
+  private readonly screens = new Map<string, Map<string, Map<number, Frame>>>();
   private readonly pending = new Map<string, Promise<Thumbnail>>();
   /** Last frames being written for VMs that just stopped: asking for one waits for its file. */
   private readonly saving = new Map<string, Promise<void>>();
@@ -65,7 +73,9 @@ export class ThumbnailService {
           const { vm } = payload as { vm: VmInfo };
           if (vm.state === 'stopped' || vm.state === 'crashed') this.keepLastFrame(vm.id);
         } else if (name === 'vm.removed') {
-          this.grabs.delete((payload as { id: string }).id);
+          const { id } = payload as { id: string };
+          this.grabs.delete(id);
+          this.screens.delete(id);
         }
       }) ?? (() => undefined);
   }
@@ -110,25 +120,29 @@ export class ThumbnailService {
   private async grab(id: string, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
     const at = this.now();
     const dump = await this.options.vms.screendump(id, 'ppm');
-    // Most screens of a gallery sit still (a login prompt, a desktop) while they are polled every
-    // second; shrinking and deflating the same pixels again was most of the backend's CPU with
-    // 16 running VMs (bench/thumbnail-cpu.ts). Hashing the dump costs a fraction of that.
-    const digest = createHash('sha1').update(dump).digest('base64');
-    const seen = this.grabs.get(id);
-    const grab: Grab = into ?? {
-      at,
-      takenAt: new Date(at).toISOString(),
-      frames: seen?.digest === digest ? seen.frames : new Map<number, Frame>(),
-      digest,
-    };
-    let frame = grab.frames.get(maxWidth);
-    if (!frame || grab.digest !== digest) {
+    const frames = this.framesOf(id, createHash('sha1').update(dump).digest('base64'));
+    let frame = frames.get(maxWidth);
+    if (!frame) {
       const image = scaleToWidth(parsePpm(dump), maxWidth);
       frame = { pngBase64: encodePng(image).toString('base64'), width: image.width, height: image.height };
-      grab.frames.set(maxWidth, frame);
+      frames.set(maxWidth, frame);
     }
+    const grab = into ?? { at, takenAt: new Date(at).toISOString(), frames: new Map<number, Frame>() };
+    grab.frames.set(maxWidth, frame);
     this.grabs.set(id, grab);
     return live(frame, grab.takenAt);
+  }
+
+  /** The frames already made of the screen with this digest (the most recent first when evicting). */
+  private framesOf(id: string, digest: string): Map<number, Frame> {
+    let screens = this.screens.get(id);
+    if (!screens) this.screens.set(id, (screens = new Map()));
+    const frames = screens.get(digest) ?? new Map<number, Frame>();
+    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently seen.
+    screens.delete(digest);
+    screens.set(digest, frames);
+    if (screens.size > SCREENS_KEPT) screens.delete(screens.keys().next().value as string);
+    return frames;
   }
 
   private keepLastFrame(id: string): void {
