@@ -43,6 +43,8 @@ const options = {
 await build({
   ...options,
   splitting: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   chunkNames: 'cli/chunk-[hash]',
   entryPoints: { 'cli/index': 'src/main/cli/index.ts' },
   external: ['node-pty', 'bufferutil', 'utf-8-validate'],
