@@ -94,7 +94,7 @@ export class ThumbnailService {
     const key = `${id}/${maxWidth}`;
     let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.grab(id, maxWidth, fresh ? grab : undefined).finally(() => this.pending.delete(key));
+      pending = this.grab(vm, maxWidth, fresh ? grab : undefined).finally(() => this.pending.delete(key));
       this.pending.set(key, pending);
     }
     try {
@@ -117,9 +117,10 @@ export class ThumbnailService {
     await Promise.all(this.saving.values());
   }
 
-  private async grab(id: string, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
+  private async grab(vm: VmInfo, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
+    const { id } = vm;
     const at = this.now();
-    const dump = await this.options.vms.screendump(id, 'ppm');
+    const dump = await this.options.vms.screendump(id, 'ppm', vm.spec);
     const frames = this.framesOf(id, createHash('sha1').update(dump).digest('base64'));
     let frame = frames.get(maxWidth);
     if (!frame) {
