@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TesseraError, describeZodError } from '../../shared/errors';
 import { StoredVmSpec, VmSpec, type InvalidDefinition } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
-import { UnreadableFile, describeJsonError, readStateFile, readStateFileSync } from '../fsutil/state-file';
+import { UnreadableFile, describeJsonError, readStateFileSync } from '../fsutil/state-file';
 
 /**
  * Definitions read in one go before the event loop gets a turn. Read one by one with blocking
@@ -61,7 +61,9 @@ export class VmStore {
   /** One definition; NOT_FOUND when missing, BAD_INPUT (naming the file) when broken. */
   async get(id: string): Promise<VmSpec> {
     const file = this.fileFor(id);
-    const result = await this.readFile(file);
+    // Blocking, as in `load`: one small file costs five thread-pool round trips read with promises,
+    // and every call about a VM (a thumbnail poll each second per card) reads its definition.
+    const result = this.readFileSync(file);
     if ('spec' in result) return result.spec;
     if (result.missing) throw new TesseraError('NOT_FOUND', `no VM named '${id}'`);
     throw new TesseraError('BAD_INPUT', `the definition ${file} is invalid: ${result.invalid.reason}`);
@@ -85,19 +87,10 @@ export class VmStore {
     await fs.rm(this.fileFor(id), { force: true });
   }
 
-  private async readFile(file: string): Promise<Checked> {
-    try {
-      // A definition may be the user's link into a dotfiles repo; a FIFO or a device is not read.
-      return this.check(file, await readStateFile(file, { followLinks: true }));
-    } catch (error) {
-      return unreadable(file, error);
-    }
-  }
-
-  /** readFile with blocking reads, for `load`'s batches. */
   private readFileSync(file: string): Checked {
     let text: string;
     try {
+      // A definition may be the user's link into a dotfiles repo; a FIFO or a device is not read.
       text = readStateFileSync(file, { followLinks: true });
     } catch (error) {
       return unreadable(file, error);
