@@ -33,7 +33,7 @@ export interface GpuApplyResult {
   writes: number;
 }
 
-/** "7 VFs, fair share, all on vfio-pci", planned as the GPU page plans it, for a fresh simulated ADL-P (§G.1, 2 VFs). */
+/** "7 VFs, fair share, all on vfio-pci", planned as the GPU page plans it, for a fresh simulated ADL-P (docs/sriov-sysfs.md#alder-lake-p-with-two-vfs, 2 VFs). */
 function freshHost(base: string): { tree: string; plan: string; cleanup(): void } {
   const dir = fs.mkdtempSync(path.join(base, 'tessera-bench-gpu-'));
   const tree = path.join(dir, 'host');

@@ -9,10 +9,10 @@ import type { HostFiles } from './host-files';
 import type { WrittenFile } from './kernel-messages';
 
 /**
- * The kernel's order (reference §A.2, §A.4, §B.4): vGPUs go first (they hold GPU memory); VF
+ * The kernel's order (docs/sriov-sysfs.md#writing-sriov_numvfs, #driver-binding, #i915-auto-provisioning): vGPUs go first (they hold GPU memory); VF
  * counts are set to 0 before anything else changes; PFs change drivers while they have no VFs;
  * resources are given back before they are taken; VFs are enabled after their shares are
- * written (so the driver uses them, §B.4); VFs are bound once they exist; vGPUs are made; then
+ * written (so the driver uses them, docs/sriov-sysfs.md#i915-auto-provisioning); VFs are bound once they exist; vGPUs are made; then
  * device nodes are handed to the user.
  */
 export const PHASES = [
@@ -84,7 +84,7 @@ export interface CheckContext {
 
 /**
  * A process using a VF or a vGPU holds its group node open: QEMU keeps `/dev/vfio/<group>` open
- * while the guest runs (§A.6, §F). On a simulated host, a link `proc/<pid>/fd/<n> -> /dev/vfio/<group>`
+ * while the guest runs (docs/sriov-sysfs.md#vfio-device-nodes, #unprivileged-qemu-with-vfio). On a simulated host, a link `proc/<pid>/fd/<n> -> /dev/vfio/<group>`
  * in the tree stands for that open file.
  */
 export function scanGroupUsers(files: HostFiles): Map<number, number[]> {

@@ -1,7 +1,7 @@
 /**
  * `bind` and `grant-vfio`: moving a PF or VF between vfio-pci and the host's GPU driver the way
- * libvirt does it (reference §A.4: `driver_override`, unbind, `drivers_probe`), and handing the
- * IOMMU group's node to the user (§A.6, §F).
+ * libvirt does it (docs/sriov-sysfs.md#driver-binding: `driver_override`, unbind, `drivers_probe`), and handing the
+ * IOMMU group's node to the user (docs/sriov-sysfs.md#vfio-device-nodes, #unprivileged-qemu-with-vfio).
  */
 import path from 'node:path';
 import type { HelperStep } from '../shared/helper-plan';
@@ -24,7 +24,7 @@ function mustFile(io: ActionIo, hostPath: string, dir: string): string {
 }
 
 /**
- * Put a device on `target` (null: no driver), libvirt's way (§A.4): the override first, then
+ * Put a device on `target` (null: no driver), libvirt's way (docs/sriov-sysfs.md#driver-binding): the override first, then
  * unbind, then `drivers_probe`, which attaches the override's driver even to a VF whose PF has
  * autoprobe off. `drivers_probe` answers success when no driver took the device, so the result is
  * read back.
@@ -93,7 +93,7 @@ export function checkBind(
   if (vfTarget) requireVfExists(ctx, vfTarget, index);
   nameOnce(ctx, `bind ${device}`, index);
   const target = driver === VFIO_PCI ? VFIO_PCI : driver === 'none' ? null : hostDriverFor(ctx, pf, index);
-  // §A.4: with autoprobe off a VF binds only through an override naming its driver; a PF clears
+  // docs/sriov-sysfs.md#driver-binding: with autoprobe off a VF binds only through an override naming its driver; a PF clears
   // it, and so does a device left on no driver (no later probe should pick one for it).
   const override = target === VFIO_PCI ? VFIO_PCI : target === null || isPf ? '\n' : target;
   const now = vfTarget ? vfTarget.now : fn;
@@ -149,7 +149,7 @@ export function checkBind(
   };
 }
 
-/** The IOMMU group a grant is about: a PCI function's, or a vGPU's emulated one (§D.2). */
+/** The IOMMU group a grant is about: a PCI function's, or a vGPU's emulated one (docs/sriov-sysfs.md#gvt-g-instances). */
 function groupOf(files: HostFiles, device: string): { group: number | null; at: string | null } {
   const at = isBdf(device) ? deviceDir(files, device) : files.real(`/sys/bus/mdev/devices/${device}`);
   if (at === null) return { group: null, at: null };
@@ -185,7 +185,7 @@ export function checkGrant(
     run(io) {
       const { group } = groupOf(io.files, device);
       if (group === null) return io.fail('BAD_TARGET', `${device} has no IOMMU group`);
-      // §A.6: a group is usable only when every device in it is on vfio or unbound.
+      // docs/sriov-sysfs.md#vfio-device-nodes: a group is usable only when every device in it is on vfio or unbound.
       for (const member of io.files.list(`/sys/kernel/iommu_groups/${group}/devices`)) {
         const other = isBdf(member) ? readPci(io.files, member) : null;
         if (other?.driver && other.driver !== VFIO_PCI)

@@ -1,6 +1,6 @@
 /**
- * What the helper reads about a PCI function before it writes anything (reference §A.1, §A.4,
- * §A.5, §B.1, §C.2). Every link is resolved and must land where the kernel puts such things; a
+ * What the helper reads about a PCI function before it writes anything (docs/sriov-sysfs.md#pci-device-files, #driver-binding,
+ * docs/sriov-sysfs.md#iommu-groups, #i915-sr-iov-directory, #xe-sriov_admin). Every link is resolved and must land where the kernel puts such things; a
  * function whose links say otherwise is not a target.
  */
 import path from 'node:path';
@@ -41,7 +41,7 @@ export interface SriovFacts {
   stride: number;
 }
 
-/** Where the PF driver keeps provisioning: i915's home and GT directory (§B.1) or xe's sriov_admin (§C.2). */
+/** Where the PF driver keeps provisioning: i915's home and GT directory (docs/sriov-sysfs.md#i915-sr-iov-directory) or xe's sriov_admin (docs/sriov-sysfs.md#xe-sriov_admin). */
 export type SriovHome = { kind: 'i915'; dir: string; gt: string } | { kind: 'xe'; dir: string } | null;
 
 const hexOf = (text: string | null, digits: number) => {
@@ -83,7 +83,7 @@ export function readPci(files: HostFiles, address: string): PciFacts | null {
   let strayVf = false;
   if (files.linkText(`${at}/physfn`) !== null) {
     // A VF belongs to the PF its `physfn` names only if that PF lists it back as `virtfn<N-1>`,
-    // where N follows from the PF's offset and stride (§A.1).
+    // where N follows from the PF's offset and stride (docs/sriov-sysfs.md#pci-device-files).
     strayVf = true;
     const pf = files.real(`${at}/physfn`);
     const pfAddress = pf === null ? null : path.posix.basename(pf);
@@ -115,17 +115,17 @@ export function readPci(files: HostFiles, address: string): PciFacts | null {
   };
 }
 
-/** The driver a device is bound to now (§A.4), read alone: what a bind checks after each write. */
+/** The driver a device is bound to now (docs/sriov-sysfs.md#driver-binding), read alone: what a bind checks after each write. */
 export function readDriver(files: HostFiles, at: string): string | null {
   return linkedName(files, `${at}/driver`, PCI_DRIVERS);
 }
 
-/** An Intel display-class function (PCI base class 0x03, §A.1): the only devices the helper touches. */
+/** An Intel display-class function (PCI base class 0x03, docs/sriov-sysfs.md#pci-device-files): the only devices the helper touches. */
 export function isIntelDisplay(fn: PciFacts): boolean {
   return fn.vendor === INTEL && fn.classCode !== null && fn.classCode.startsWith('03');
 }
 
-/** The PF-only SR-IOV attributes (§A.1); null on a function without the capability. */
+/** The PF-only SR-IOV attributes (docs/sriov-sysfs.md#pci-device-files); null on a function without the capability. */
 export function readSriov(files: HostFiles, at: string): SriovFacts | null {
   const totalVfs = intOf(files.read(`${at}/sriov_totalvfs`));
   const numVfs = intOf(files.read(`${at}/sriov_numvfs`));
@@ -139,7 +139,7 @@ export function readSriov(files: HostFiles, at: string): SriovFacts | null {
   };
 }
 
-/** i915: the card's `prelim_iov`, else `iov`, and its first GT directory (§B.1); xe: `sriov_admin` (§C.2). */
+/** i915: the card's `prelim_iov`, else `iov`, and its first GT directory (docs/sriov-sysfs.md#i915-sr-iov-directory); xe: `sriov_admin` (docs/sriov-sysfs.md#xe-sriov_admin). */
 export function readSriovHome(files: HostFiles, pfAt: string): SriovHome {
   const card = files.list(`${pfAt}/drm`).find((e) => /^card\d+$/.test(e));
   if (card !== undefined) {

@@ -1,6 +1,6 @@
 /**
- * The kernel's errno for a failed write, said in words for the file it came from (reference §A.2,
- * §A.4, §B.2, §B.3, §C.2, §D). The code tells the backend what kind of failure it is.
+ * The kernel's errno for a failed write, said in words for the file it came from (docs/sriov-sysfs.md#writing-sriov_numvfs,
+ * docs/sriov-sysfs.md#driver-binding, #i915-pf-and-vf-nodes, #i915-provisioning-files, #xe-sriov_admin, #gvt-g). The code tells the backend what kind of failure it is.
  */
 import type { HelperErrorCode } from '../shared/helper-plan';
 

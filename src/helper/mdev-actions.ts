@@ -1,4 +1,4 @@
-/** `create-mdev` and `remove-mdev`: GVT-g vGPUs through the mdev core (reference §D.1, §D.2). */
+/** `create-mdev` and `remove-mdev`: GVT-g vGPUs through the mdev core (docs/sriov-sysfs.md#gvt-g-types, #gvt-g-instances). */
 import path from 'node:path';
 import type { HelperStep } from '../shared/helper-plan';
 import type { Action, CheckContext } from './actions';
@@ -17,7 +17,7 @@ export interface MdevTarget {
   iommuGroup: number | null;
 }
 
-/** A vGPU that exists: /sys/bus/mdev/devices/<uuid> leads into an Intel GPU's directory (§D.2). */
+/** A vGPU that exists: /sys/bus/mdev/devices/<uuid> leads into an Intel GPU's directory (docs/sriov-sysfs.md#gvt-g-instances). */
 export function findMdev(ctx: CheckContext, uuid: string, step: number): MdevTarget {
   const at = ctx.files.real(`/sys/bus/mdev/devices/${uuid}`);
   const parentAt = at === null ? null : path.posix.dirname(at);
@@ -53,7 +53,7 @@ export function checkCreateMdev(
   if (ctx.files.real(`/sys/bus/mdev/devices/${step.uuid}`) !== null)
     throw new HelperFailure('BAD_TARGET', `a vGPU ${step.uuid} exists already`, index);
   nameOnce(ctx, `vGPU ${step.uuid}`, index);
-  // §D.1: `available_instances` is what the GPU's graphics memory and fences still allow.
+  // docs/sriov-sysfs.md#gvt-g-types: `available_instances` is what the GPU's graphics memory and fences still allow.
   const available = Number(ctx.files.read(`${typeDir}/available_instances`)?.trim() ?? '0');
   const wanted = (ctx.prediction.createsPerType.get(typeDir) ?? 0) + 1;
   if (!(wanted <= available))

@@ -8,7 +8,7 @@ import { HelperFailure } from './helper-failure';
  * registers it S_IRUGO with no write handler; a write answers EINVAL even for root), Node has no
  * binding for prlimit(2), and the helper runs no programs. The user's limit is raised where it is
  * set instead (limits.conf or systemd's LimitMEMLOCK, as the doctor's memlock check says), and
- * QEMU inherits it (reference §F).
+ * QEMU inherits it (docs/sriov-sysfs.md#unprivileged-qemu-with-vfio).
  */
 export function checkMemlock(
   ctx: CheckContext,

@@ -1,7 +1,7 @@
 /**
- * `set-vf-count`, `provision` and `set-pf-spare`: the SR-IOV writes of reference §A.2 (count to 0
- * before a new count), §A.4 (autoprobe off while VFs appear), §B.3 (i915 provisioning files) and
- * §C.2 (xe's sriov_admin profiles).
+ * `set-vf-count`, `provision` and `set-pf-spare`: the SR-IOV writes of docs/sriov-sysfs.md#writing-sriov_numvfs (count to 0
+ * before a new count), docs/sriov-sysfs.md#driver-binding (autoprobe off while VFs appear), docs/sriov-sysfs.md#i915-provisioning-files (i915 provisioning files) and
+ * docs/sriov-sysfs.md#xe-sriov_admin (xe's sriov_admin profiles).
  */
 import {
   PF_SETTING_ATTRIBUTES,
@@ -23,8 +23,8 @@ function sriovFile(io: ActionIo, pf: PciFacts, name: string): string {
 
 /**
  * Enable `count` VFs with autoprobe off, so no host driver grabs them as they appear (the desktop
- * probing new render nodes can hang the GPU; §A.4), then put autoprobe back as the user had it:
- * it only affects VFs created later (§A.1).
+ * probing new render nodes can hang the GPU; docs/sriov-sysfs.md#driver-binding), then put autoprobe back as the user had it:
+ * it only affects VFs created later (docs/sriov-sysfs.md#pci-device-files).
  */
 function enableVfs(io: ActionIo, pf: PciFacts, count: number, totalVfs: number): void {
   const autoprobe = sriovFile(io, pf, 'sriov_drivers_autoprobe');
@@ -67,7 +67,7 @@ export function checkVfCount(
   nameOnce(ctx, `VF count of ${step.pf}`, index);
   ctx.prediction.counts.set(pf.at, step.count);
   if (step.count === sriov.numVfs) return [];
-  // The kernel blocks until a guest lets go of a VF being removed (§A.2); refuse instead.
+  // The kernel blocks until a guest lets go of a VF being removed (docs/sriov-sysfs.md#writing-sriov_numvfs); refuse instead.
   const existing = ctx.files
     .list(pf.at)
     .filter((e) => /^virtfn\d+$/.test(e))
@@ -108,7 +108,7 @@ interface SettingWrite {
   path: string;
   attribute: string;
   value: string;
-  /** Resource shares go back before they are taken (§B.3 EDQUOT); scheduling settings are never "given back". */
+  /** Resource shares go back before they are taken (docs/sriov-sysfs.md#i915-provisioning-files EDQUOT); scheduling settings are never "given back". */
   pooled: boolean;
 }
 
@@ -145,7 +145,7 @@ function settingWrites(
         );
       file = `${home.dir}/${slot}/${home.gt}/${i915Name}`;
     } else {
-      // §C.2: xe's sysfs offers scheduling and VRAM; GGTT, contexts and doorbells are debugfs-only (§C.3).
+      // docs/sriov-sysfs.md#xe-sriov_admin: xe's sysfs offers scheduling and VRAM; GGTT, contexts and doorbells are debugfs-only (docs/sriov-sysfs.md#xe-debugfs).
       attribute = i915Name === 'lmem_quota' ? 'vram_quota' : i915Name;
       if (!['exec_quantum_ms', 'preempt_timeout_us', 'sched_priority', 'vram_quota'].includes(attribute))
         throw new HelperFailure(
@@ -180,9 +180,9 @@ function settingWrites(
 
 /**
  * Two actions per step: shares that shrink go back first, everything else is taken after. On i915
- * a VF quota write turns auto-provisioning off (§B.3 "marks the configuration manual"); undoing
+ * a VF quota write turns auto-provisioning off (docs/sriov-sysfs.md#i915-provisioning-files "marks the configuration manual"); undoing
  * it turns it back on once the quotas are restored, so VFs re-enabled by an undo get their
- * automatic shares again (§B.4).
+ * automatic shares again (docs/sriov-sysfs.md#i915-auto-provisioning).
  */
 function settingActions(
   step: number,
@@ -205,7 +205,7 @@ function settingActions(
       if (shrinks !== shrinking || current === w.value || current.includes(`[${w.value}]`)) continue;
       const file = { kind: 'provisioning', attribute: w.attribute, value: w.value, device } as const;
       io.write(w.path, w.value, file);
-      // xe prints choices as `[low] normal high` (§C.2): the bracketed word is what to write back.
+      // xe prints choices as `[low] normal high` (docs/sriov-sysfs.md#xe-sriov_admin): the bracketed word is what to write back.
       const previous = current.match(/\[(\w+)\]/)?.[1] ?? current;
       io.undo(`set ${w.attribute} of ${device} back to ${previous}`, (u) =>
         u.write(w.path, previous, { ...file, value: previous }),
@@ -223,7 +223,7 @@ export function checkProvision(
   step: Extract<HelperStep, { op: 'provision' }>,
   index: number,
 ): Action[] {
-  // Every VF slot exists whether the VF is enabled or not (§B.2, §C.2), so a share can be set first.
+  // Every VF slot exists whether the VF is enabled or not (docs/sriov-sysfs.md#i915-pf-and-vf-nodes, #xe-sriov_admin), so a share can be set first.
   const vf = findVf(ctx, step.vf, index);
   nameOnce(ctx, `share of ${step.vf}`, index);
   const writes = settingWrites(ctx, vf.pf, `vf${vf.index}`, step.settings, VF_SETTING_ATTRIBUTES, index);

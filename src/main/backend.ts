@@ -2,27 +2,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDispatcher, EventBus, type Dispatcher, type Handlers } from './rpc/dispatcher';
 import { defaultPaths, type TesseraPaths } from './paths';
-import { createHostService, type HostOptions, type HostService } from './host/host-service';
+import { createHostService, pathInfo, type HostOptions, type HostService } from './host';
 import { chooseHostRoot, type HostRootOptions } from './host-root-option';
-import { ChangeLog } from './gpu/change-log';
-import { createGpuService, type GpuService } from './gpu/gpu-service';
-import { createHelperClient, type HelperClient } from './gpu/helper-client';
-import { LayoutStore } from './gpu/layout-store';
-import { VmStore } from './vm/vm-store';
-import { signOfLifeMs, VmService, type VmHost } from './vm/vm-service';
-import { helperGpuLeases } from './vm/gpu-leases';
-import { ConsoleService } from './console/console-service';
-import { ThumbnailService } from './console/thumbnail-service';
-import { pathInfo } from './host/path-info';
-import { SettingsService } from './settings/settings-service';
-import { createDisk } from './vm/disk-create';
-import { createExportService } from './export/export-service';
-import { RunsService } from './runs/runs-service';
-import { ImagesService } from './images/images-service';
-import { KioskService } from './kiosk/kiosk-service';
-import { packageRoot } from './server/package-root';
-import { createUsbService } from './usb/usb-service';
-import { usbHolders } from './vm/usb-attachments';
+import {
+  ChangeLog,
+  createGpuService,
+  createHelperClient,
+  LayoutStore,
+  type GpuService,
+  type HelperClient,
+} from './gpu';
+import { createDisk, helperGpuLeases, signOfLifeMs, usbHolders, VmService, VmStore, type VmHost } from './vm';
+import { ConsoleService, ThumbnailService } from './console';
+import { SettingsService } from './settings';
+import { createExportService } from './export';
+import { RunsService } from './runs';
+import { ImagesService } from './images';
+import { KioskService } from './kiosk';
+import { packageRoot } from './fsutil/package-root';
+import { createUsbService } from './usb';
 
 export interface BackendOptions extends HostOptions, HostRootOptions {
   paths?: Partial<TesseraPaths>;

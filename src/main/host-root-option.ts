@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TesseraError } from '../shared/errors';
 import { createHostRoot } from './fsutil/host-root';
-import { ensureSimulatedHost, readSimulationMarker } from './gpu/simulation/simulated-hosts';
-import type { HostRootChoice } from './host/host-service';
+import { ensureSimulatedHost, readSimulationMarker } from './gpu';
+import type { HostRootChoice } from './host';
 
 export interface HostRootOptions {
   /** A directory holding sys/, proc/ and dev/ of the host to read; `/` (this machine) by default. */

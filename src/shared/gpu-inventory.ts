@@ -18,7 +18,7 @@ export const HostIdentity = z.object({
 });
 export type HostIdentity = z.infer<typeof HostIdentity>;
 
-/** Identity and placement of one PCI function (§A.1). Hex ids are lower case without `0x`. */
+/** Identity and placement of one PCI function (docs/sriov-sysfs.md#pci-device-files). Hex ids are lower case without `0x`. */
 export const PciFunction = z.object({
   address: z.string(),
   vendorId: z.string(),
@@ -48,7 +48,7 @@ export const ProvisioningValues = z.record(
 export type ProvisioningValues = z.infer<typeof ProvisioningValues>;
 
 export const VirtualFunction = PciFunction.extend({
-  /** The VF number as the drivers count it: 1-based (`virtfn0` is VF1, §A.1, §B.2). */
+  /** The VF number as the drivers count it: 1-based (`virtfn0` is VF1, docs/sriov-sysfs.md#pci-device-files, #i915-pf-and-vf-nodes). */
   index: z.int().min(1),
   /** The VM holding this VF; null while no VM does. */
   usedBy: z.string().nullable(),
@@ -56,12 +56,12 @@ export const VirtualFunction = PciFunction.extend({
 export type VirtualFunction = z.infer<typeof VirtualFunction>;
 
 export const SriovState = z.object({
-  /** `sriov_totalvfs`: the driver's limit, not the hardware's (§A.3). */
+  /** `sriov_totalvfs`: the driver's limit, not the hardware's (docs/sriov-sysfs.md#sriov_totalvfs). */
   totalVfs: z.int(),
   numVfs: z.int(),
-  /** `sriov_drivers_autoprobe`: whether new VFs get a host driver (§A.4). */
+  /** `sriov_drivers_autoprobe`: whether new VFs get a host driver (docs/sriov-sysfs.md#driver-binding). */
   autoprobe: z.boolean().nullable(),
-  /** `sriov_vf_device`: hex without `0x` (§A.1). */
+  /** `sriov_vf_device`: hex without `0x` (docs/sriov-sysfs.md#pci-device-files). */
   vfDeviceId: z.string().nullable(),
   offset: z.int().nullable(),
   stride: z.int().nullable(),
@@ -70,7 +70,7 @@ export type SriovState = z.infer<typeof SriovState>;
 
 /**
  * Where and how this driver exposes SR-IOV provisioning: i915's per-card `prelim_iov`/`iov`
- * directory (§B.1) or xe's per-device `sriov_admin` (§C.2); `none` when the driver shows neither.
+ * directory (docs/sriov-sysfs.md#i915-sr-iov-directory) or xe's per-device `sriov_admin` (docs/sriov-sysfs.md#xe-sriov_admin); `none` when the driver shows neither.
  */
 export const SriovInterface = z.enum([
   'i915-prelim_iov',
@@ -82,7 +82,7 @@ export const SriovInterface = z.enum([
 export type SriovInterface = z.infer<typeof SriovInterface>;
 
 export const ProvisioningSlot = z.object({
-  /** `pf` or `vf1`…`vfN` (directories exist for every VF the driver allows, enabled or not, §B.2, §C.2). */
+  /** `pf` or `vf1`…`vfN` (directories exist for every VF the driver allows, enabled or not, docs/sriov-sysfs.md#i915-pf-and-vf-nodes, #xe-sriov_admin). */
   function: z.string(),
   values: ProvisioningValues,
 });
@@ -90,17 +90,17 @@ export const ProvisioningSlot = z.object({
 export const Provisioning = z.object({
   /** The directory the values were read from, e.g. `/sys/devices/…/drm/card0/prelim_iov`. */
   home: z.string(),
-  /** `SR-IOV PF` etc. from i915's `mode` (§B.2); null on xe. */
+  /** `SR-IOV PF` etc. from i915's `mode` (docs/sriov-sysfs.md#i915-pf-and-vf-nodes); null on xe. */
   mode: z.string().nullable(),
-  /** i915 `pf/auto_provisioning` (§B.2, §B.4); null where the driver has no such file. */
+  /** i915 `pf/auto_provisioning` (docs/sriov-sysfs.md#i915-pf-and-vf-nodes, #i915-auto-provisioning); null where the driver has no such file. */
   autoProvisioning: z.boolean().nullable(),
-  /** GT directory names (`gt`, `gt0`, `gt1`, §B.1); empty on xe's sriov_admin. */
+  /** GT directory names (`gt`, `gt0`, `gt1`, docs/sriov-sysfs.md#i915-sr-iov-directory); empty on xe's sriov_admin. */
   gts: z.array(z.string()),
   slots: z.array(ProvisioningSlot),
 });
 export type Provisioning = z.infer<typeof Provisioning>;
 
-/** A parsed `uc/guc_info` or `uc/huc_info` (§B.7), or why it could not be read. */
+/** A parsed `uc/guc_info` or `uc/huc_info` (docs/sriov-sysfs.md#guc-and-huc-in-debugfs), or why it could not be read. */
 export const MicrocontrollerState = z.discriminatedUnion('state', [
   z.object({
     state: z.literal('known'),
@@ -118,7 +118,7 @@ export const MicrocontrollerState = z.discriminatedUnion('state', [
 ]);
 export type MicrocontrollerState = z.infer<typeof MicrocontrollerState>;
 
-/** `description` of a GVT-g type (§D.1), when it has the five known lines. */
+/** `description` of a GVT-g type (docs/sriov-sysfs.md#gvt-g-types), when it has the five known lines. */
 export const MdevResources = z.object({
   lowGmSizeMiB: z.int(),
   highGmSizeMiB: z.int(),
@@ -129,7 +129,7 @@ export const MdevResources = z.object({
 export type MdevResources = z.infer<typeof MdevResources>;
 
 export const MdevType = z.object({
-  /** Directory name, `i915-GVTg_V5_4` (§D.1). */
+  /** Directory name, `i915-GVTg_V5_4` (docs/sriov-sysfs.md#gvt-g-types). */
   id: z.string(),
   name: z.string().nullable(),
   description: z.string().nullable(),
@@ -148,13 +148,13 @@ export const MdevInstance = z.object({
   usedBy: z.string().nullable(),
 });
 
-/** What the reference's platform table (§E, §D) says about this GPU's device id. */
+/** What the reference's platform table (docs/sriov-sysfs.md#device-ids, #gvt-g) says about this GPU's device id. */
 export const PlatformSupport = z.object({
   discrete: z.boolean(),
   /** Drivers that can run it as an SR-IOV PF: the i915-sriov-dkms module, Intel's i915 backports, upstream xe. */
   sriovDrivers: z.array(z.enum(['i915-sriov-dkms', 'i915-backports', 'xe'])),
   gvt: z.boolean(),
-  /** The usual `sriov_totalvfs` with a driver that allows all (§E), null where unconfirmed. */
+  /** The usual `sriov_totalvfs` with a driver that allows all (docs/sriov-sysfs.md#device-ids), null where unconfirmed. */
   typicalVfs: z.int().nullable(),
 });
 export type PlatformSupport = z.infer<typeof PlatformSupport>;
@@ -162,13 +162,13 @@ export type PlatformSupport = z.infer<typeof PlatformSupport>;
 export const Gpu = PciFunction.extend({
   /** `Alder Lake-P`, or `Intel GPU 8086:xxxx` when the id is not in Tessera's table. */
   name: z.string(),
-  /** Platform code from the reference's table (§E): `ADL-P`, `ATS-M150`, `BMG`, … */
+  /** Platform code from the reference's table (docs/sriov-sysfs.md#device-ids): `ADL-P`, `ATS-M150`, `BMG`, … */
   platform: z.string().nullable(),
   /** Null when the device id is not in Tessera's table. */
   support: PlatformSupport.nullable(),
   sriov: SriovState.nullable(),
   sriovInterface: SriovInterface,
-  /** Whether the driver's module has a `max_vfs` parameter: only SR-IOV-capable i915/xe builds do (§B.5, §C.1). */
+  /** Whether the driver's module has a `max_vfs` parameter: only SR-IOV-capable i915/xe builds do (docs/sriov-sysfs.md#i915-module-parameters, #xe-module-parameters-and-configfs). */
   driverHasMaxVfs: z.boolean().nullable(),
   provisioning: Provisioning.nullable(),
   vfs: z.array(VirtualFunction),

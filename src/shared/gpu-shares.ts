@@ -1,6 +1,6 @@
 /**
- * A GPU's shareable resources as its driver shows them (reference §B.3 `available/`, VF quotas;
- * §C.2 for xe) and the presets computed from them. Pure, so the GPU page draws the same numbers
+ * A GPU's shareable resources as its driver shows them (docs/sriov-sysfs.md#i915-provisioning-files `available/`, VF quotas;
+ * docs/sriov-sysfs.md#xe-sriov_admin for xe) and the presets computed from them. Pure, so the GPU page draws the same numbers
  * the backend plans with.
  */
 import type { Gpu } from './gpu-inventory';
@@ -15,7 +15,7 @@ export const RESOURCES: readonly {
   setting: 'ggttQuotaBytes' | 'lmemQuotaBytes' | 'contextsQuota' | 'doorbellsQuota';
   bytes: boolean;
   /**
-   * Shares are rounded down to this. Contexts come in 128s (§B.3); for GGTT and local memory the
+   * Shares are rounded down to this. Contexts come in 128s (docs/sriov-sysfs.md#i915-provisioning-files); for GGTT and local memory the
    * reference names no alignment, and a multiple of 2 MiB is aligned for any the driver may use up
    * to that, so its own rounding up never changes a share.
    */
@@ -33,12 +33,12 @@ export interface ResourcePool {
   free: number;
   /** What one VF may hold at most (`available/<r>_max_quota`). */
   maxQuota: number | null;
-  /** Quota per VF slot, index 0 = VF1, for every slot the driver made (§B.2). */
+  /** Quota per VF slot, index 0 = VF1, for every slot the driver made (docs/sriov-sysfs.md#i915-pf-and-vf-nodes). */
   quotas: number[];
 }
 
 export interface GpuShares {
-  /** `i915` when the driver shows its provisioning files (§B), `xe` for sriov_admin (§C.2), null for neither. */
+  /** `i915` when the driver shows its provisioning files (docs/sriov-sysfs.md#i915-sr-iov), `xe` for sriov_admin (docs/sriov-sysfs.md#xe-sriov_admin), null for neither. */
   driver: 'i915' | 'xe' | null;
   autoProvisioning: boolean | null;
   pools: ResourcePool[];
@@ -113,7 +113,7 @@ export function currentShares(gpu: Gpu): VfShare[] {
 /**
  * What a layout of `count` VFs can share of one resource: the free part, plus what VF1..count hold
  * now (their shares are rewritten), plus, when the count changes, what every other slot holds:
- * auto-provisioned shares are released on disable (§B.4), and manual ones the plan gives back
+ * auto-provisioned shares are released on disable (docs/sriov-sysfs.md#i915-auto-provisioning), and manual ones the plan gives back
  * (plan-builder.ts, `releaseUnusedSlots`).
  */
 export function poolFor(gpu: Gpu, pool: ResourcePool, count: number): number {
@@ -148,7 +148,7 @@ const alignDown = (value: number, align: number) => Math.floor(value / align) * 
 /**
  * Shares for `count` VFs from what the driver reports: `fair` splits each pool evenly; `one-big`
  * gives VF1 half and splits the rest evenly among the others. Each share is capped by the
- * driver's per-VF maximum. On xe the driver provisions resources itself (§C.4), so only
+ * driver's per-VF maximum. On xe the driver provisions resources itself (docs/sriov-sysfs.md#xe-auto-provisioning), so only
  * scheduling is set there.
  */
 export function presetShares(

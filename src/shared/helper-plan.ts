@@ -13,12 +13,12 @@ export const PciAddress = z
 export const MdevUuid = z
   .string()
   .regex(MDEV_UUID_PATTERN, 'must be a lower-case UUID, like 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001');
-/** A directory name under `mdev_supported_types/` (§D.1: `i915-GVTg_V5_4`): no slash, no dot-dot. */
+/** A directory name under `mdev_supported_types/` (docs/sriov-sysfs.md#gvt-g-types: `i915-GVTg_V5_4`): no slash, no dot-dot. */
 export const MdevTypeId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be a vGPU type name, like i915-GVTg_V5_4');
 
-// Widths of the kernel's parsers (§B.3: kstrtou32/u16/u64; §A.2: u16 for sriov_numvfs).
+// Widths of the kernel's parsers (docs/sriov-sysfs.md#i915-provisioning-files: kstrtou32/u16/u64; docs/sriov-sysfs.md#writing-sriov_numvfs: u16 for sriov_numvfs).
 const u32 = z.int().min(0).max(0xffff_ffff);
 const u16 = z.int().min(0).max(0xffff);
 /** Byte counts are u64 in the kernel; JSON numbers are exact up to 2^53, which is enough for any GPU. */
@@ -26,7 +26,7 @@ const bytes = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const nonEmpty = (settings: object) => Object.keys(settings).length > 0;
 
-/** A VF's share (§B.3 `vfN/<gt>/…` on i915, §C.2 `vfN/profile/…` on xe). */
+/** A VF's share (docs/sriov-sysfs.md#i915-provisioning-files `vfN/<gt>/…` on i915, docs/sriov-sysfs.md#xe-sriov_admin `vfN/profile/…` on xe). */
 export const VfSettings = z
   .strictObject({
     execQuantumMs: u32.optional(),
@@ -40,12 +40,12 @@ export const VfSettings = z
   .refine(nonEmpty, 'name at least one setting');
 export type VfSettings = z.infer<typeof VfSettings>;
 
-/** What the PF keeps for itself and its scheduling (§B.3 `pf/<gt>/…`, §C.2 `pf/profile/…`). */
+/** What the PF keeps for itself and its scheduling (docs/sriov-sysfs.md#i915-provisioning-files `pf/<gt>/…`, docs/sriov-sysfs.md#xe-sriov_admin `pf/profile/…`). */
 export const PfSettings = z
   .strictObject({
     execQuantumMs: u32.optional(),
     preemptTimeoutUs: u32.optional(),
-    /** i915 backports: a u8 level (§B.3); xe: `low`, `normal` or `high` (§C.2). */
+    /** i915 backports: a u8 level (docs/sriov-sysfs.md#i915-provisioning-files); xe: `low`, `normal` or `high` (docs/sriov-sysfs.md#xe-sriov_admin). */
     schedPriority: z.union([z.int().min(0).max(255), z.enum(['low', 'normal', 'high'])]).optional(),
     ggttSpareBytes: bytes.optional(),
     lmemSpareBytes: bytes.optional(),
@@ -55,7 +55,7 @@ export const PfSettings = z
   .refine(nonEmpty, 'name at least one setting');
 export type PfSettings = z.infer<typeof PfSettings>;
 
-/** The kernel's attribute name for each setting (i915 names, §B.3); the CLI takes these names. */
+/** The kernel's attribute name for each setting (i915 names, docs/sriov-sysfs.md#i915-provisioning-files); the CLI takes these names. */
 export const VF_SETTING_ATTRIBUTES = {
   execQuantumMs: 'exec_quantum_ms',
   preemptTimeoutUs: 'preempt_timeout_us',
@@ -76,13 +76,13 @@ export const PF_SETTING_ATTRIBUTES = {
 } as const satisfies Record<keyof PfSettings, string>;
 
 export const HelperStep = z.discriminatedUnion('op', [
-  /** Enable `count` VFs on a PF (0 disables them); the helper writes 0 first when VFs exist (§A.2 step 7). */
+  /** Enable `count` VFs on a PF (0 disables them); the helper writes 0 first when VFs exist (docs/sriov-sysfs.md#writing-sriov_numvfs step 7). */
   z.strictObject({ op: z.literal('set-vf-count'), pf: PciAddress, count: u16 }),
-  /** Set a VF's share; the VF need not be enabled (every slot exists, §B.2), and may be created later in the plan. */
+  /** Set a VF's share; the VF need not be enabled (every slot exists, docs/sriov-sysfs.md#i915-pf-and-vf-nodes), and may be created later in the plan. */
   z.strictObject({ op: z.literal('provision'), vf: PciAddress, settings: VfSettings }),
   z.strictObject({ op: z.literal('set-pf-spare'), pf: PciAddress, settings: PfSettings }),
   /**
-   * Bind a VF or a PF to vfio-pci, or give it back to the host's GPU driver (§A.4), or leave it on
+   * Bind a VF or a PF to vfio-pci, or give it back to the host's GPU driver (docs/sriov-sysfs.md#driver-binding), or leave it on
    * no driver with no override (how a VF that came up without one is given back). Taking a PF
    * from the host's GPU driver takes the host's display with it: the plan must say so.
    */
@@ -92,9 +92,9 @@ export const HelperStep = z.discriminatedUnion('op', [
     driver: z.enum(['vfio-pci', 'host', 'none']),
     takeHostDisplay: z.literal(true).optional(),
   }),
-  /** Give `/dev/vfio/<group>` of a vfio-bound device or a vGPU to the calling user (§A.6, §F). */
+  /** Give `/dev/vfio/<group>` of a vfio-bound device or a vGPU to the calling user (docs/sriov-sysfs.md#vfio-device-nodes, #unprivileged-qemu-with-vfio). */
   z.strictObject({ op: z.literal('grant-vfio'), device: z.union([PciAddress, MdevUuid]) }),
-  /** Raise RLIMIT_MEMLOCK of the caller's QEMU (§F); see the helper for why it answers UNSUPPORTED. */
+  /** Raise RLIMIT_MEMLOCK of the caller's QEMU (docs/sriov-sysfs.md#unprivileged-qemu-with-vfio); see the helper for why it answers UNSUPPORTED. */
   z.strictObject({
     op: z.literal('set-memlock'),
     pid: z.int().min(2).max(4_194_304), // PID_MAX_LIMIT on 64-bit

@@ -85,7 +85,7 @@ export const HostFacts = z.object({
   iommu: z.object({ units: z.array(z.string()), groups: z.int() }).nullable(),
   /** Whether the vfio-pci driver is registered (/sys/bus/pci/drivers/vfio-pci). */
   vfioDriver: z.boolean(),
-  /** Nodes in /dev/vfio and whether this user may open them read-write (§A.6). */
+  /** Nodes in /dev/vfio and whether this user may open them read-write (docs/sriov-sysfs.md#vfio-device-nodes). */
   devVfio: z.array(z.object({ node: z.string(), readWrite: z.boolean() })),
   hugepages: z.array(HugepagePool).nullable(),
   /** kvm's `ignore_msrs` parameter; null when kvm is not loaded or the file cannot be read. */

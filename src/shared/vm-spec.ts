@@ -86,13 +86,13 @@ export const KernelBoot = z.object({
 export const Firmware = z.enum(['bios', 'uefi', 'uefi-secure-boot']);
 export const RestartPolicy = z.enum(['never', 'on-crash', 'always']);
 
-/** A PCI function as sysfs names it (reference §A.1): `0000:00:02.1`. */
+/** A PCI function as sysfs names it (docs/sriov-sysfs.md#pci-device-files): `0000:00:02.1`. */
 export const PciAddress = z.string().regex(BDF_PATTERN, {
   error:
     'a PCI address is written as sysfs names it: 0000:00:02.1 (domain:bus:device.function, lower-case hex)',
 });
 
-/** A GVT-g type as its directory under mdev_supported_types is named (§D.1): `i915-GVTg_V5_4`. */
+/** A GVT-g type as its directory under mdev_supported_types is named (docs/sriov-sysfs.md#gvt-g-types): `i915-GVTg_V5_4`. */
 export const MdevTypeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/, {
   error: 'a vGPU type is named as its directory in mdev_supported_types, e.g. i915-GVTg_V5_4',
 });
@@ -104,7 +104,7 @@ export const MdevTypeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$
  * - `virtio`: a virtio GPU; `gl` renders the guest's OpenGL on the host where the host can.
  * - `vf`: an SR-IOV virtual function of the GPU at `pf`: the VF at `vf`, or any free one when
  *   `vf` is left out (picked when the VM starts, given back when it stops).
- * - `mdev`: a GVT-g vGPU of `type`, created under `parent` when the VM starts (§D).
+ * - `mdev`: a GVT-g vGPU of `type`, created under `parent` when the VM starts (docs/sriov-sysfs.md#gvt-g).
  * - `passthrough`: the whole GPU at `device` (GVT-d); the host loses it while the VM runs. Its
  *   picture goes to the monitors on its own ports, never to QEMU, so a display other than none
  *   shows an emulated VGA beside it (as the Flex guides' VNC does).

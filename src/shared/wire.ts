@@ -6,8 +6,12 @@ export const CallMessage = z.object({
   type: z.literal('call'),
   id: z.int().nonnegative(),
   method: z.string(),
-  params: z.unknown(),
+  // A call without params means {} (the dispatcher's default); required, its absence dropped the
+  // call unanswered and left the caller waiting for ever (found by tests/integration/fuzz-rpc).
+  params: z.unknown().optional(),
 });
+/** What a message that is not a valid call needs for an answer: to say it is one, and its id. */
+export const AnswerableCall = z.object({ type: z.literal('call'), id: CallMessage.shape.id });
 export const ResultMessage = z.object({
   type: z.literal('result'),
   id: z.int().nonnegative(),

@@ -6,35 +6,25 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOT_DIR, requireBuiltRenderer } from '../support/browser';
-import { runCli, startServe } from '../support/cli-process';
+import { describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIR } from '../support/browser';
+import { runCli } from '../support/cli-process';
 import { buildTinyGuest } from '../support/tiny-guest';
-import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
-import { launchBrowser } from '../support/browser';
-import { closeUiSession, createTinyVm, screenshotOnFailure, type UiSession } from './ui-session';
+import { TINY_GUEST_DIR } from '../support/temp-home';
+import { createTinyVm, uiSessionPerFile } from './ui-session';
 
 // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses an injected <script>.
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let home: TempHome | undefined;
-let session: Partial<UiSession> = {};
-
-beforeAll(async () => {
-  requireBuiltRenderer();
-  const guest = buildTinyGuest(TINY_GUEST_DIR);
-  home = makeTempHome('tessera-contrast-');
-  await createTinyVm(home, guest, 'contrast-vm', { extra: ['--simulate', 'adl-p'] });
-  // VFs on vfio-pci and on no driver, so the GPU page shows every kind of function box.
-  await runCli(['gpu', 'vfs', '0000:00:02.0', '4', '--bind', 'vfio', '--simulate', 'adl-p'], home.env);
-  const serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  const browser = await launchBrowser();
-  session = { home, serve, origin: new URL(serve.url).origin, browser };
-  await browser.page.goto(serve.url);
+const session = uiSessionPerFile('contrast', {
+  serveArgs: ['--simulate', 'adl-p'],
+  async prepare(home) {
+    const guest = buildTinyGuest(TINY_GUEST_DIR);
+    await createTinyVm(home, guest, 'contrast-vm', { extra: ['--simulate', 'adl-p'] });
+    // VFs on vfio-pci and on no driver, so the GPU page shows every kind of function box.
+    await runCli(['gpu', 'vfs', '0000:00:02.0', '4', '--bind', 'vfio', '--simulate', 'adl-p'], home.env);
+  },
 });
-
-afterEach((context) => screenshotOnFailure(session, 'contrast', context.task));
-afterAll(() => closeUiSession(session, home));
 
 interface Finding {
   target: string;

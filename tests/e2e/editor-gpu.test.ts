@@ -3,32 +3,19 @@
 // feed, the host's monitors, what Debian's QEMU does instead of Intel's GTK options, and the
 // card of the VM that was made.
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
-import { startServe } from '../support/cli-process';
-import { makeTempHome, type TempHome } from '../support/temp-home';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIR } from '../support/browser';
 import { EditorPage } from './editor-page';
-import { closeUiSession, screenshotOnFailure, type UiSession } from './ui-session';
+import { uiSessionPerFile, type UiSession } from './ui-session';
 
-let home: TempHome | undefined;
-let session: Partial<UiSession> = {};
+const session = uiSessionPerFile('editor-gpu', { serveArgs: ['--simulate', 'adl-p'] });
 let page: UiSession['browser']['page'];
 let editor: EditorPage;
 
-beforeAll(async () => {
-  requireBuiltRenderer();
-  home = makeTempHome();
-  const serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  const browser = await launchBrowser();
-  session = { home, serve, origin: new URL(serve.url).origin, browser };
-  page = browser.page;
+beforeAll(() => {
+  page = session.browser?.page ?? (undefined as never);
   editor = new EditorPage(page);
-  await page.goto(serve.url);
 });
-
-afterEach((context) => screenshotOnFailure(session, 'editor-gpu', context.task));
-
-afterAll(() => closeUiSession(session, home));
 
 /** The options of a select as shown, the disabled ones marked. */
 function options(key: string): Promise<string[]> {

@@ -4,33 +4,27 @@
 // and the report, and Create puts the VM in the gallery with that VF. Screenshots are kept.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
-import { startServe } from '../support/cli-process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIR } from '../support/browser';
 import { buildTinyGuest } from '../support/tiny-guest';
-import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
+import { TINY_GUEST_DIR } from '../support/temp-home';
 import { GalleryPage } from './gallery-page';
-import { closeUiSession, createTinyVm, screenshotOnFailure, type UiSession } from './ui-session';
+import { createTinyVm, uiSessionPerFile } from './ui-session';
 
-let home: TempHome | undefined;
-let session: Partial<UiSession> = {};
+const session = uiSessionPerFile('export-import', {
+  serveArgs: ['--simulate', 'adl-p'],
+  async prepare(home) {
+    const guest = buildTinyGuest(TINY_GUEST_DIR);
+    await createTinyVm(home, guest, 'kiosk', { extra: ['--gpu', 'vf:00:02.0', '--simulate', 'adl-p'] });
+  },
+});
 let gallery: GalleryPage;
 
 beforeAll(async () => {
-  requireBuiltRenderer();
-  const guest = buildTinyGuest(TINY_GUEST_DIR);
-  home = makeTempHome();
-  await createTinyVm(home, guest, 'kiosk', { extra: ['--gpu', 'vf:00:02.0', '--simulate', 'adl-p'] });
-  const serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  const browser = await launchBrowser();
-  session = { home, serve, origin: new URL(serve.url).origin, browser };
-  gallery = new GalleryPage(browser.page);
-  await browser.page.setViewportSize({ width: 1280, height: 900 });
-  await browser.page.goto(serve.url);
+  const page = session.browser?.page ?? (undefined as never);
+  gallery = new GalleryPage(page);
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
-
-afterEach((context) => screenshotOnFailure(session, 'export-import', context.task));
-afterAll(() => closeUiSession(session, home));
 
 /** The guide's line with files that exist (vm.create checks them). */
 const guideLine = (dir: string) => `sudo su
@@ -65,7 +59,7 @@ describe('export and import in the gallery', () => {
     const page = session.browser?.page;
     if (!page) throw new Error('no browser');
     await page.getByTestId('vm-import').click();
-    const dir = home?.root ?? '';
+    const dir = session.home?.root ?? '';
     fs.writeFileSync(path.join(dir, 'ubuntu.qcow2'), '');
     fs.writeFileSync(path.join(dir, 'ubuntu.iso'), '');
     await page.getByTestId('import-text').fill(guideLine(dir));

@@ -2,37 +2,30 @@
 // console say which VF it holds and that a virtual GPU runs in its place, and the VF is free
 // again once it stops.
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, requireBuiltRenderer, SCREENSHOT_DIR } from '../support/browser';
-import { runCli, startServe } from '../support/cli-process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCREENSHOT_DIR } from '../support/browser';
+import { runCli } from '../support/cli-process';
 import { buildTinyGuest } from '../support/tiny-guest';
-import { TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
+import { TINY_GUEST_DIR } from '../support/temp-home';
 import { GalleryPage } from './gallery-page';
 import { HostGpuPages } from './host-gpu-pages';
-import { closeUiSession, createTinyVm, screenshotOnFailure, type UiSession } from './ui-session';
+import { createTinyVm, uiSessionPerFile } from './ui-session';
 
-let home: TempHome | undefined;
-let session: Partial<UiSession> = {};
+const session = uiSessionPerFile('gpu-lease-card', {
+  serveArgs: ['--simulate', 'adl-p'],
+  async prepare(home) {
+    const guest = buildTinyGuest(TINY_GUEST_DIR);
+    await createTinyVm(home, guest, 'vf-guest', { extra: ['--gpu', 'vf:00:02.0', '--simulate', 'adl-p'] });
+  },
+});
 let gallery: GalleryPage;
 
-beforeAll(async () => {
-  requireBuiltRenderer();
-  const guest = buildTinyGuest(TINY_GUEST_DIR);
-  home = makeTempHome();
-  await createTinyVm(home, guest, 'vf-guest', { extra: ['--gpu', 'vf:00:02.0', '--simulate', 'adl-p'] });
-  const serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  const browser = await launchBrowser();
-  session = { home, serve, origin: new URL(serve.url).origin, browser };
-  gallery = new GalleryPage(browser.page);
-  await browser.page.goto(serve.url);
+beforeAll(() => {
+  gallery = new GalleryPage(session.browser?.page ?? (undefined as never));
 });
 
-afterEach((context) => screenshotOnFailure(session, 'gpu-lease-card', context.task));
-
-afterAll(() => closeUiSession(session, home));
-
 const usedBy = async () => {
-  const listed = await runCli(['gpu', 'list', '--json', '--simulate', 'adl-p'], home?.env ?? {});
+  const listed = await runCli(['gpu', 'list', '--json', '--simulate', 'adl-p'], session.home?.env ?? {});
   const inventory = JSON.parse(listed.stdout) as {
     gpus: { vfs: { address: string; usedBy: string | null }[] }[];
   };
@@ -65,6 +58,7 @@ describe('a VF guest on a simulated host', () => {
 
   it('an open GPU page follows a VM started and stopped from the CLI, without "Read again"', async () => {
     const page = session.browser?.page;
+    const home = session.home;
     if (!page || !home) throw new Error('no browser');
     const pages = new HostGpuPages(page);
     await pages.openGpu();

@@ -2,44 +2,33 @@
  * The GPU page on `tessera serve --simulate adl-p`: a new user goes from no VFs to seven
  * fair-share VFs on vfio-pci and back, reviewing each change before one click applies it.
  */
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInventory } from '../../src/shared/gpu-inventory';
-import { runCli, startServe, stopProcess } from '../support/cli-process';
-import {
-  launchBrowser,
-  requireBuiltRenderer,
-  screenshotOnFailure,
-  screenshotWholePage,
-  docsScreenshotPath,
-} from '../support/browser';
+import { runCli } from '../support/cli-process';
+import { requireBuiltRenderer, screenshotWholePage, docsScreenshotPath } from '../support/browser';
 import { makeTempHome, type TempHome } from '../support/temp-home';
 import { GpuSplitPage } from './gpu-split-page';
+import { closeUiSession, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
 
 const PF = '0000:00:02.0';
 
 let home: TempHome;
-let serve: { child: ChildProcess; url: string };
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let session: Partial<UiSession> = {};
+let browser: UiSession['browser'];
 let ui: GpuSplitPage;
 
 beforeAll(async () => {
   requireBuiltRenderer();
   home = makeTempHome('tessera-gpusplit-');
-  serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  browser = await launchBrowser();
+  session = await openUiSession(home, ['--simulate', 'adl-p']);
+  browser = (session as UiSession).browser;
   ui = new GpuSplitPage(browser.page, PF);
-  await browser.page.goto(serve.url);
   await ui.open();
 });
 
-afterEach((context) => screenshotOnFailure(browser.page, context.task));
+afterEach((context) => screenshotOnFailure(session, 'gpu-split', context.task));
 
-afterAll(async () => {
-  await browser?.close();
-  if (serve) await stopProcess(serve.child);
-  home.cleanup();
-});
+afterAll(() => closeUiSession(session, home));
 
 /** What the backend sees, through the CLI beside the page: the host the user changed. */
 async function vfDrivers(): Promise<(string | null)[]> {

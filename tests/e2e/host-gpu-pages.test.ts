@@ -1,40 +1,28 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, stopProcess } from '../support/cli-process';
-import {
-  launchBrowser,
-  requireBuiltRenderer,
-  screenshotOnFailure,
-  screenshotWholePage,
-  docsScreenshotPath,
-} from '../support/browser';
+import { requireBuiltRenderer, screenshotWholePage, docsScreenshotPath } from '../support/browser';
 import { makeTempHome, type TempHome } from '../support/temp-home';
 import { HostGpuPages } from './host-gpu-pages';
+import { closeUiSession, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
 
 let home: TempHome;
-let serve: { child: ChildProcess; url: string };
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let session: Partial<UiSession> = {};
+let browser: UiSession['browser'];
 let ui: HostGpuPages;
 
 beforeAll(async () => {
   requireBuiltRenderer();
   home = makeTempHome('tessera-hostui-');
-  serve = await startServe(home.env, ['--simulate', 'adl-p']);
-  browser = await launchBrowser();
+  session = await openUiSession(home, ['--simulate', 'adl-p']);
+  browser = (session as UiSession).browser;
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-    origin: new URL(serve.url).origin,
+    origin: (session as UiSession).origin,
   });
   ui = new HostGpuPages(browser.page);
-  await browser.page.goto(serve.url);
 });
 
-afterEach((context) => screenshotOnFailure(browser.page, context.task));
+afterEach((context) => screenshotOnFailure(session, 'host-gpu-pages', context.task));
 
-afterAll(async () => {
-  await browser?.close();
-  if (serve) await stopProcess(serve.child);
-  home.cleanup();
-});
+afterAll(() => closeUiSession(session, home));
 
 describe('Host and GPU pages on tessera serve --simulate adl-p', () => {
   it('labels the simulated host on every page', async () => {

@@ -4,20 +4,14 @@
 // picking both shows the side-by-side diff naming only that change.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../src/shared/run-record';
-import { runCli, startServe, stopProcess } from '../support/cli-process';
-import {
-  docsScreenshotPath,
-  launchBrowser,
-  requireBuiltRenderer,
-  screenshotOnFailure,
-  screenshotWholePage,
-} from '../support/browser';
+import { runCli } from '../support/cli-process';
+import { docsScreenshotPath, requireBuiltRenderer, screenshotWholePage } from '../support/browser';
 import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
-import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
+import { REPO_ROOT, TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
 import { RunsPage } from './runs-page';
+import { closeUiSession, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
 
 const SAMPLE_PLAN = path.join(REPO_ROOT, 'resources', 'plans', 'gpu-guest-smoke.yaml');
 const SIM = ['--simulate', 'adl-p'];
@@ -25,34 +19,28 @@ const SIM = ['--simulate', 'adl-p'];
 /** Tiny guests under TCG on a shared 2-core machine: runs take seconds alone, minutes under load. */
 const LOADED_MACHINE_TIMEOUT_MS = 300_000;
 let home: TempHome;
-let serve: { child: ChildProcess; url: string };
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let session: Partial<UiSession> = {};
+let browser: UiSession['browser'];
 let ui: RunsPage;
 
 beforeAll(async () => {
   requireBuiltRenderer();
   const guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome('tessera-runsui-');
-  serve = await startServe(home.env, SIM);
+  session = await openUiSession(home, SIM);
+  browser = (session as UiSession).browser;
   expect((await runCli([...SIM, 'gpu', 'vfs', '0000:00:02.0', '2'], home.env)).code).toBe(0);
   const created = await runCli(
     [...SIM, 'vm', 'create', 'vf-guest', ...tinyGuestCreateOptions(guest, 128), '--gpu', 'vf:0000:00:02.1'],
     home.env,
   );
   expect(created.stderr).toBe('');
-  browser = await launchBrowser();
   ui = new RunsPage(browser.page);
-  await browser.page.goto(serve.url);
 });
 
-afterEach((context) => screenshotOnFailure(browser.page, context.task));
+afterEach((context) => screenshotOnFailure(session, 'runs', context.task));
 
-afterAll(async () => {
-  await browser?.close();
-  if (serve) await stopProcess(serve.child);
-  killVms(home.paths);
-  home.cleanup();
-});
+afterAll(() => closeUiSession(session, home));
 
 describe('the Runs page', () => {
   it(

@@ -2,11 +2,11 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { RPC_PROTOCOL, SESSION_PROTOCOL_PREFIX, SESSION_STORAGE_KEY } from '../../src/shared/web-session';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { TinyGuest } from '../support/tiny-guest';
-import { killVms, type TempHome } from '../support/temp-home';
+import { killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
-import { SCREENSHOT_DIR, launchBrowser } from '../support/browser';
+import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer } from '../support/browser';
 
 /** `tessera serve` in a temp home with Chromium logged in through its one-time link. */
 export interface UiSession {
@@ -22,6 +22,28 @@ export async function openUiSession(home: TempHome, serveArgs: string[] = []): P
   const browser = await launchBrowser();
   await signInPage(browser.page, serve.url);
   return { home, serve, origin: new URL(serve.url).origin, browser };
+}
+
+/**
+ * A test file's session, the usual way: before its tests a temp home (readied by `prepare`, e.g.
+ * with VMs the CLI defines) and `tessera serve` with a signed-in Chromium; a screenshot of each
+ * failed test; browser, server, VMs and home gone after. The object fills in when beforeAll runs.
+ */
+export function uiSessionPerFile(
+  name: string,
+  options: { serveArgs?: string[]; prepare?(home: TempHome): Promise<void> } = {},
+): Partial<UiSession> {
+  const session: Partial<UiSession> = {};
+  let home: TempHome | undefined;
+  beforeAll(async () => {
+    requireBuiltRenderer();
+    home = makeTempHome(`tessera-${name}-`);
+    await options.prepare?.(home);
+    Object.assign(session, await openUiSession(home, options.serveArgs));
+  });
+  afterEach((context) => screenshotOnFailure(session, name, context.task));
+  afterAll(() => closeUiSession(session, home));
+  return session;
 }
 
 /**

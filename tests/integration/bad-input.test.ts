@@ -140,6 +140,12 @@ describe('bad input gets a clear message and changes nothing', () => {
         message: expect.stringMatching(/install the Debian package qemu-system-x86/),
       });
       expect((await bare.client.call('vm.get', { id: 'keeper' })).state).toBe('stopped');
+      // A definition can still be written (found by tests/integration/fuzz-rpc.test.ts: the
+      // missing QEMU was thrown past the check's .catch and refused every vm.create).
+      expect((await bare.client.call('vm.create', { name: 'without-qemu', memoryMiB: 128 })).state).toBe(
+        'stopped',
+      );
+      await bare.client.call('vm.delete', { id: 'without-qemu' });
     } finally {
       await bare.backend.close();
     }

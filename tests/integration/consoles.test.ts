@@ -15,7 +15,8 @@ import {
 import { createFrontServer, type FrontServer } from '../../src/main/server/front-server';
 import { serveConsoleBase } from '../../src/main/app/console-base';
 import { APP_ORIGIN, isAppUrl } from '../../src/main/app/app-protocol';
-import type { IpcEventLike } from '../../src/main/rpc/ipc-transport';
+import { createValidatedIpc } from '../../src/main/rpc/validated-ipc';
+import { fakeContents, fakeIpcMain, ipcEvent } from '../support/fake-ipc';
 import { CONSOLE_BASE_CHANNEL } from '../../src/shared/desktop-bridge';
 import { decodePng } from '../../src/main/console/png';
 import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest, tinyVmInput } from '../support/tiny-guest';
@@ -263,18 +264,16 @@ describe('thumbnails', () => {
 
 describe("the Electron window's console server", () => {
   it('lets in console WebSockets from the app origin with a token, and nothing else', async () => {
-    const handlers = new Map<string, (event: IpcEventLike) => unknown>();
-    const ipc = {
-      handle: (channel: string, h: (event: IpcEventLike) => unknown) => void handlers.set(channel, h),
-      removeHandler: (channel: string) => void handlers.delete(channel),
-    };
-    const served = await serveConsoleBase(owner, ipc, { origin: APP_ORIGIN, isAppUrl });
+    const ipcMain = fakeIpcMain();
+    const ipc = createValidatedIpc(ipcMain, { isAppUrl, warn: () => undefined });
+    ipc.trust(fakeContents(1));
+    const served = await serveConsoleBase(owner, ipc, { origin: APP_ORIGIN });
     try {
-      const ask = handlers.get(CONSOLE_BASE_CHANNEL);
-      if (!ask) throw new Error('no IPC handler');
-      const base = ask({ sender: { id: 1 }, senderFrame: { url: `${APP_ORIGIN}/index.html` } });
+      const base = await ipcMain.invoke(CONSOLE_BASE_CHANNEL, ipcEvent(1, `${APP_ORIGIN}/index.html`));
       expect(base).toBe(served.base);
-      expect(() => ask({ sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } })).toThrow();
+      await expect(
+        ipcMain.invoke(CONSOLE_BASE_CHANNEL, ipcEvent(1, 'https://evil.example/')),
+      ).rejects.toThrow('refused');
 
       const open = async (origin: string, path?: string) => {
         const grant = await client.call('console.open', { id: 'alpha', kind: 'vnc' });
@@ -293,7 +292,7 @@ describe("the Electron window's console server", () => {
     } finally {
       await served.close();
     }
-    expect(handlers.size).toBe(0);
+    expect(ipcMain.handled(CONSOLE_BASE_CHANNEL)).toBe(false);
   });
 });
 

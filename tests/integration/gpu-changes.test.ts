@@ -75,7 +75,7 @@ describe('the gpu service on a simulated Alder Lake-P', () => {
     expect(events).toEqual([done.entry]);
     const gpu = (await call<GpuInventory>(b, 'gpu.list', {})).gpus[0];
     expect(gpu?.vfs.map((v) => v.driver)).toEqual(Array(7).fill('vfio-pci'));
-    // Auto-provisioning shared the GPU fairly (§B.4): no shares were named.
+    // Auto-provisioning shared the GPU fairly (docs/sriov-sysfs.md#i915-auto-provisioning): no shares were named.
     expect(gpu?.provisioning?.slots.find((s) => s.function === 'vf7')?.values.gt0?.ggtt_quota).toBe(
       536870912,
     );
@@ -296,7 +296,7 @@ describe('fewer VFs and back (7 → 3 → 7 with fair shares) on a simulated Ald
 
       await layout(7, 'vfio-pci');
       const vf4Share = ggtt().quotas[3];
-      // Fair shares written by hand are manual: the driver keeps them when their VFs go (§B.4).
+      // Fair shares written by hand are manual: the driver keeps them when their VFs go (docs/sriov-sysfs.md#i915-auto-provisioning).
       const three = await layout(3, 'keep');
       expect(three.changes).toContainEqual({
         target: 'VF4 0000:00:02.4',

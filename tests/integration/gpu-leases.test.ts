@@ -159,7 +159,7 @@ describe('VF guests on a simulated ADL-P', () => {
     const client = await adlp(2);
     const before = await drivers(client);
     const vf = vfsOf(await client.call('gpu.list', {})).find((v) => v.address === '0000:00:02.2');
-    // Another program holds the VF's group open (§A.6): the simulated kernel sees it in proc/.
+    // Another program holds the VF's group open (docs/sriov-sysfs.md#vfio-device-nodes): the simulated kernel sees it in proc/.
     fs.mkdirSync(path.join(root, 'proc/99/fd'), { recursive: true });
     fs.symlinkSync(`/dev/vfio/${vf?.iommuGroup}`, path.join(root, 'proc/99/fd/20'));
     await client.call('vm.create', vfGuest('held', '0000:00:02.2'));

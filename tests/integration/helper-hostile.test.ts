@@ -64,7 +64,7 @@ function recording(dir: string): Recorded {
   };
 }
 
-/** The files a plan may write: the Intel GPUs' own sysfs files, driver bind files, vfio nodes (§A.1–§A.6, §B, §C, §D). */
+/** The files a plan may write: the Intel GPUs' own sysfs files, driver bind files, vfio nodes (docs/sriov-sysfs.md#pci-device-files–docs/sriov-sysfs.md#vfio-device-nodes, #i915-sr-iov, #xe-sr-iov, #gvt-g). */
 function allowedWrite(hostPath: string): boolean {
   const gpuDirs = [
     '/sys/devices/pci0000:00/0000:00:02.',

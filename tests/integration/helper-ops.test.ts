@@ -1,6 +1,6 @@
 /**
- * The helper against every simulated host: each op, the kernel's reactions (reference §A.2–§A.6,
- * §B, §C, §D), the errors it maps, and undo when a step fails half-way.
+ * The helper against every simulated host: each op, the kernel's reactions (docs/sriov-sysfs.md#writing-sriov_numvfs–docs/sriov-sysfs.md#vfio-device-nodes,
+ * docs/sriov-sysfs.md#i915-sr-iov, #xe-sr-iov, #gvt-g), the errors it maps, and undo when a step fails half-way.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -75,7 +75,7 @@ function fairAdlPlan(count: number): HelperStep[] {
   return steps;
 }
 
-describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
+describe('Alder Lake-P on the SR-IOV i915 (docs/sriov-sysfs.md#alder-lake-p-with-two-vfs)', () => {
   it('0 → 7 provisioned VFs on vfio-pci, given to the user, and back to 0', () => {
     const h = host('adl-p');
     ok(h.run([{ op: 'set-vf-count', pf: ADL_PF, count: 0 }]));
@@ -83,7 +83,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
 
     const up = ok(h.run(fairAdlPlan(7), { uid: 1000 }));
     const writes = writesOf(up).map((w) => `${w.path.replace(ADL, 'PF')} ← ${w.value}`);
-    // §A.4: autoprobe off before the VFs appear and back after; §B.4: shares before the count.
+    // docs/sriov-sysfs.md#driver-binding: autoprobe off before the VFs appear and back after; docs/sriov-sysfs.md#i915-auto-provisioning: shares before the count.
     expect(writes.slice(0, 3)).toEqual([
       'PF/drm/card0/prelim_iov/vf1/gt0/ggtt_quota ← 536870912',
       'PF/drm/card0/prelim_iov/vf1/gt0/contexts_quota ← 8960',
@@ -95,7 +95,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
       'PF/sriov_numvfs ← 7',
       'PF/sriov_drivers_autoprobe ← 1',
     ]);
-    // §A.4 libvirt order per VF: override, then drivers_probe (a new VF has no driver to unbind).
+    // docs/sriov-sysfs.md#driver-binding libvirt order per VF: override, then drivers_probe (a new VF has no driver to unbind).
     expect(writes.slice(numvfs + 2, numvfs + 4)).toEqual([
       '/sys/devices/pci0000:00/0000:00:02.1/driver_override ← vfio-pci',
       '/sys/bus/pci/drivers_probe ← 0000:00:02.1',
@@ -110,7 +110,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     for (const group of groups) expect(fs.statSync(h.at(`/dev/vfio/${group}`)).uid).toBe(1000);
     expect(read(h, `${HOME}/pf/gt0/available/ggtt_free`)).toBe('0\n');
     expect(read(h, `${HOME}/pf/gt0/available/contexts_free`)).toBe('768\n');
-    expect(read(h, `${HOME}/pf/auto_provisioning`)).toBe('0\n'); // §B.3: a quota write makes it manual
+    expect(read(h, `${HOME}/pf/auto_provisioning`)).toBe('0\n'); // docs/sriov-sysfs.md#i915-provisioning-files: a quota write makes it manual
 
     ok(h.run([{ op: 'set-vf-count', pf: ADL_PF, count: 0 }]));
     expect(h.inventory().gpus[0]?.vfs).toEqual([]);
@@ -123,11 +123,11 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
       'unbind',
     ]);
     expect(fs.existsSync(h.at(`${HOME}/vf1/device`))).toBe(false);
-    // Manual shares stay with their slots when VFs go (§B.4 releases only automatic ones).
+    // Manual shares stay with their slots when VFs go (docs/sriov-sysfs.md#i915-auto-provisioning releases only automatic ones).
     expect(read(h, `${HOME}/vf7/gt0/ggtt_quota`)).toBe('536870912\n');
   });
 
-  it('autoprobe decides whether new VFs get the host driver; auto-provisioning shares what is free (§A.4, §B.4)', () => {
+  it('autoprobe decides whether new VFs get the host driver; auto-provisioning shares what is free (docs/sriov-sysfs.md#driver-binding, #i915-auto-provisioning)', () => {
     const h = host('adl-p');
     const kernel = createSimulatedKernel(h.dir);
     kernel.write(h.at(`${ADL}/sriov_numvfs`), '0');
@@ -151,7 +151,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     expect(h.inventory().gpus[0]?.vfs.map((v) => v.driver)).toEqual([null, null]);
   });
 
-  it('answers sriov_numvfs writes in the kernel order of §A.2', () => {
+  it('answers sriov_numvfs writes in the kernel order of docs/sriov-sysfs.md#writing-sriov_numvfs', () => {
     const h = host('adl-p');
     const kernel = createSimulatedKernel(h.dir);
     const numvfs = h.at(`${ADL}/sriov_numvfs`);
@@ -177,11 +177,11 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     kernel.write(h.at(`${ADL}/driver_override`), '\n');
     kernel.write(h.at('/sys/bus/pci/drivers_probe'), ADL_PF);
     expect(h.inventory().gpus[0]?.sriovInterface).toBe('i915-prelim_iov'); // its sysfs came back
-    // Mainline i915 has no sriov_configure (§A.2 step 5): its build has no max_vfs parameter.
+    // Mainline i915 has no sriov_configure (docs/sriov-sysfs.md#writing-sriov_numvfs step 5): its build has no max_vfs parameter.
     fs.rmSync(h.at('/sys/module/i915/parameters/max_vfs'));
     expect(errno('1')).toBe('ENOENT');
     fs.writeFileSync(h.at('/sys/module/i915/parameters/max_vfs'), '7\n');
-    // Not in PF mode (§A.3: no prelim_iov) → ENODEV.
+    // Not in PF mode (docs/sriov-sysfs.md#sriov_totalvfs: no prelim_iov) → ENODEV.
     fs.rmSync(h.at(`${ADL}/drm/card0/prelim_iov`), { recursive: true });
     expect(errno('1')).toBe('ENODEV');
   });
@@ -198,7 +198,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     expect(over.error.message).toBe("0000:00:02.0: 8 VFs is over the driver's limit of 7 (sriov_totalvfs)");
   });
 
-  it('binds with driver_override and drivers_probe, and the bind file keeps the VF probe gate (§A.4)', () => {
+  it('binds with driver_override and drivers_probe, and the bind file keeps the VF probe gate (docs/sriov-sysfs.md#driver-binding)', () => {
     const h = host('adl-p');
     const kernel = createSimulatedKernel(h.dir);
     const vf2 = '/sys/devices/pci0000:00/0000:00:02.2';
@@ -222,14 +222,14 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     expect(fs.existsSync(h.at('/dev/vfio/18'))).toBe(true);
     expect(errno(`${vf2}/driver_override`, 'x'.repeat(4095))).toBe('EINVAL');
     expect(errno('/sys/bus/pci/drivers_probe', '0000:00:09.0')).toBe('ENODEV');
-    // vfio-pci refuses a PF with VFs enabled (§A.4); here the count is written by hand under an unbound PF.
+    // vfio-pci refuses a PF with VFs enabled (docs/sriov-sysfs.md#driver-binding); here the count is written by hand under an unbound PF.
     expect(errno(`${ADL}/driver_override`, 'vfio-pci')).toBe('ok');
     expect(errno('/sys/bus/pci/drivers/i915/unbind', ADL_PF)).toBe('ok');
     fs.writeFileSync(h.at(`${ADL}/sriov_numvfs`), '2\n');
     expect(errno('/sys/bus/pci/drivers/vfio-pci/bind', ADL_PF)).toBe('EBUSY');
   });
 
-  it('keeps provisioning within the limits the driver shows (§B.2, §B.3)', () => {
+  it('keeps provisioning within the limits the driver shows (docs/sriov-sysfs.md#i915-pf-and-vf-nodes, #i915-provisioning-files)', () => {
     const h = host('adl-p');
     const kernel = createSimulatedKernel(h.dir);
     const errno = (file: string, value: string) => {
@@ -343,7 +343,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
     expect(fs.existsSync(h.at('/dev/vfio/0'))).toBe(false);
   });
 
-  it('grants /dev/vfio only for a vfio device whose whole group is on vfio (§A.6)', () => {
+  it('grants /dev/vfio only for a vfio device whose whole group is on vfio (docs/sriov-sysfs.md#vfio-device-nodes)', () => {
     const h = host('adl-p');
     expect(refused(h.run([{ op: 'grant-vfio', device: adlVf(2) }])).error.message).toMatch(/not on vfio-pci/);
     fs.symlinkSync(
@@ -431,7 +431,7 @@ describe('Alder Lake-P on the SR-IOV i915 (§G.1)', () => {
   });
 });
 
-describe('Flex 170 on the backports i915 (§G.2)', () => {
+describe('Flex 170 on the backports i915 (docs/sriov-sysfs.md#flex-170-with-two-vfs)', () => {
   it('goes from 2 to 4 VFs with local memory shares (xpumanager 56c0N4), on vfio-pci', () => {
     const h = host('flex170');
     const vf = (n: number) => `0000:4d:00.${n}`;
@@ -452,7 +452,7 @@ describe('Flex 170 on the backports i915 (§G.2)', () => {
       );
     }
     const result = ok(h.run(steps));
-    // Shares that shrink go back before any is taken (§B.3 EDQUOT otherwise).
+    // Shares that shrink go back before any is taken (docs/sriov-sysfs.md#i915-provisioning-files EDQUOT otherwise).
     const quotaWrites = writesOf(result)
       .filter((w) => /lmem_quota/.test(w.path))
       .map((w) => w.path.split('/').slice(-3, -2)[0]);
@@ -498,7 +498,7 @@ describe('Flex 170 on the backports i915 (§G.2)', () => {
   });
 });
 
-describe('Battlemage on xe with sriov_admin (§C.2)', () => {
+describe('Battlemage on xe with sriov_admin (docs/sriov-sysfs.md#xe-sriov_admin)', () => {
   it('sets counts, profiles and VRAM, and refuses what xe keeps to debugfs', () => {
     const h = host('bmg');
     const vf = (n: number) => `0000:03:00.${n}`;
@@ -522,7 +522,7 @@ describe('Battlemage on xe with sriov_admin (§C.2)', () => {
   });
 });
 
-describe('Comet Lake with GVT-g (§D)', () => {
+describe('Comet Lake with GVT-g (docs/sriov-sysfs.md#gvt-g)', () => {
   const CML = '/sys/devices/pci0000:00/0000:00:02.0';
   const available = (h: HelperHost, type: string) =>
     read(h, `${CML}/mdev_supported_types/${type}/available_instances`);

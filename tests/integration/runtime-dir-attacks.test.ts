@@ -17,7 +17,7 @@ import { defaultPaths, type TesseraPaths } from '../../src/main/paths';
 import { openBackendLink } from '../../src/main/server/backend-link';
 import { runCli } from '../support/cli-process';
 import { connectBackend } from '../support/memory-backend';
-import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
+import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { buildTinyGuest, tinyVmInput, type TinyGuest } from '../support/tiny-guest';
 
 const isRoot = process.getuid?.() === 0;
@@ -319,4 +319,81 @@ describe('hostile files where definitions are read', () => {
       message: `cannot read ${file}: it is a FIFO (named pipe), not a regular file`,
     });
   }, 60_000);
+});
+
+// Issue 14.5: the other side of the same dirs. The user's backend runs and owns its control
+// socket; a real second user on the host tries to reach it, directly and through its own CLI.
+describe("a second user and the user's running backend", () => {
+  /** Run `script` as the attacker; what it prints. */
+  function asAttacker(script: string): string {
+    return execFileSync(process.execPath, ['-e', script], {
+      uid: attacker?.uid,
+      gid: attacker?.gid,
+      env: { PATH: '/usr/bin:/bin' },
+      encoding: 'utf8',
+    }).trim();
+  }
+
+  it.skipIf(!isRoot)(
+    'cannot connect to its control socket, list its runtime dir, or point its own CLI there (needs root for the second user)',
+    async () => {
+      const owner = await openBackendLink({ env, paths: runtimePaths(), accelerator: 'tcg' });
+      try {
+        const { runtimeDir } = runtimePaths();
+        const socket = path.join(runtimeDir, '.control.sock');
+        // What keeps the second user out: the dirs 0700 and the socket 0600, all the user's own.
+        for (const [file, mode] of [
+          [fallback(), 0o700],
+          [runtimeDir, 0o700],
+          [socket, 0o600],
+        ] as const) {
+          const stat = fs.lstatSync(file);
+          expect([stat.mode & 0o7777, stat.uid], file).toEqual([mode, uid()]);
+        }
+        expect(fs.lstatSync(socket).isSocket()).toBe(true);
+        // The kernel refuses the second user at the dir, before the socket is even looked at.
+        const tries = asAttacker(`
+          const fs = require('node:fs'), net = require('node:net');
+          const out = [];
+          try { fs.readdirSync(${JSON.stringify(runtimeDir)}); out.push('listed'); } catch (e) { out.push(e.code); }
+          const c = net.connect(${JSON.stringify(socket)});
+          c.on('connect', () => { out.push('connected'); console.log(out.join(' ')); process.exit(0); });
+          c.on('error', (e) => { out.push(e.code); console.log(out.join(' ')); process.exit(0); });
+        `);
+        expect(tries).toBe('EACCES EACCES');
+        // The second user's CLI, told the user's runtime dir is its own, refuses it as not its own.
+        const theirs = fs.mkdtempSync(path.join(tmp, 'attacker-home-'));
+        fs.chownSync(theirs, attacker?.uid ?? 0, attacker?.gid ?? 0);
+        const cli = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'tessera.js'), 'vm', 'list'], {
+            uid: attacker?.uid,
+            gid: attacker?.gid,
+            cwd: theirs,
+            env: {
+              PATH: '/usr/bin:/bin',
+              HOME: theirs,
+              XDG_RUNTIME_DIR: path.dirname(runtimeDir),
+              XDG_CONFIG_HOME: path.join(theirs, 'config'),
+              XDG_DATA_HOME: path.join(theirs, 'data'),
+              XDG_CACHE_HOME: path.join(theirs, 'cache'),
+              TESSERA_ACCEL: 'tcg',
+            },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.once('exit', (code) => resolve({ code, stderr }));
+        });
+        expect(cli.code, cli.stderr).toBe(1);
+        expect(cli.stderr).toContain(`refusing to use ${runtimeDir}: cannot look at it (EACCES)`);
+        // And the user's own CLI still gets its backend.
+        const own = await runCli(['vm', 'list'], env);
+        expect([own.code, own.stderr]).toEqual([0, '']);
+      } finally {
+        await owner.close();
+      }
+    },
+    120_000,
+  );
+  if (!isRoot) console.warn(`skipped the second-user check: ${NOT_ROOT}`);
 });

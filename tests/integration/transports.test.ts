@@ -8,7 +8,10 @@ import { createMemoryTransportPair } from '../../src/shared/memory-transport';
 import { createBridgeTransport, IPC_CHANNEL, type PreloadBridge } from '../../src/shared/bridge-transport';
 import type { Transport } from '../../src/shared/wire';
 import { serveTransport } from '../../src/main/rpc/dispatcher';
-import { createIpcMainTransport, type IpcEventLike } from '../../src/main/rpc/ipc-transport';
+import { createIpcMainTransport } from '../../src/main/rpc/ipc-transport';
+import { createValidatedIpc } from '../../src/main/rpc/validated-ipc';
+import { isAppUrl } from '../../src/main/app/app-protocol';
+import { fakeContents, fakeIpcMain, ipcEvent } from '../support/fake-ipc';
 import { createBackend, type Backend } from '../../src/main/backend';
 import { localLink } from '../../src/main/server/backend-link';
 import { createFrontServer, type FrontServer } from '../../src/main/server/front-server';
@@ -72,20 +75,20 @@ const transports: Record<string, () => Promise<Transport>> = {
     return createWsTransport(await openSessionRpc(await session()));
   },
   'Electron IPC (ipcMain and preload bridge, faked)': async () => {
-    // The same shapes Electron gives: ipcMain.on(channel, (event, msg)), webContents.send(channel, msg).
-    const ipcMain = new EventEmitter();
+    // The same shapes Electron gives: ipcMain.on(channel, (event, msg)), webContents.send(channel, msg),
+    // through the app's validated entry.
+    const ipcMain = fakeIpcMain();
+    const ipc = createValidatedIpc(ipcMain, { isAppUrl });
     const rendererSide = new EventEmitter();
-    const contents = Object.assign(new EventEmitter(), {
-      id: 7,
-      send: (channel: string, message: unknown) =>
-        queueMicrotask(() => rendererSide.emit(channel, structuredClone(message))),
-      isDestroyed: () => false,
-    });
-    const main = createIpcMainTransport(ipcMain, contents, (url) => url.startsWith('app://tessera/'));
+    const contents = fakeContents(7, (channel, message) =>
+      queueMicrotask(() => rendererSide.emit(channel, structuredClone(message))),
+    );
+    ipc.trust(contents);
+    const main = createIpcMainTransport(ipc, contents);
     serveTransport(main, backend.dispatcher, backend.events);
-    const event: IpcEventLike = { sender: { id: 7 }, senderFrame: { url: 'app://tessera/index.html' } };
+    const event = ipcEvent(7, 'app://tessera/index.html');
     const bridge: PreloadBridge = {
-      send: (message) => queueMicrotask(() => ipcMain.emit(IPC_CHANNEL, event, structuredClone(message))),
+      send: (message) => queueMicrotask(() => ipcMain.send(IPC_CHANNEL, event, structuredClone(message))),
       onMessage: (handler) => {
         const l = (m: unknown) => handler(m);
         rendererSide.on(IPC_CHANNEL, l);
@@ -150,25 +153,5 @@ describe('the loopback server lets in only its own page', () => {
     await expect(
       openWs('/console/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { Cookie: own.cookie, Origin: own.origin }),
     ).rejects.toThrow('HTTP 403');
-  });
-
-  it('IPC from another window or origin is ignored', async () => {
-    const ipcMain = new EventEmitter();
-    const contents = Object.assign(new EventEmitter(), {
-      id: 1,
-      send: () => undefined,
-      isDestroyed: () => false,
-    });
-    const main = createIpcMainTransport(ipcMain, contents, (url) => url.startsWith('app://tessera/'));
-    const seen: unknown[] = [];
-    main.onMessage((m) => seen.push(m));
-    ipcMain.emit(IPC_CHANNEL, { sender: { id: 2 }, senderFrame: { url: 'app://tessera/' } }, 'other window');
-    ipcMain.emit(
-      IPC_CHANNEL,
-      { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/' } },
-      'other origin',
-    );
-    ipcMain.emit(IPC_CHANNEL, { sender: { id: 1 }, senderFrame: { url: 'app://tessera/index.html' } }, 'ok');
-    expect(seen).toEqual(['ok']);
   });
 });

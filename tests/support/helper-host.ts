@@ -48,7 +48,8 @@ export function helperHost(host: string | SimulatedHostDescription): HelperHost 
 export type Entry =
   | { kind: 'file'; content: string; mode: number; uid: number }
   | { kind: 'link'; target: string }
-  | { kind: 'dir'; mode: number };
+  | { kind: 'dir'; mode: number }
+  | { kind: 'socket'; mode: number };
 
 /** Every file's content, mode and owner, every link's text, every directory: what "nothing changed" means. */
 export function snapshotTree(dir: string): Map<string, Entry> {
@@ -57,6 +58,7 @@ export function snapshotTree(dir: string): Map<string, Entry> {
     const full = path.join(dir, relative);
     const stat = fs.lstatSync(full);
     if (stat.isSymbolicLink()) entries.set(relative, { kind: 'link', target: fs.readlinkSync(full) });
+    else if (stat.isSocket()) entries.set(relative, { kind: 'socket', mode: stat.mode & 0o7777 });
     else if (stat.isDirectory()) {
       entries.set(relative, { kind: 'dir', mode: stat.mode & 0o7777 });
       for (const name of fs.readdirSync(full)) walk(path.join(relative, name));

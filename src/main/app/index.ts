@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { BrowserWindow, app, dialog, ipcMain, protocol, session } from 'electron';
+import { BrowserWindow, app, dialog, protocol, session } from 'electron';
 import { openFailoverLink } from '../server/failover-link';
-import { APP_ORIGIN, APP_SCHEME_PRIVILEGES, handleAppProtocol, isAppUrl } from './app-protocol';
+import { APP_ORIGIN, APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
 import { serveConsoleBase } from './console-base';
 import { handleFileDialogs } from './file-dialog';
 import { denyPermissions, hardenApp } from './hardening';
+import { validatedIpcMain } from './ipc-main';
 import { createMainWindow } from './window';
 import { keepKioskWindows } from './kiosk-windows';
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   await app.whenReady();
   denyPermissions(session.defaultSession);
   handleAppProtocol(protocol, rendererDir);
-  handleFileDialogs(ipcMain, isAppUrl);
+  handleFileDialogs();
 
   let link: Awaited<ReturnType<typeof openFailoverLink>>;
   try {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const consoles = await serveConsoleBase(link, ipcMain, { origin: APP_ORIGIN, isAppUrl });
+  const consoles = await serveConsoleBase(link, validatedIpcMain, { origin: APP_ORIGIN });
 
   const openWindow = () => createMainWindow(link, preloadPath);
   openWindow();

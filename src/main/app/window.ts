@@ -1,8 +1,9 @@
-import { BrowserWindow, ipcMain } from 'electron';
+import { BrowserWindow } from 'electron';
 import type { Dispatcher, EventSource } from '../rpc/dispatcher';
 import { serveTransport } from '../rpc/dispatcher';
 import { createIpcMainTransport } from '../rpc/ipc-transport';
-import { APP_INDEX_URL, isAppUrl } from './app-protocol';
+import { APP_INDEX_URL } from './app-protocol';
+import { validatedIpcMain } from './ipc-main';
 
 export interface WindowBackend {
   dispatcher: Dispatcher;
@@ -45,8 +46,9 @@ export function createMainWindow(
       spellcheck: false,
     },
   });
+  validatedIpcMain.trust(win.webContents);
   serveTransport(
-    createIpcMainTransport(ipcMain, win.webContents, isAppUrl),
+    createIpcMainTransport(validatedIpcMain, win.webContents),
     backend.dispatcher,
     backend.events,
   );

@@ -3,7 +3,7 @@ import { createClient, type Client } from '../../shared/client';
 import { TesseraError } from '../../shared/errors';
 import { createMemoryTransportPair } from '../../shared/memory-transport';
 import { createBackend, type BackendOptions } from '../backend';
-import { findSimulatedHost } from '../gpu/simulation/simulated-hosts';
+import { findSimulatedHost } from '../gpu';
 import { defaultPaths } from '../paths';
 import { UnsafeRuntimeDir } from '../fsutil/private-dir';
 import { createDirectClient } from '../rpc/direct-client';

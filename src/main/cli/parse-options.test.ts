@@ -90,6 +90,10 @@ describe('createInputFromOptions', () => {
     expect(create(['--cpus', '4', '--memory', '2048'])).toEqual({ name: 'alpha', cpus: 4, memoryMiB: 2048 });
   });
 
+  it('turns on the guest agent channel with --guest-agent', () => {
+    expect(create(['--guest-agent'])).toEqual({ name: 'alpha', guestAgent: true });
+  });
+
   it.each([
     [['--memory', 'lots'], '--memory lots: expected a whole number'],
     [['--memory', '1.5'], '--memory 1.5: expected a whole number'],

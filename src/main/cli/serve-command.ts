@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { LAUNCH_FRAGMENT_KEY } from '../../shared/web-session';
 import { openFailoverLink } from '../server/failover-link';
 import { createFrontServer } from '../server/front-server';
-import { rendererDir } from '../server/package-root';
+import { rendererDir } from '../fsutil/package-root';
 import { askForLink, askToRevoke, listenServeControl, servePorts } from '../server/serve-control';
 import { WebSessions } from '../server/web-sessions';
 import type { HostIdentity } from '../../shared/gpu-inventory';

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TesseraError } from '../../shared/errors';
-import { VmSpec, type VmInfo, type VmState } from '../../shared/vm-spec';
+import type { VmInfo, VmState } from '../../shared/vm-spec';
+import { testVmInfo } from '../../../tests/support/vm-info';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { EventBus } from '../rpc/dispatcher';
 import { rejection } from '../../../tests/support/rejection';
@@ -28,19 +29,7 @@ function vm(
   display: 'vnc' | 'spice' | 'none' = 'vnc',
   forwards: { hostPort: number; guestPort: number; protocol?: 'tcp' | 'udp' }[] = [],
 ): VmInfo {
-  return {
-    id,
-    spec: VmSpec.parse({
-      name: id,
-      uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
-      createdAt: '2025-01-02T03:04:05.000Z',
-      display: { kind: display },
-      network: { forwards },
-    }),
-    state,
-    since: '2025-01-02T03:04:05.000Z',
-    restarts: 0,
-  };
+  return testVmInfo(id, { state, spec: { display: { kind: display }, network: { forwards } } });
 }
 
 // An `ssh` of our own on PATH: the tests must not depend on openssh-client being installed.

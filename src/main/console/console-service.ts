@@ -5,7 +5,7 @@ import type { VmInfo } from '../../shared/vm-spec';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkVmSocket } from '../fsutil/private-dir';
 import type { EventBus } from '../rpc/dispatcher';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import {
   CONSOLE_CLOSED,
   connectSocketChannel,

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TesseraError } from '../../shared/errors';
-import { VmSpec, type VmInfo, type VmState } from '../../shared/vm-spec';
+import type { VmInfo, VmState } from '../../shared/vm-spec';
+import { testVmInfo } from '../../../tests/support/vm-info';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import { EventBus } from '../rpc/dispatcher';
 import type * as png from './png';
@@ -36,19 +37,12 @@ function ppm(shade: number): Buffer {
 
 function setup(gpu: 'std' | 'none' = 'std') {
   const clock = { now: Date.parse('2025-06-01T10:00:00.000Z') };
-  const vm: VmInfo = {
-    id: 'v',
-    spec: VmSpec.parse({
-      name: 'v',
-      uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
-      createdAt: '2025-01-01T00:00:00.000Z',
-      gpu: { kind: gpu },
-      ...(gpu === 'none' && { display: { kind: 'none' } }),
-    }),
+  const vm: VmInfo = testVmInfo('v', {
+    spec: { gpu: { kind: gpu }, ...(gpu === 'none' && { display: { kind: 'none' } }) },
     state: 'running',
+    createdAt: '2025-01-01T00:00:00.000Z',
     since: new Date(clock.now - 60_000).toISOString(),
-    restarts: 0,
-  };
+  });
   const dumps: number[] = [];
   let shade = 10;
   let failing = false;

@@ -5,7 +5,7 @@ import { hasScreen, type VmInfo } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import type { EventBus } from '../rpc/dispatcher';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import { decodePng, encodePng } from './png';
 import { parsePpm, scaleToWidth } from './rgb-image';
 

@@ -9,10 +9,7 @@ import { TesseraError } from '../../shared/errors';
 import type { GpuInventory } from '../../shared/gpu-inventory';
 import type { ExportOptions, ExportResult, ImportResult, ImportSource } from '../../shared/vm-export';
 import type { VmSpec } from '../../shared/vm-spec';
-import type { GpuPlacement } from '../vm/gpu-placement';
-import { leaseSteps } from '../vm/gpu-leases';
-import type { QemuHost } from '../vm/qemu-args';
-import { swtpmArgs } from '../vm/swtpm';
+import { leaseSteps, swtpmArgs, type GpuPlacement, type QemuHost } from '../vm';
 
 // Each format is loaded when it is first asked for: with their XML and YAML libraries they are a
 // third of the CLI's code, and every `tessera` command that runs a backend would otherwise load

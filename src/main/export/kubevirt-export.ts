@@ -10,7 +10,7 @@ import { Document } from 'yaml';
 import type { GpuInventory } from '../../shared/gpu-inventory';
 import type { KubevirtDiskSource } from '../../shared/vm-export';
 import type { VmSpec } from '../../shared/vm-spec';
-import type { GpuPlacement } from '../vm/gpu-placement';
+import type { GpuPlacement } from '../vm';
 
 /** The device plugin resource Intel's SR-IOV manifests name for a GPU VF. */
 export const SRIOV_RESOURCE = 'intel.com/sriov-gpudevice';

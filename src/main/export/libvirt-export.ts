@@ -6,8 +6,7 @@
  */
 import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { hasScreen, type VmSpec } from '../../shared/vm-spec';
-import type { GpuPlacement } from '../vm/gpu-placement';
-import { graphicsArgs } from '../vm/qemu-args-graphics';
+import { graphicsArgs, type GpuPlacement } from '../vm';
 import { vmRuntimeFiles } from '../paths';
 import { el, renderXml, textEl, type XmlElement, type XmlNode } from './xml-text';
 

@@ -15,7 +15,7 @@ export interface HostReader {
   text(hostPath: string, options?: { required?: boolean }): string | null;
   /** A decimal `%u`/`%d` value. */
   int(hostPath: string, options?: { required?: boolean }): number | null;
-  /** `0x%04x`-style ids (§A.1) as bare lower-case hex of `digits` digits. */
+  /** `0x%04x`-style ids (docs/sriov-sysfs.md#pci-device-files) as bare lower-case hex of `digits` digits. */
   hexId(hostPath: string, digits: number, options?: { required?: boolean }): string | null;
   /** The last path component of where a link leads (`driver` → `i915`), null when there is no link. */
   linkName(hostPath: string): string | null;

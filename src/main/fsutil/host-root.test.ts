@@ -25,7 +25,7 @@ function link(hostPath: string, target: string): void {
   fs.symlinkSync(target, full);
 }
 
-/** The PCI device layout of reference §G.1: bus links into /sys/devices, PF and VF linking each other. */
+/** The PCI device layout of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs: bus links into /sys/devices, PF and VF linking each other. */
 function pciTree(): void {
   file('/sys/devices/pci0000:00/0000:00:02.0/vendor', '0x8086\n');
   file('/sys/devices/pci0000:00/0000:00:02.1/vendor', '0x8086\n');

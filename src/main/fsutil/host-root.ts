@@ -17,7 +17,7 @@ export type HostFs = Pick<
  * Every read of the host's kernel state (sys/, proc/, dev/) goes through one root: `/` for this
  * machine, or a directory holding a copy or a simulation. Paths are host paths (`/sys/bus/pci/…`)
  * and symlinks are resolved inside the root the way the kernel's relative sysfs links resolve
- * (reference §G: kernfs writes relative targets). A link that climbs out of the root, dangles or
+ * (docs/sriov-sysfs.md#example-hosts: kernfs writes relative targets). A link that climbs out of the root, dangles or
  * loops is reported, never followed outside.
  */
 export interface HostRoot {

@@ -6,7 +6,7 @@ import { vfAddress } from '../../shared/pci-address';
 /**
  * Saved layouts as sysfsutils lines (`/etc/sysfs.conf`: `attribute = value`, relative to /sys,
  * written in file order at boot), the way people recreate VFs after a reboot without Tessera
- * running. The order is the helper's: autoprobe off, shares, the count, the drivers (§A.2, §A.4, §B.4).
+ * running. The order is the helper's: autoprobe off, shares, the count, the drivers (docs/sriov-sysfs.md#writing-sriov_numvfs, #driver-binding, #i915-auto-provisioning).
  */
 export function bootConfigLines(inventory: GpuInventory, layouts: SavedLayout[]): string[] {
   const lines: string[] = [];

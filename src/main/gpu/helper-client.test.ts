@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../server/package-root';
+import { packageRoot } from '../fsutil/package-root';
 import { HELPER_LAUNCHER, createHelperClient } from './helper-client';
 
 const PLAN = { version: 1 as const, steps: [{ op: 'set-vf-count' as const, pf: '0000:00:02.0', count: 1 }] };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TesseraError } from '../../shared/errors';
 import { HelperResult, type HelperPlan } from '../../shared/helper-plan';
-import { packageRoot } from '../server/package-root';
+import { packageRoot } from '../fsutil/package-root';
 
 /** Where the package installs the helper's launcher; the polkit action names this exact path (build/polkit). */
 export const HELPER_LAUNCHER = '/usr/lib/tessera/tessera-helper';

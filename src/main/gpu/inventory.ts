@@ -18,12 +18,12 @@ import { readUcInfo } from './uc-info';
 const PCI_DEVICES = '/sys/bus/pci/devices';
 export const INTEL_VENDOR_ID = '8086';
 
-/** PCI base class 0x03, display controller (VGA 0x0300, 3D 0x0302, other 0x0380 as on Flex, §G.2). */
+/** PCI base class 0x03, display controller (VGA 0x0300, 3D 0x0302, other 0x0380 as on Flex, docs/sriov-sysfs.md#flex-170-with-two-vfs). */
 export function isDisplayClass(classCode: string): boolean {
   return classCode.startsWith('03');
 }
 
-/** One function's identity and placement (§A.1), from its canonical sysfs directory. */
+/** One function's identity and placement (docs/sriov-sysfs.md#pci-device-files), from its canonical sysfs directory. */
 function readPciFunction(reader: HostReader, address: string, dir: string): PciFunction | null {
   const vendorId = reader.hexId(`${dir}/vendor`, 4, { required: true });
   const deviceId = reader.hexId(`${dir}/device`, 4, { required: true });
@@ -42,7 +42,7 @@ function readPciFunction(reader: HostReader, address: string, dir: string): PciF
     subsystemVendorId: reader.hexId(`${dir}/subsystem_vendor`, 4),
     subsystemDeviceId: reader.hexId(`${dir}/subsystem_device`, 4),
     driver: reader.linkName(`${dir}/driver`),
-    // §A.1: unset prints `(null)`; an empty value clears it.
+    // docs/sriov-sysfs.md#pci-device-files: unset prints `(null)`; an empty value clears it.
     driverOverride: override === null || override === '(null)' || override === '' ? null : override,
     iommuGroup: group !== null && /^\d+$/.test(group) ? Number(group) : null,
     numaNode: numa === null || numa < 0 ? null : numa,
@@ -51,7 +51,7 @@ function readPciFunction(reader: HostReader, address: string, dir: string): PciF
   };
 }
 
-/** SR-IOV PF attributes (§A.1); null for a function without the capability (no `sriov_totalvfs`). */
+/** SR-IOV PF attributes (docs/sriov-sysfs.md#pci-device-files); null for a function without the capability (no `sriov_totalvfs`). */
 function readSriov(reader: HostReader, dir: string): SriovState | null {
   if (!reader.exists(`${dir}/sriov_totalvfs`)) return null;
   const totalVfs = reader.int(`${dir}/sriov_totalvfs`, { required: true });
@@ -63,7 +63,7 @@ function readSriov(reader: HostReader, dir: string): SriovState | null {
     totalVfs,
     numVfs,
     autoprobe: autoprobe === null ? null : autoprobe === '1',
-    // `%x` without 0x, unlike `device` (§A.1).
+    // `%x` without 0x, unlike `device` (docs/sriov-sysfs.md#pci-device-files).
     vfDeviceId:
       vfDevice === null
         ? null
@@ -75,7 +75,7 @@ function readSriov(reader: HostReader, dir: string): SriovState | null {
   };
 }
 
-/** The PF's VFs through its `virtfnN` links (N is 0-based: virtfn0 is VF1, §A.1). */
+/** The PF's VFs through its `virtfnN` links (N is 0-based: virtfn0 is VF1, docs/sriov-sysfs.md#pci-device-files). */
 function readVfs(reader: HostReader, dir: string): VirtualFunction[] {
   const vfs: VirtualFunction[] = [];
   for (const entry of reader.list(dir)) {
@@ -103,7 +103,7 @@ function readGpu(reader: HostReader, fn: PciFunction, dir: string): Gpu {
     support: platform ? platformSupport(platform, fn.deviceId) : null,
     sriov,
     sriovInterface: iface.kind,
-    // §B.5/§C.1: `max_vfs` exists only in SR-IOV-capable builds; the file is 0400 but its presence shows.
+    // docs/sriov-sysfs.md#i915-module-parameters/#xe-module-parameters-and-configfs: `max_vfs` exists only in SR-IOV-capable builds; the file is 0400 but its presence shows.
     driverHasMaxVfs:
       hostDriver === null ? null : reader.exists(`/sys/module/${hostDriver}/parameters/max_vfs`),
     provisioning: iface.home === null ? null : readProvisioning(reader, iface.kind, iface.home),
@@ -145,7 +145,7 @@ export function readGpuInventory(root: HostRoot, host: HostIdentity): GpuInvento
     const fn = readPciFunction(reader, address, dir);
     if (!fn || !isDisplayClass(fn.classCode)) continue;
     if (fn.vendorId !== INTEL_VENDOR_ID) otherDisplays.push(fn);
-    // A VF is listed under its PF (§A.1 `physfn`), never as a GPU of its own.
+    // A VF is listed under its PF (docs/sriov-sysfs.md#pci-device-files `physfn`), never as a GPU of its own.
     else if (!reader.exists(`${dir}/physfn`)) gpus.push(readGpu(reader, fn, dir));
   }
   return { host, gpus, otherDisplays, unreadable: reader.unreadable };

@@ -3,7 +3,7 @@ import { parseMdevDescription } from './mdev';
 import { parseAttribute } from './provisioning';
 
 describe('parseMdevDescription', () => {
-  it('reads the example description of i915-GVTg_V5_4 (reference §D.1)', () => {
+  it('reads the example description of i915-GVTg_V5_4 (docs/sriov-sysfs.md#gvt-g-types)', () => {
     expect(
       parseMdevDescription(
         'low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\nweight: 4\n',
@@ -36,7 +36,7 @@ describe('parseAttribute', () => {
     expect(parseAttribute('0')).toBe(0);
   });
 
-  it('reads xe choices as the active one (reference §C.2)', () => {
+  it('reads xe choices as the active one (docs/sriov-sysfs.md#xe-sriov_admin)', () => {
     expect(parseAttribute('[low] normal high')).toBe('low');
     expect(parseAttribute('low [normal]')).toBe('normal');
   });

@@ -3,7 +3,7 @@ import type { MdevResources, MdevType } from '../../shared/gpu-inventory';
 import type { HostReader } from '../fsutil/host-reader';
 
 /**
- * The five-line `description` of a GVT-g type (reference §D.1, `intel_vgpu_show_description`):
+ * The five-line `description` of a GVT-g type (docs/sriov-sysfs.md#gvt-g-types, `intel_vgpu_show_description`):
  * `low_gm_size: %dMB`, `high_gm_size: %dMB`, `fence: %d`, `resolution: %s`, `weight: %d`.
  */
 export function parseMdevDescription(text: string): MdevResources | null {
@@ -36,7 +36,7 @@ export interface MdevInventory {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Types under `mdev_supported_types/` (§D.1) and their instances, found through each type's `devices/` (§D.2). */
+/** Types under `mdev_supported_types/` (docs/sriov-sysfs.md#gvt-g-types) and their instances, found through each type's `devices/` (docs/sriov-sysfs.md#gvt-g-instances). */
 export function readMdev(reader: HostReader, deviceDir: string): MdevInventory {
   const typesDir = `${deviceDir}/mdev_supported_types`;
   const types: MdevType[] = [];

@@ -108,7 +108,7 @@ describe('shares from what the driver reports', () => {
 });
 
 describe('buildPlan', () => {
-  it('7 fair-share VFs on vfio-pci from the 2 of §G.1: count, shares, drivers, and the diff', () => {
+  it('7 fair-share VFs on vfio-pci from the 2 of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs: count, shares, drivers, and the diff', () => {
     const gpu = inventory('adl-p').gpus[0];
     if (!gpu) throw new Error('no GPU');
     const preview = plan('adl-p', {
@@ -127,7 +127,7 @@ describe('buildPlan', () => {
     expect(steps[1]).toEqual({
       op: 'provision',
       vf: '0000:00:02.1',
-      // The VFs' auto shares are given back on disable (§B.4), so they are written; unchanged scheduling is not.
+      // The VFs' auto shares are given back on disable (docs/sriov-sysfs.md#i915-auto-provisioning), so they are written; unchanged scheduling is not.
       settings: { ggttQuotaBytes: 536870912, contextsQuota: 8960, doorbellsQuota: 32 },
     });
     expect(preview.changes[0]).toEqual({ target: ADL, what: 'VFs', from: '2', to: '7' });

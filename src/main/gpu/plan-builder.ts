@@ -71,7 +71,7 @@ function requireFree(vfs: VirtualFunction[], what: string): void {
   }
 }
 
-/** The kernel attribute a setting is written to on this GPU's driver (§B.3 on i915, §C.2 on xe). */
+/** The kernel attribute a setting is written to on this GPU's driver (docs/sriov-sysfs.md#i915-provisioning-files on i915, docs/sriov-sysfs.md#xe-sriov_admin on xe). */
 function attributeName(gpu: Gpu, key: string, names: Record<string, string>): string {
   const name = names[key] ?? key;
   return gpu.sriovInterface === 'xe-sriov_admin' && name === 'lmem_quota' ? 'vram_quota' : name;
@@ -112,7 +112,7 @@ function diffSettings(
 }
 
 /**
- * Shares when a layout names none: the driver's own auto-provisioning shares fairly (§B.4, §C.4),
+ * Shares when a layout names none: the driver's own auto-provisioning shares fairly (docs/sriov-sysfs.md#i915-auto-provisioning, #xe-auto-provisioning),
  * but an i915 whose auto-provisioning is off would enable the VFs with nothing; then fair shares
  * are written.
  */
@@ -169,7 +169,7 @@ function layout(gpu: Gpu, intent: Extract<ParsedGpuIntent, { kind: 'layout' }>):
       draft.changes.push(...changes);
     }
   }
-  // §B.4: with auto-provisioning on, disabling the VFs gives their shares back: they read 0 afterwards.
+  // docs/sriov-sysfs.md#i915-auto-provisioning: with auto-provisioning on, disabling the VFs gives their shares back: they read 0 afterwards.
   const released = countChanges && readShares(gpu).autoProvisioning === true;
   for (const share of intent.shares ?? defaultShares(gpu, intent.vfCount)) {
     if (share.index > intent.vfCount)
@@ -201,8 +201,8 @@ function layout(gpu: Gpu, intent: Extract<ParsedGpuIntent, { kind: 'layout' }>):
 }
 
 /**
- * Manually provisioned shares stay with a VF slot when its VF goes away (§B.4 releases only
- * auto-provisioned ones; every slot's files remain, §B.2): on i915 a layout with fewer VFs gives
+ * Manually provisioned shares stay with a VF slot when its VF goes away (docs/sriov-sysfs.md#i915-auto-provisioning releases only
+ * auto-provisioned ones; every slot's files remain, docs/sriov-sysfs.md#i915-pf-and-vf-nodes): on i915 a layout with fewer VFs gives
  * the shares of the slots past its count back to the pool, or they are stranded there.
  */
 function releaseUnusedSlots(gpu: Gpu, count: number, address: (index: number) => string, draft: Draft): void {
@@ -228,7 +228,7 @@ function releaseUnusedSlots(gpu: Gpu, count: number, address: (index: number) =>
 
 /**
  * The drivers the VFs end on. A count change removes every VF and makes them again with no driver
- * (the helper keeps autoprobe off while they appear, §A.4), so "leave them as they are" binds each
+ * (the helper keeps autoprobe off while they appear, docs/sriov-sysfs.md#driver-binding), so "leave them as they are" binds each
  * VF that stays back to the driver it had; a new VF stays on none, and the review says so.
  */
 function bindVfs(

@@ -1,24 +1,24 @@
 import type { PlatformSupport } from '../../shared/gpu-inventory';
 
 /**
- * Intel GPU platforms by PCI device id and which drivers can run them as an SR-IOV PF: reference §E
+ * Intel GPU platforms by PCI device id and which drivers can run them as an SR-IOV PF: docs/sriov-sysfs.md#device-ids
  * (ids from include/drm/intel/pciids.h, support per driver, typical `sriov_totalvfs`). Comet Lake,
- * the GVT-g platform Tessera simulates, is not in §E; its ids are from the same pciids.h
- * (INTEL_CML_*_IDS) and its GVT-g support from §D.
+ * the GVT-g platform Tessera simulates, is not in docs/sriov-sysfs.md#device-ids; its ids are from the same pciids.h
+ * (INTEL_CML_*_IDS) and its GVT-g support from docs/sriov-sysfs.md#gvt-g.
  */
 
-/** Drivers that can make VFs (§E columns): the strongtz DKMS i915, Intel's backports i915, upstream xe. */
+/** Drivers that can make VFs (docs/sriov-sysfs.md#device-ids columns): the strongtz DKMS i915, Intel's backports i915, upstream xe. */
 export type SriovDriver = PlatformSupport['sriovDrivers'][number];
 
 export interface Platform {
   code: string;
   name: string;
   discrete: boolean;
-  /** Only drivers §E says "yes" for; UNCONFIRMED entries are left out. */
+  /** Only drivers docs/sriov-sysfs.md#device-ids says "yes" for; UNCONFIRMED entries are left out. */
   sriovDrivers: readonly SriovDriver[];
-  /** GVT-g (§D): BDW, SKL, KBL, BXT, CFL, CML only. */
+  /** GVT-g (docs/sriov-sysfs.md#gvt-g): BDW, SKL, KBL, BXT, CFL, CML only. */
   gvt: boolean;
-  /** §E "Typical sriov_totalvfs", per device id where it differs. */
+  /** docs/sriov-sysfs.md#device-ids "Typical sriov_totalvfs", per device id where it differs. */
   typicalVfs: number | null;
   typicalVfsById?: Readonly<Record<string, number>>;
   ids: readonly string[];

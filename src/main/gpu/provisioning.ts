@@ -1,7 +1,7 @@
 import type { Provisioning, ProvisioningValues, SriovInterface } from '../../shared/gpu-inventory';
 import type { HostReader } from '../fsutil/host-reader';
 
-// Readable provisioning attributes by directory (§B.3 for i915, §C.2 for xe). Write-only files
+// Readable provisioning attributes by directory (docs/sriov-sysfs.md#i915-provisioning-files for i915, docs/sriov-sysfs.md#xe-sriov_admin for xe). Write-only files
 // (`control`, `stop`, `.bulk_profile/*`) and the binary `state` are never read.
 const I915_PF_GT = [
   'exec_quantum_ms',
@@ -33,7 +33,7 @@ const I915_VF_GT = [
   'contexts_quota',
   'doorbells_quota',
 ];
-/** Adverse-event thresholds under `vfN/<gt>/threshold/` (§B.3, `IOV_THRESHOLDS`). */
+/** Adverse-event thresholds under `vfN/<gt>/threshold/` (docs/sriov-sysfs.md#i915-provisioning-files, `IOV_THRESHOLDS`). */
 export const I915_VF_THRESHOLD = [
   'cat_error_count',
   'engine_reset_count',
@@ -44,7 +44,7 @@ export const I915_VF_THRESHOLD = [
 ];
 const XE_PROFILE = ['exec_quantum_ms', 'preempt_timeout_us', 'sched_priority', 'vram_quota'];
 
-/** `%u`/`%llu` values as numbers; xe's `[low] normal high` choice as the bracketed one (§C.2 `emit_choice`). */
+/** `%u`/`%llu` values as numbers; xe's `[low] normal high` choice as the bracketed one (docs/sriov-sysfs.md#xe-sriov_admin `emit_choice`). */
 export function parseAttribute(text: string): number | string {
   if (/^\d+$/.test(text)) return Number(text);
   return /\[(\w+)\]/.exec(text)?.[1] ?? text;
@@ -67,8 +67,8 @@ const bySlotNumber = (a: string, b: string) => Number(a.slice(2)) - Number(b.sli
 
 /**
  * Where this PF's driver keeps SR-IOV provisioning: the card's `prelim_iov` (with or without an
- * `iov` link to it) or `iov` for i915 (§B.1: probe prelim_iov first, then iov), `sriov_admin` on
- * the PCI device for xe (§C.2).
+ * `iov` link to it) or `iov` for i915 (docs/sriov-sysfs.md#i915-sr-iov-directory: probe prelim_iov first, then iov), `sriov_admin` on
+ * the PCI device for xe (docs/sriov-sysfs.md#xe-sriov_admin).
  */
 export function findSriovInterface(
   reader: HostReader,
@@ -108,7 +108,7 @@ export function readProvisioning(reader: HostReader, kind: SriovInterface, home:
       })),
     };
   }
-  // §B.1: GT directories are `gt` on single-tile backports parts, `gt0`/`gt1` elsewhere.
+  // docs/sriov-sysfs.md#i915-sr-iov-directory: GT directories are `gt` on single-tile backports parts, `gt0`/`gt1` elsewhere.
   const gts = reader.list(`${home}/pf`).filter((e) => /^gt\d*$/.test(e));
   const auto = reader.text(`${home}/pf/auto_provisioning`);
   const pf: ProvisioningValues = {};

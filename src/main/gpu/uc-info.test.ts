@@ -8,7 +8,7 @@ import { createHostRoot } from '../fsutil/host-root';
 import { gucInfoText } from './simulation/uc-samples';
 import { parseUcInfo, readUcInfo } from './uc-info';
 
-// The shape of reference §B.7, with values as an Alder Lake-P PF shows them (§B.6 version line).
+// The shape of docs/sriov-sysfs.md#guc-and-huc-in-debugfs, with values as an Alder Lake-P PF shows them (docs/sriov-sysfs.md#i915-kernel-messages version line).
 const GUC_INFO_PF = `GuC firmware: i915/adlp_guc_70.bin
 \tstatus: RUNNING
 \tversion: found 70.44.1

@@ -6,7 +6,7 @@ export type UcKind = 'GuC' | 'HuC';
 const EARLY_OUTS = ['disabled', 'not supported'];
 
 /**
- * Parse debugfs `uc/guc_info` or `uc/huc_info` (reference §B.7). The firmware dump comes first
+ * Parse debugfs `uc/guc_info` or `uc/huc_info` (docs/sriov-sysfs.md#guc-and-huc-in-debugfs). The firmware dump comes first
  * (`GuC firmware: <path>`, `\tstatus: <STATUS>`, `\tversion: found A.B.C` or `wanted X, found Y`);
  * `guc_info` prints its CT and submission blocks only when GuC submission is used
  * (i915 `intel_guc_debugfs.c` guc_info_show returns early otherwise), so their presence tells
@@ -66,7 +66,7 @@ const DEBUGFS = '/sys/kernel/debug';
 
 /**
  * GuC or HuC state of one GPU from debugfs: `dri/<BDF>/gt0/uc/…`, or `dri/<minor>/gt0/uc/…` on
- * kernels that name the directory by minor only (§B.7; xe keeps a `gt0 -> tile0/gt0` link, §C.3).
+ * kernels that name the directory by minor only (docs/sriov-sysfs.md#guc-and-huc-in-debugfs; xe keeps a `gt0 -> tile0/gt0` link, docs/sriov-sysfs.md#xe-debugfs).
  * debugfs is root-only (mode 0700) and may be unmounted: both come back as unknown with the reason.
  */
 export function readUcInfo(

@@ -78,7 +78,7 @@ export interface HostService {
    */
   facts(): Promise<{ facts: HostFacts; unreadable: DoctorReport['unreadable'] }>;
   doctor(inventory: GpuInventory, largestGuestMiB: number | null): Promise<DoctorReport>;
-  /** The doctor's locked-memory check for one guest: whether QEMU may pin its RAM (§F). */
+  /** The doctor's locked-memory check for one guest: whether QEMU may pin its RAM (docs/sriov-sysfs.md#unprivileged-qemu-with-vfio). */
   memlockFor(guestMiB: number): DoctorCheck;
   /** What a run record keeps of the host kernel (runs domain); each fact or why it is unreadable. */
   runFacts(drivers: string[]): RunHostFacts;
@@ -138,7 +138,9 @@ export function createHostService(options: HostOptions, host: HostRootChoice, ca
     ovmf(secureBoot = false) {
       return findOvmf({ secureBoot });
     },
-    qemuCapabilities() {
+    // async, so that a missing QEMU is a rejection: callers that go on without one (vm.create's
+    // checks, the kiosk) catch it with .catch(), which a synchronous throw would get past.
+    async qemuCapabilities() {
       return capabilities.get(service.qemuBinary());
     },
     swtpm() {

@@ -33,7 +33,7 @@ export function kernelParam(cmdline: string | null, key: string): string | undef
 /** Kernel state from the host root: command line, modules, IOMMU, vfio nodes, hugepage pools. */
 export function readKernelFacts(reader: HostReader): KernelFacts {
   const modules = reader.text('/proc/modules', { required: true });
-  // §A.5: an IOMMU is on when /sys/class/iommu has units (the xpumanager precheck's test).
+  // docs/sriov-sysfs.md#iommu-groups: an IOMMU is on when /sys/class/iommu has units (the xpumanager precheck's test).
   const iommuUnits = reader.root.readDir('/sys/class/iommu');
   if (!iommuUnits.ok) reader.report({ path: iommuUnits.path, reason: iommuUnits.reason });
   const devVfio = reader.list('/dev/vfio').filter((e) => e !== 'devices');

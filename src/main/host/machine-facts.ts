@@ -17,7 +17,7 @@ export function parseMemlock(limits: string): { softBytes: number | null; hardBy
 
 const CAP_IPC_LOCK = 14n; // include/uapi/linux/capability.h
 
-/** Whether CapEff in /proc/self/status has CAP_IPC_LOCK, which lifts the memlock limit for vfio (§F). */
+/** Whether CapEff in /proc/self/status has CAP_IPC_LOCK, which lifts the memlock limit for vfio (docs/sriov-sysfs.md#unprivileged-qemu-with-vfio). */
 export function parseCapIpcLock(status: string): boolean {
   const hex = /^CapEff:\s+([0-9a-f]+)$/m.exec(status)?.[1];
   return hex !== undefined && ((BigInt(`0x${hex}`) >> CAP_IPC_LOCK) & 1n) === 1n;

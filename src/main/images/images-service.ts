@@ -14,7 +14,7 @@ import { VmConfig, type DiskSpec, type VmInfo, type VmSpec } from '../../shared/
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import type { EventBus } from '../rpc/dispatcher';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import { GOLDEN_MODE, ImageRegistry, publicImage } from './image-registry';
 import { convertToQcow2, createOverlay, imageInfo, measureFlattened, sha256File } from './qemu-img';
 import { isDue, nextResetMs } from './reset-schedule';

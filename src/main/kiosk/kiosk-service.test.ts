@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Rectangle } from '../../shared/kiosk';
-import { VmSpec, type DisplaySpec, type VmInfo } from '../../shared/vm-spec';
+import type { DisplaySpec, VmInfo } from '../../shared/vm-spec';
+import { testVmInfo } from '../../../tests/support/vm-info';
 import { EventBus } from '../rpc/dispatcher';
 import { SettingsService } from '../settings/settings-service';
 import type { KioskRun } from '../vm/vm-service';
@@ -50,13 +51,8 @@ class FakeX implements X11 {
 }
 
 function vmInfo(name: string, display: DisplaySpec, state: VmInfo['state'] = 'stopped'): VmInfo {
-  const spec = VmSpec.parse({
-    name,
-    uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
-    createdAt: new Date(0).toISOString(),
-    display,
-  });
-  return { id: name, spec, state, since: new Date(0).toISOString(), restarts: 0 };
+  const epoch = new Date(0).toISOString();
+  return testVmInfo(name, { spec: { display }, state, createdAt: epoch, since: epoch });
 }
 
 class FakeVms implements KioskVms {

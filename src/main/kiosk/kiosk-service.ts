@@ -22,8 +22,8 @@ import {
 import { gpuNeedsGlDisplay, hasDisplay, type QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { VmInfo } from '../../shared/vm-spec';
 import type { EventBus } from '../rpc/dispatcher';
-import type { SettingsService } from '../settings/settings-service';
-import type { KioskRun } from '../vm/vm-service';
+import type { SettingsService } from '../settings';
+import type { KioskRun } from '../vm';
 import { writeAutostart, type AutostartOptions } from './autostart';
 import { displayServerOf, x11Tools, type X11, type XMonitor, type XWindow } from './x11';
 

@@ -5,22 +5,11 @@ import type { EventPayload, ParsedCallInput } from '../../shared/contract';
 import { TesseraError } from '../../shared/errors';
 import { createMemoryTransportPair } from '../../shared/memory-transport';
 import type { Transport } from '../../shared/wire';
-import { VmSpec, type VmInfo } from '../../shared/vm-spec';
+import type { VmInfo } from '../../shared/vm-spec';
+import { testVmInfo } from '../../../tests/support/vm-info';
 import { EventBus, createDispatcher, serveTransport, type Handlers } from './dispatcher';
 
-function vmInfo(id = 'alpha'): VmInfo {
-  return {
-    id,
-    spec: VmSpec.parse({
-      name: id,
-      uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
-      createdAt: '2025-01-02T03:04:05.000Z',
-    }),
-    state: 'stopped',
-    since: '2025-01-02T03:04:05.000Z',
-    restarts: 0,
-  };
-}
+const vmInfo = (id = 'alpha'): VmInfo => testVmInfo(id);
 
 /** Only the handlers a test needs; the cast stays here, in the test. */
 function handlers(partial: Partial<Handlers>): Handlers {
@@ -264,6 +253,50 @@ describe('serveTransport with createClient', () => {
     expect(() => bus.emit('vm.removed', { id: 'alpha' })).not.toThrow();
     // And a new call fails at once.
     await expect(client.call('vm.get', { id: 'alpha' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  // Shrunk from tests/integration/fuzz-rpc.test.ts: these were dropped unanswered, and the caller waited for ever.
+  it('answers a call without params, and a broken call that has an id, with BAD_INPUT', async () => {
+    const { clientSide } = connect({ 'vm.get': () => Promise.resolve(vmInfo()) });
+    const answers: unknown[] = [];
+    clientSide.onMessage((m) => answers.push(m));
+    const send = (message: unknown) => clientSide.send(message as never);
+    send({ type: 'call', id: 1, method: 'vm.get' });
+    send({ type: 'call', id: 2, method: 42, params: {} });
+    send({ type: 'call', id: 3.5, method: 'vm.get' }); // no usable id: nobody to answer
+    send({ type: 'event', id: 4, name: 'vm.get' });
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    // The broken call is answered at once, the dispatched one a microtask later.
+    expect(answers.sort((x, y) => (x as { id: number }).id - (y as { id: number }).id)).toEqual([
+      {
+        type: 'result',
+        id: 1,
+        result: {
+          ok: false,
+          error: expect.objectContaining({ code: 'BAD_INPUT', message: expect.stringMatching(/^id: /) }),
+        },
+      },
+      {
+        type: 'result',
+        id: 2,
+        result: {
+          ok: false,
+          error: { code: 'BAD_INPUT', message: expect.stringMatching(/^not a valid call: method: /) },
+        },
+      },
+    ]);
+  });
+
+  it('answers with the error when a forwarding dispatcher rejects, instead of leaving it unhandled', async () => {
+    const [clientSide, server] = createMemoryTransportPair();
+    const stop = serveTransport(
+      server,
+      { dispatch: () => Promise.reject(new RangeError('too deep')) },
+      new EventBus(),
+    );
+    const client = createClient(clientSide);
+    cleanups.push(stop, () => client.close());
+    await expect(client.call('vm.list', {})).rejects.toMatchObject({ code: 'INTERNAL', message: 'too deep' });
   });
 
   it('rejects pending calls with UNAVAILABLE when the client closes', async () => {

@@ -9,7 +9,13 @@ import {
   type ParsedCallInput,
 } from '../../shared/contract';
 import { TesseraError, describeZodError, type ErrorBody } from '../../shared/errors';
-import { CallMessage, type Envelope, type Transport } from '../../shared/wire';
+import {
+  AnswerableCall,
+  CallMessage,
+  type Envelope,
+  type ResultMessage,
+  type Transport,
+} from '../../shared/wire';
 
 export type Handlers = { [K in CallName]: (input: ParsedCallInput<K>) => Promise<CallOutput<K>> };
 
@@ -82,6 +88,10 @@ export interface EventSource {
   subscribe(listener: Listener): () => void;
 }
 
+function brokenCall(why: string): Envelope<never> {
+  return { ok: false, error: { code: 'BAD_INPUT', message: `not a valid call: ${why}` } };
+}
+
 export function serveTransport(transport: Transport, dispatcher: Dispatcher, bus: EventSource): () => void {
   const unsubscribeEvents = bus.subscribe((name, payload) => {
     try {
@@ -90,17 +100,30 @@ export function serveTransport(transport: Transport, dispatcher: Dispatcher, bus
       // A front that went away misses events; it re-reads state when it reconnects.
     }
   });
+  const send = (message: ResultMessage) => {
+    try {
+      transport.send(message);
+    } catch {
+      // The caller disconnected before the answer; nothing to deliver it to.
+    }
+  };
   const stopMessages = transport.onMessage((raw) => {
     const parsed = CallMessage.safeParse(raw);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      // A broken call that still says which call it is gets its answer, so its caller does not
+      // wait for ever; without a usable id there is nobody to answer.
+      const id = AnswerableCall.safeParse(raw);
+      if (id.success)
+        send({ type: 'result', id: id.data.id, result: brokenCall(describeZodError(parsed.error)) });
+      return;
+    }
     const { id, method, params } = parsed.data;
-    void dispatcher.dispatch(method, params).then((result) => {
-      try {
-        transport.send({ type: 'result', id, result });
-      } catch {
-        // The caller disconnected before the answer; nothing to deliver it to.
-      }
-    });
+    void dispatcher.dispatch(method, params).then(
+      (result) => send({ type: 'result', id, result }),
+      // A dispatcher that forwards (backend-link.ts) can fail where a local one answers: the
+      // caller still gets an answer, and the process does not end on an unhandled rejection.
+      (error: unknown) => send({ type: 'result', id, result: { ok: false, error: toErrorBody(error) } }),
+    );
   });
   const stop = () => {
     unsubscribeEvents();

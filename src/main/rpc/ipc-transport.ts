@@ -1,15 +1,7 @@
 import { IPC_CHANNEL } from '../../shared/bridge-transport';
 import type { Transport, WireMessage } from '../../shared/wire';
+import type { IpcEventLike, IpcListen } from './validated-ipc';
 
-/** The part of Electron's ipcMain this transport needs, so it is testable without Electron. */
-export interface IpcMainLike {
-  on(channel: string, listener: (event: IpcEventLike, message: unknown) => void): unknown;
-  removeListener(channel: string, listener: (event: IpcEventLike, message: unknown) => void): unknown;
-}
-export interface IpcEventLike {
-  sender: { id: number };
-  senderFrame?: { url: string } | null;
-}
 export interface WebContentsLike {
   id: number;
   send(channel: string, message: unknown): void;
@@ -18,28 +10,22 @@ export interface WebContentsLike {
 }
 
 /**
- * Main-process side of one window's connection. Only messages from that window's own frame,
- * loaded from the app's origin, are accepted (Electron security checklist: validate the sender).
+ * Main-process side of one window's connection: the messages its own page sends. `ipc` has
+ * refused every sender that is not the main frame of a Tessera window at app:// already
+ * (src/main/rpc/validated-ipc.ts); those of Tessera's other windows go to their own transports.
  */
-export function createIpcMainTransport(
-  ipcMain: IpcMainLike,
-  contents: WebContentsLike,
-  isTrustedFrameUrl: (url: string) => boolean,
-): Transport {
+export function createIpcMainTransport(ipc: IpcListen, contents: WebContentsLike): Transport {
   const handlers = new Set<(m: unknown) => void>();
   const closeHandlers = new Set<() => void>();
   let closed = false;
-  const listener = (event: IpcEventLike, message: unknown) => {
+  const stopListening = ipc.on(IPC_CHANNEL, (event: IpcEventLike, message: unknown) => {
     if (event.sender.id !== contents.id) return;
-    const url = event.senderFrame?.url;
-    if (url === undefined || !isTrustedFrameUrl(url)) return;
     for (const h of handlers) h(message);
-  };
-  ipcMain.on(IPC_CHANNEL, listener);
+  });
   const close = () => {
     if (closed) return;
     closed = true;
-    ipcMain.removeListener(IPC_CHANNEL, listener);
+    stopListening();
     for (const h of closeHandlers) h();
   };
   contents.once('destroyed', close);

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HostSnapshot } from '../../shared/run-record';
-import type { GpuService } from '../gpu/gpu-service';
-import type { HostService } from '../host/host-service';
-import { packageRoot } from '../server/package-root';
-import type { VmService } from '../vm/vm-service';
+import type { GpuService } from '../gpu';
+import type { HostService } from '../host';
+import { packageRoot } from '../fsutil/package-root';
+import type { VmService } from '../vm';
 
 export interface SnapshotSources {
   host: Pick<HostService, 'identity' | 'info' | 'runFacts'>;

@@ -86,6 +86,19 @@ describe('parsePlan', () => {
     );
   });
 
+  // Shrunk from tests/integration/fuzz-rpc.test.ts: the YAML library throws these from toJS.
+  it('refuses an alias without its anchor, and an alias bomb, as bad input', () => {
+    expect(problem('*Pko')).toMatch(/^plan\.yaml: Unresolved alias/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${'b'.repeat(i)}: &${'b'.repeat(i)} [${Array(10)
+          .fill(i === 1 ? '*a' : `*${'b'.repeat(i - 1)}`)
+          .join(', ')}]`,
+      );
+    expect(problem(bomb.join('\n'))).toMatch(/^plan\.yaml: Excessive alias count/);
+  });
+
   it('accepts the sample plan shipped in the repository', () => {
     const file = path.join(
       import.meta.dirname,

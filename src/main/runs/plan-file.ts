@@ -39,8 +39,16 @@ export function parsePlan(text: string, source: string): RunPlan {
     field: '',
     message: e.message.split('\n')[0] ?? e.message,
   }));
+  let value: unknown;
+  try {
+    if (problems.length === 0) value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias to an anchor that is not there (`*x`), or too many aliases: toJS throws instead
+    // of listing it in doc.errors (found by tests/integration/fuzz-rpc.test.ts).
+    problems.push({ line: null, field: '', message: (error as Error).message });
+  }
   if (problems.length === 0) {
-    const parsed = RunPlan.safeParse(doc.toJS({ maxAliasCount: 100 }));
+    const parsed = RunPlan.safeParse(value);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
       problems.push({

@@ -19,12 +19,12 @@ import {
   type StepResult,
 } from '../../shared/run-record';
 import { VmConfig, type VmInfo } from '../../shared/vm-spec';
-import type { ConsoleService } from '../console/console-service';
-import type { GpuService } from '../gpu/gpu-service';
-import type { HostService } from '../host/host-service';
+import type { ConsoleService } from '../console';
+import type { GpuService } from '../gpu';
+import type { HostService } from '../host';
 import { vmRuntimeFiles, type TesseraPaths } from '../paths';
 import type { EventBus } from '../rpc/dispatcher';
-import type { VmService } from '../vm/vm-service';
+import type { VmService } from '../vm';
 import { AgentTransport } from './agent-transport';
 import type { GuestTransport } from './guest-transport';
 import { takeHostSnapshot } from './host-snapshot';

@@ -8,7 +8,7 @@ import { defaultPaths } from '../paths';
 import { UnsafeRuntimeDir, checkControlSocket, ensureRuntimeDir } from '../fsutil/private-dir';
 import type { Dispatcher, EventSource, Listener } from '../rpc/dispatcher';
 import { webSocketChannel } from './console-bridge';
-import type { ConsoleChannel } from '../console/console-channel';
+import type { ConsoleChannel } from '../console';
 
 /** What a front needs of a backend, whether it runs in this process or another. */
 export interface BackendLink {

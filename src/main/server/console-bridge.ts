@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { CONSOLE_CLOSED, type ChannelSink, type ConsoleChannel } from '../console/console-channel';
+import { CONSOLE_CLOSED, type ChannelSink, type ConsoleChannel } from '../console';
 
 /**
  * How much output may wait in a WebSocket's send buffer before the console is asked to hold

@@ -15,6 +15,12 @@ import {
 } from '../../shared/web-session';
 import { serveTransport, type Dispatcher } from '../rpc/dispatcher';
 import { createWsTransport } from './ws-transport';
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_PENDING_CALLS,
+  MAX_PENDING_CALLS_CONTROL_SOCKET,
+  limitPendingCalls,
+} from './connection-limits';
 import { bridgeConsole } from './console-bridge';
 import { CONTENT_SECURITY_POLICY } from './csp';
 import { contentTypeFor, resolveStaticFile } from './static-files';
@@ -96,6 +102,7 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   const upgraded = new Set<Duplex>();
   const wss = new WebSocketServer({
     noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
     // noVNC and spice-html5 ask for 'binary', the page's RPC for RPC_PROTOCOL, the CLI's for none.
     // The session subprotocol is never picked: the secret is not sent back.
     handleProtocols: (protocols) =>
@@ -280,9 +287,14 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
     });
     if (url.pathname === '/rpc') {
       const dispatcher = session ? sessionDispatcher(session) : link.dispatcher;
-      wss.handleUpgrade(req, socket, head, (ws) =>
-        serveTransport(createWsTransport(ws), dispatcher, link.events),
-      );
+      const limit = access.kind === 'unix' ? MAX_PENDING_CALLS_CONTROL_SOCKET : MAX_PENDING_CALLS;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // A frame that breaks the protocol (bad UTF-8, too big, unmasked) makes `ws` start the
+        // close with its RFC 6455 code and then emit 'error': without a listener that would throw
+        // and take the whole backend down. The close goes on by itself (or times out).
+        ws.on('error', () => {});
+        serveTransport(createWsTransport(ws), limitPendingCalls(ws, dispatcher, limit), link.events);
+      });
       return;
     }
     void link.openConsole(match?.[1] ?? '').then((channel) => {

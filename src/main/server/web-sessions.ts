@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { TokenBook } from '../console/token-book';
+import { TokenBook } from '../console';
 
 /**
  * The browser sessions of one `tessera serve` instance (issue 18). A session has two secrets:

@@ -154,7 +154,7 @@ export function helperGpuLeases(deps: GpuLeaseDeps): GpuLeases {
     const placement = resolveGpuPlacement(spec, inventory);
     if (placement.kind !== 'vf' && placement.kind !== 'mdev' && placement.kind !== 'passthrough')
       return placement;
-    // §F: vfio pins all guest RAM. The helper cannot raise the limit of a QEMU not yet running
+    // docs/sriov-sysfs.md#unprivileged-qemu-with-vfio: vfio pins all guest RAM. The helper cannot raise the limit of a QEMU not yet running
     // (set-memlock is refused by design), so a start that would fail in QEMU is refused here.
     // On a simulated host QEMU gets a virtual GPU and pins nothing.
     const memlock = simulated ? null : deps.memlockFor(spec.memoryMiB);

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpuInventory } from '../../shared/gpu-inventory';
-import { VmSpec } from '../../shared/vm-spec';
+import type { VmSpec } from '../../shared/vm-spec';
+import { TEST_VM_UUID, testVmSpec } from '../../../tests/support/vm-info';
 import { createHostRoot } from '../fsutil/host-root';
 import { readGpuInventory } from '../gpu/inventory';
 import { buildHostTree } from '../gpu/simulation/host-tree-builder';
@@ -22,14 +23,7 @@ function inventoryOf(name: string, change?: (at: (p: string) => string) => void)
   return readGpuInventory(createHostRoot(dir), { root: dir, simulated: null });
 }
 
-const vm = (gpu: object) =>
-  VmSpec.parse({
-    name: 'v',
-    uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
-    createdAt: '2025-01-02T03:04:05.000Z',
-    gpu,
-    display: { kind: 'vnc' },
-  });
+const vm = (gpu: object) => testVmSpec('v', { gpu: gpu as VmSpec['gpu'], display: { kind: 'vnc' } });
 const ADLP = '0000:00:02.0';
 
 describe('resolveGpuPlacement', () => {
@@ -87,7 +81,7 @@ describe('resolveGpuPlacement', () => {
     const cml = inventoryOf('cml');
     expect(resolveGpuPlacement(vm({ kind: 'mdev', parent: ADLP, type: 'i915-GVTg_V5_8' }), cml)).toEqual({
       kind: 'mdev',
-      uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
+      uuid: TEST_VM_UUID,
       resolution: { width: 1024, height: 768 },
       renderNode: '/dev/dri/renderD128',
     });

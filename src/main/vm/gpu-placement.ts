@@ -17,7 +17,7 @@ export type GpuPlacement =
   | {
       kind: 'mdev';
       uuid: string;
-      /** The type's resolution (§D.1 `description`), for the vGPU's EDID; null when unknown. */
+      /** The type's resolution (docs/sriov-sysfs.md#gvt-g-types `description`), for the vGPU's EDID; null when unknown. */
       resolution: { width: number; height: number } | null;
       renderNode: string | null;
     }
@@ -32,7 +32,7 @@ export interface GpuLease {
 const renderNodeOf = (gpu: Gpu | undefined): string | null =>
   gpu?.drmRender ? `/dev/dri/${gpu.drmRender}` : null;
 
-/** `1920x1200` from a GVT-g type's description (§D.1). */
+/** `1920x1200` from a GVT-g type's description (docs/sriov-sysfs.md#gvt-g-types). */
 export function parseResolution(text: string): { width: number; height: number } | null {
   const match = /^(\d+)x(\d+)$/.exec(text.trim());
   return match ? { width: Number(match[1]), height: Number(match[2]) } : null;

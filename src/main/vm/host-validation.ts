@@ -109,7 +109,7 @@ function gpuIssues(spec: VmSpec, inventory: GpuInventory): FieldIssue[] {
   return issues;
 }
 
-/** The render node a GPU guest's console goes through: the PF's (§B.1 DRM nodes). */
+/** The render node a GPU guest's console goes through: the PF's (docs/sriov-sysfs.md#i915-sr-iov-directory DRM nodes). */
 function renderNodeOf(spec: VmSpec, inventory: GpuInventory): string | null | undefined {
   const address =
     spec.gpu.kind === 'vf' ? spec.gpu.pf : spec.gpu.kind === 'mdev' ? spec.gpu.parent : undefined;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import type { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
 import { VmSpec, type PortForward } from '../../shared/vm-spec';
+import { TEST_VM_UUID } from '../../../tests/support/vm-info';
 import { findForwardConflicts, findPreflightProblems, parseBzImage, preflightVm } from './preflight';
 
 let dir: string;
@@ -24,7 +25,7 @@ type SpecInput = Omit<z.input<typeof VmSpec>, 'name' | 'uuid' | 'createdAt'> & {
 function spec(input: SpecInput): VmSpec {
   return VmSpec.parse({
     name: 'vm',
-    uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
+    uuid: TEST_VM_UUID,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...input,
   });

@@ -14,11 +14,12 @@ import { vmDataFiles, vmRuntimeFiles } from '../paths';
 import { parseResolution, type GpuPlacement } from './gpu-placement';
 import type { QemuHost } from './qemu-args';
 import type { PresentUsbDevice } from './qemu-args-usb';
+import { TEST_VM_UUID } from '../../../tests/support/vm-info';
 
 export const HOME = '/home/ada';
 export const RUNTIME_DIR = '/run/user/1000/tessera';
 export const DATA_DIR = `${HOME}/.local/share/tessera`;
-export const UUID = '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0';
+export const UUID = TEST_VM_UUID;
 const CREATED_AT = '2025-01-02T03:04:05.000Z';
 
 /**
@@ -49,13 +50,13 @@ export function spec(input: SpecInput): VmSpec {
   return VmSpec.parse({ uuid: UUID, createdAt: CREATED_AT, ...input });
 }
 
-/** Render nodes of the GPUs the goldens name: the ADL-P iGPU (§G.1) and a Flex 170 (§G.2). */
+/** Render nodes of the GPUs the goldens name: the ADL-P iGPU (docs/sriov-sysfs.md#alder-lake-p-with-two-vfs) and a Flex 170 (docs/sriov-sysfs.md#flex-170-with-two-vfs). */
 const RENDER_NODES: Record<string, string> = {
   '0000:00:02.0': '/dev/dri/renderD128',
   '0000:4d:00.0': '/dev/dri/renderD129',
 };
 
-/** §D.1's type table: the resolution each GVT-g type's description gives. */
+/** docs/sriov-sysfs.md#gvt-g-types's type table: the resolution each GVT-g type's description gives. */
 const GVTG_RESOLUTIONS: Record<string, string> = {
   'i915-GVTg_V5_8': '1024x768',
   'i915-GVTg_V5_4': '1920x1200',

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { capabilityNotes, type QemuCapabilities } from '../../shared/qemu-capabilities';
 import type { VmSpec } from '../../shared/vm-spec';
 import { buildQemuArgs } from './qemu-args';
-import { QEMU_BUILDS, host, spec, type SpecInput } from './qemu-args-fixtures';
+import { QEMU_BUILDS, UUID, host, spec, type SpecInput } from './qemu-args-fixtures';
 import { xrandrOutputName } from './qemu-args-graphics';
 
 const ADLP = '0000:00:02.0';
@@ -90,10 +90,10 @@ const cases: Case[] = [
     vm: { name: 'v', gpu: mdev },
     caps: without(debian, { device: ['vfio-pci-nohotplug', 'ramfb'] }),
     lost: [
-      'vfio-pci-nohotplug,id=gpu0,sysfsdev=/sys/bus/mdev/devices/0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0,display=on,x-igd-opregion=on,ramfb=on,xres=1920,yres=1200',
+      `vfio-pci-nohotplug,id=gpu0,sysfsdev=/sys/bus/mdev/devices/${UUID},display=on,x-igd-opregion=on,ramfb=on,xres=1920,yres=1200`,
     ],
     gained: [
-      'vfio-pci,id=gpu0,sysfsdev=/sys/bus/mdev/devices/0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0,display=on,x-igd-opregion=on,xres=1920,yres=1200',
+      `vfio-pci,id=gpu0,sysfsdev=/sys/bus/mdev/devices/${UUID},display=on,x-igd-opregion=on,xres=1920,yres=1200`,
     ],
     notes: ['info vfio-ramfb-missing'],
   },

@@ -159,7 +159,7 @@ const scenarios: Scenario[] = [
     },
     { accelerator: 'kvm' },
   ),
-  // GVT-g vGPUs (§D) and GVT-d.
+  // GVT-g vGPUs (docs/sriov-sysfs.md#gvt-g) and GVT-d.
   scenario(
     'gvtg-vnc',
     { name: 'gvtg', memoryMiB: 4096, gpu: { kind: 'mdev', parent: ADLP, type: GVTG_TYPE } },

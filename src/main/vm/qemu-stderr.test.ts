@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_VM_UUID } from '../../../tests/support/vm-info';
 import { classifyQemuStderr } from './qemu-stderr';
 
 // Lines as Debian's QEMU 7.2.22 writes them, recorded on a machine without an Intel GPU; the
@@ -19,8 +20,8 @@ describe('classifyQemuStderr: the host lacks what the argv names', () => {
     ],
     [
       'a GVT-g vGPU',
-      `${Q}-device vfio-pci-nohotplug,id=gpu0,sysfsdev=/sys/bus/mdev/devices/0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0,display=on: vfio /sys/bus/mdev/devices/0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0: no such host device: No such file or directory`,
-      { resource: 'mdev-device', subject: '/sys/bus/mdev/devices/0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0' },
+      `${Q}-device vfio-pci-nohotplug,id=gpu0,sysfsdev=/sys/bus/mdev/devices/${TEST_VM_UUID},display=on: vfio /sys/bus/mdev/devices/${TEST_VM_UUID}: no such host device: No such file or directory`,
+      { resource: 'mdev-device', subject: `/sys/bus/mdev/devices/${TEST_VM_UUID}` },
     ],
     [
       'the VF group node',

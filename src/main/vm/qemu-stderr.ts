@@ -14,9 +14,9 @@ export type HostResource =
   | 'vfio-device'
   /** A GVT-g vGPU (`sysfsdev=`): `/sys/bus/mdev/devices/<UUID>` is missing. */
   | 'mdev-device'
-  /** The device's IOMMU group: not openable by this user, or not viable (reference §F). */
+  /** The device's IOMMU group: not openable by this user, or not viable (docs/sriov-sysfs.md#unprivileged-qemu-with-vfio). */
   | 'vfio-group'
-  /** Locked memory for the IOMMU's DMA mappings (RLIMIT_MEMLOCK, §F). */
+  /** Locked memory for the IOMMU's DMA mappings (RLIMIT_MEMLOCK, docs/sriov-sysfs.md#unprivileged-qemu-with-vfio). */
   | 'locked-memory'
   /** A DRM render node for egl-headless. */
   | 'render-node'

@@ -11,8 +11,7 @@ import { z } from 'zod';
 import { UsbSelector, selectorMatches, selectorsOverlap } from '../../shared/usb';
 import type { VmSpec } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
-import type { UsbDeviceFacts } from '../usb/usb-devices';
-import type { UsbGrant } from '../usb/usb-service';
+import type { UsbDeviceFacts, UsbGrant } from '../usb';
 import type { FieldIssue } from './preflight';
 
 const USB_FILE = 'usb.json';

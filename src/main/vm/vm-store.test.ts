@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { VmSpec } from '../../shared/vm-spec';
 import { VmStore } from './vm-store';
 import { rejection } from '../../../tests/support/rejection';
+import { TEST_VM_UUID } from '../../../tests/support/vm-info';
 
 let configDir: string;
 let store: VmStore;
@@ -23,7 +24,7 @@ type SpecInput = Partial<z.input<typeof VmSpec>>;
 function spec(input: SpecInput = {}): VmSpec {
   return VmSpec.parse({
     name: 'alpha',
-    uuid: '0b5f3c1e-6a2d-4c8e-9f47-3d21a8b6e5c0',
+    uuid: TEST_VM_UUID,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...input,
   });

@@ -1,3 +1,6 @@
+// The base styles first: every feature's own CSS (imported by that feature) comes after them.
+import './theme.css';
+import './base.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
@@ -5,7 +8,6 @@ import { SignedOut } from './components/SignedOut';
 import { createStores, StoresContext } from './stores/context';
 import { connect } from './transport/connect';
 import { LAUNCH_FRAGMENT_KEY } from '../../shared/web-session';
-import './styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

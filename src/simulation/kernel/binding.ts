@@ -1,5 +1,5 @@
 /**
- * Driver binding as the driver core and the PCI bus do it (reference §A.4): matching with
+ * Driver binding as the driver core and the PCI bus do it (docs/sriov-sysfs.md#driver-binding): matching with
  * `driver_override`, the VF probe gate, what vfio-pci refuses, and what a driver adds to sysfs
  * when it takes a device and removes when it lets go of it.
  */
@@ -19,7 +19,7 @@ import {
 } from './pci-tree';
 import type { SimTree } from './sim-tree';
 
-/** The GPU drivers that run Intel PFs and VFs on the host (§B, §C). */
+/** The GPU drivers that run Intel PFs and VFs on the host (docs/sriov-sysfs.md#i915-sr-iov, #xe-sr-iov). */
 export const HOST_GPU_DRIVERS = ['i915', 'xe'] as const;
 export const VFIO_PCI = 'vfio-pci';
 
@@ -30,7 +30,7 @@ export function deviceDir(tree: SimTree, address: string): string | null {
   return tree.resolve(`${PCI_DEVICES}/${address}`);
 }
 
-/** The device's `driver_override`, null when unset (§A.1 prints `(null)`). */
+/** The device's `driver_override`, null when unset (docs/sriov-sysfs.md#pci-device-files prints `(null)`). */
 export function overrideOf(tree: SimTree, at: string): string | null {
   const text = tree.read(`${at}/driver_override`)?.trim() ?? '(null)';
   return text === '(null)' || text === '' ? null : text;
@@ -40,7 +40,7 @@ export function physfnOf(tree: SimTree, at: string): string | null {
   return tree.exists(`${at}/physfn`) ? tree.resolve(`${at}/physfn`) : null;
 }
 
-/** Enabled VFs through `virtfnN` (N 0-based: virtfn0 is VF1, §A.1). */
+/** Enabled VFs through `virtfnN` (N 0-based: virtfn0 is VF1, docs/sriov-sysfs.md#pci-device-files). */
 export function vfsOf(tree: SimTree, pfAt: string): { index: number; at: string }[] {
   return tree
     .list(pfAt)
@@ -65,7 +65,7 @@ function isIntelDisplay(tree: SimTree, at: string): boolean {
 
 /**
  * Whether `driver` may take the device. With an override only the named driver matches; a VF may
- * be probed only when its PF's `sriov_drivers_autoprobe` is 1 or it has an override (§A.4,
+ * be probed only when its PF's `sriov_drivers_autoprobe` is 1 or it has an override (docs/sriov-sysfs.md#driver-binding,
  * `pci_device_can_probe`). Without an override the host GPU drivers match Intel display
  * functions by their id tables; vfio-pci matches nothing without `new_id` (not simulated).
  */
@@ -93,7 +93,7 @@ export function probe(tree: SimTree, at: string, driver: string): void {
   const address = path.posix.basename(at);
   const group = iommuGroupOf(tree, at);
   if (driver === VFIO_PCI) {
-    // §A.4: vfio-pci needs an IOMMU group and refuses a PF with VFs enabled.
+    // docs/sriov-sysfs.md#driver-binding: vfio-pci needs an IOMMU group and refuses a PF with VFs enabled.
     if (group === null) fail('EINVAL', `${address} has no IOMMU group; vfio-pci cannot take it`);
     if (Number(tree.read(`${at}/sriov_numvfs`)?.trim() ?? '0') > 0)
       fail('EBUSY', `Cannot bind to PF with SR-IOV enabled (${address})`);
@@ -102,12 +102,12 @@ export function probe(tree: SimTree, at: string, driver: string): void {
   if (driver === VFIO_PCI && group !== null) addVfioNode(tree, group);
   if ((HOST_GPU_DRIVERS as readonly string[]).includes(driver)) {
     if (physfnOf(tree, at) === null) restorePfDriverFiles(tree, at);
-    // A VF on the host driver becomes a GPU of the host: "Running in SR-IOV VF mode" (§B.6), with its own card.
+    // A VF on the host driver becomes a GPU of the host: "Running in SR-IOV VF mode" (docs/sriov-sysfs.md#i915-kernel-messages), with its own card.
     else addDrm(tree, at, { card: nextDrmCard(tree) });
   }
 }
 
-/** The driver lets go of the device: its sysfs goes with it (§A.4 unbind, §A.6 group node). */
+/** The driver lets go of the device: its sysfs goes with it (docs/sriov-sysfs.md#driver-binding unbind, docs/sriov-sysfs.md#vfio-device-nodes group node). */
 export function release(tree: SimTree, at: string, disableVfs: (pfAt: string) => void): void {
   const driver = driverOf(tree, at);
   if (driver === null) return;
@@ -175,7 +175,7 @@ function restorePfDriverFiles(tree: SimTree, at: string): void {
     for (const node of tree.list(`${at}/drm`)) {
       tree.link(`/sys/class/drm/${node}`, `${at}/drm/${node}`);
       tree.file(`/dev/dri/${node}`, '', node.startsWith('render') ? 0o666 : 0o660);
-      // §B.7: dri/<minor> links to the device's debugfs directory.
+      // docs/sriov-sysfs.md#guc-and-huc-in-debugfs: dri/<minor> links to the device's debugfs directory.
       const minor = node.match(/^(?:card|renderD)(\d+)$/)?.[1];
       if (minor !== undefined && tree.exists(`${stash}/debugfs`))
         tree.rawLink(`/sys/kernel/debug/dri/${minor}`, address);

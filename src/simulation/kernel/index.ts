@@ -19,7 +19,7 @@ import type { KernelWriter } from '../../helper/run-plan';
 
 export type { KernelWriter };
 
-/** Longest `driver_override` the kernel stores: PAGE_SIZE - 2 (§A.1). */
+/** Longest `driver_override` the kernel stores: PAGE_SIZE - 2 (docs/sriov-sysfs.md#pci-device-files). */
 const MAX_OVERRIDE = 4094;
 
 function isDeviceDir(tree: SimTree, dir: string): boolean {
@@ -32,7 +32,7 @@ function storeOverride(tree: SimTree, at: string, value: string): void {
   tree.update(`${at}/driver_override`, name === '' ? '(null)\n' : `${name}\n`);
 }
 
-/** `drivers/<drv>/bind` (§A.4): ENODEV without a match, EBUSY when bound, the probe's own error otherwise. */
+/** `drivers/<drv>/bind` (docs/sriov-sysfs.md#driver-binding): ENODEV without a match, EBUSY when bound, the probe's own error otherwise. */
 function storeBind(tree: SimTree, driver: string, value: string): void {
   const { address, at } = namedDevice(tree, value);
   if (!matches(tree, at, driver)) fail('ENODEV', `${driver} does not match ${address}`);
@@ -46,7 +46,7 @@ function storeUnbind(tree: SimTree, driver: string, value: string): void {
   release(tree, at, (pfAt) => disableVfs(tree, pfAt));
 }
 
-/** `drivers_probe` (§A.4): attach a driver to an unbound device; a failed probe still answers success. */
+/** `drivers_probe` (docs/sriov-sysfs.md#driver-binding): attach a driver to an unbound device; a failed probe still answers success. */
 function storeDriversProbe(tree: SimTree, value: string): void {
   const { at } = namedDevice(tree, value);
   if (driverOf(tree, at) !== null) return;

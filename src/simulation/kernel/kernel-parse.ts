@@ -34,7 +34,7 @@ export function kstrtou(text: string, bits: number): bigint {
   return value;
 }
 
-/** `kstrtobool` as §A.1 lists it: y/Y/1/on true, n/N/0/off false, judged by the first characters (lib/kstrtox.c). */
+/** `kstrtobool` as docs/sriov-sysfs.md#pci-device-files lists it: y/Y/1/on true, n/N/0/off false, judged by the first characters (lib/kstrtox.c). */
 export function kstrtobool(text: string): boolean {
   const [first, second] = [text[0], text[1]?.toLowerCase()];
   if (first === 'y' || first === 'Y' || first === '1') return true;

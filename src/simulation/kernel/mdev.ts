@@ -1,5 +1,5 @@
 /**
- * GVT-g vGPUs through the mdev core (reference §D): `create` in a type directory makes an instance,
+ * GVT-g vGPUs through the mdev core (docs/sriov-sysfs.md#gvt-g): `create` in a type directory makes an instance,
  * its `remove` takes it away, and `available_instances` follows what is left of the graphics
  * memory and fences.
  */
@@ -11,7 +11,7 @@ import type { SimTree } from './sim-tree';
 export const MDEV_DEVICES = '/sys/bus/mdev/devices';
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-/** §D.2: the instance under its parent, reachable from the bus and from its type's `devices/`. */
+/** docs/sriov-sysfs.md#gvt-g-instances: the instance under its parent, reachable from the bus and from its type's `devices/`. */
 export function addMdevInstance(
   tree: SimTree,
   parentAt: string,
@@ -28,7 +28,7 @@ export function addMdevInstance(
   tree.link(`${MDEV_DEVICES}/${uuid}`, at);
   tree.link(`${at}/driver`, '/sys/bus/mdev/drivers/intel_vgpu_mdev');
   tree.file(`${at}/intel_vgpu/vgpu_id`, `${vgpuId}\n`, 0o444);
-  // An emulated IOMMU group: /dev/vfio/<N> appears for it (§D.2).
+  // An emulated IOMMU group: /dev/vfio/<N> appears for it (docs/sriov-sysfs.md#gvt-g-instances).
   addToIommuGroup(tree, at, uuid, iommuGroup);
   addVfioNode(tree, iommuGroup);
 }
@@ -63,7 +63,7 @@ function typeStates(tree: SimTree, parentAt: string): TypeState[] {
 
 /**
  * The parent's graphics memory and fences. The kernel knows them; sysfs shows only what each type
- * could still get (§D.1: the minimum over the three). So the first time, they are derived from
+ * could still get (docs/sriov-sysfs.md#gvt-g-types: the minimum over the three). So the first time, they are derived from
  * the tree (free is at least what the most demanding type's `available_instances` needs, the
  * instances hold the rest) and kept in the tree beside the kernel's other hidden state, so later
  * changes count from the same totals.
@@ -107,7 +107,7 @@ function updateAvailable(tree: SimTree, parentAt: string, total: Totals): void {
   }
 }
 
-/** `create` (§D.1): 36 characters plus an optional newline; a duplicate is EEXIST. */
+/** `create` (docs/sriov-sysfs.md#gvt-g-types): 36 characters plus an optional newline; a duplicate is EEXIST. */
 export function createMdev(tree: SimTree, parentAt: string, typeId: string, value: string): void {
   const text = value.length === 37 && value.endsWith('\n') ? value.slice(0, 36) : value;
   if (text.length !== 36 || !UUID.test(text)) fail('EINVAL', `${JSON.stringify(value)} is not a UUID`);
@@ -115,7 +115,7 @@ export function createMdev(tree: SimTree, parentAt: string, typeId: string, valu
   if (tree.exists(`${MDEV_DEVICES}/${uuid}`)) fail('EEXIST', `an mdev ${uuid} exists already`);
   const types = typeStates(tree, parentAt);
   const type = types.find((t) => t.id === typeId);
-  // Exhaustion surfaces as a probe error; ENOSPC from the GM allocator is UNCONFIRMED (§D.1).
+  // Exhaustion surfaces as a probe error; ENOSPC from the GM allocator is UNCONFIRMED (docs/sriov-sysfs.md#gvt-g-types).
   if (type === undefined || type.available < 1) fail('ENOSPC', `no room for another ${typeId}`);
   const total = totals(tree, parentAt, types);
   const ids = tree
@@ -126,7 +126,7 @@ export function createMdev(tree: SimTree, parentAt: string, typeId: string, valu
   updateAvailable(tree, parentAt, total);
 }
 
-/** `remove` (§D.2): a non-zero number removes the instance; anything else but 0 is EINVAL. */
+/** `remove` (docs/sriov-sysfs.md#gvt-g-instances): a non-zero number removes the instance; anything else but 0 is EINVAL. */
 export function removeMdev(tree: SimTree, instanceAt: string, value: string): void {
   const body = value.endsWith('\n') ? value.slice(0, -1) : value;
   if (!/^[+-]?\d+$/.test(body)) fail('EINVAL', `${JSON.stringify(value)} is not a number`);

@@ -1,6 +1,6 @@
 /**
- * How PCI functions, IOMMU groups, driver bindings and DRM nodes look in sysfs (reference §A.1,
- * §A.4, §A.5, §A.6, §G). Shared by the tree builder (a host as described) and the simulated kernel
+ * How PCI functions, IOMMU groups, driver bindings and DRM nodes look in sysfs (docs/sriov-sysfs.md#pci-device-files,
+ * docs/sriov-sysfs.md#driver-binding, #iommu-groups, #vfio-device-nodes, #example-hosts). Shared by the tree builder (a host as described) and the simulated kernel
  * (a host as changed by writes), so both make exactly the same shapes.
  */
 import path from 'node:path';
@@ -39,7 +39,7 @@ export interface NewVf {
 
 const hex = (value: string, digits: number) => `0x${value.padStart(digits, '0')}\n`;
 
-/** `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X` (§A.1). */
+/** `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X` (docs/sriov-sysfs.md#pci-device-files). */
 function modalias(d: PciIdentity): string {
   const up = (v: string, n: number) => v.toUpperCase().padStart(n, '0');
   const cls = d.classCode.padStart(6, '0');
@@ -53,7 +53,7 @@ export function devicePath(d: Pick<PciIdentity, 'parent' | 'address'>): string {
   return `/sys/devices/${d.parent}/${d.address}`;
 }
 
-/** Identity files every PCI function has (§A.1); PF-only hot-plug files are left to the caller. */
+/** Identity files every PCI function has (docs/sriov-sysfs.md#pci-device-files); PF-only hot-plug files are left to the caller. */
 export function writeIdentity(tree: SimTree, d: PciIdentity, at: string): void {
   tree.file(`${at}/vendor`, hex(d.vendor, 4), 0o444);
   tree.file(`${at}/device`, hex(d.device, 4), 0o444);
@@ -69,7 +69,7 @@ export function writeIdentity(tree: SimTree, d: PciIdentity, at: string): void {
   tree.link(`${PCI_DEVICES}/${d.address}`, at);
 }
 
-/** §A.5: group dir with devices/<BDF> links and `type`; the device links back with `iommu_group`. */
+/** docs/sriov-sysfs.md#iommu-groups: group dir with devices/<BDF> links and `type`; the device links back with `iommu_group`. */
 export function addToIommuGroup(tree: SimTree, at: string, name: string, group: number): void {
   const groupDir = `${IOMMU_GROUPS}/${group}`;
   tree.file(`${groupDir}/type`, 'DMA\n');
@@ -83,7 +83,7 @@ export function iommuGroupOf(tree: SimTree, at: string): number | null {
   return group === null ? null : Number(path.posix.basename(group));
 }
 
-/** Leave the group; a group without devices goes away with its last one (§A.5). */
+/** Leave the group; a group without devices goes away with its last one (docs/sriov-sysfs.md#iommu-groups). */
 export function removeFromIommuGroup(tree: SimTree, at: string, name: string): void {
   const group = iommuGroupOf(tree, at);
   tree.remove(`${at}/iommu_group`);
@@ -93,7 +93,7 @@ export function removeFromIommuGroup(tree: SimTree, at: string, name: string): v
   if (tree.list(`${groupDir}/devices`).length === 0) tree.remove(groupDir);
 }
 
-/** Group numbers are handed out at hot-add time (§A.5): the next one after the highest in use. */
+/** Group numbers are handed out at hot-add time (docs/sriov-sysfs.md#iommu-groups): the next one after the highest in use. */
 export function nextIommuGroup(tree: SimTree): number {
   const used = tree
     .list(IOMMU_GROUPS)
@@ -107,7 +107,7 @@ export function driverFiles(tree: SimTree, driver: string): void {
     tree.file(`${PCI_DRIVERS}/${driver}/${name}`, '', 0o200);
 }
 
-/** Bound as the kernel shows it: `driver` link on the device, device link in the driver's directory (§A.4). */
+/** Bound as the kernel shows it: `driver` link on the device, device link in the driver's directory (docs/sriov-sysfs.md#driver-binding). */
 export function linkDriver(tree: SimTree, at: string, address: string, driver: string): void {
   if (!tree.exists(`${PCI_DRIVERS}/${driver}/bind`)) driverFiles(tree, driver);
   tree.link(`${at}/driver`, `${PCI_DRIVERS}/${driver}`);
@@ -163,7 +163,7 @@ function mustRead(tree: SimTree, hostPath: string): string {
   return text.trim();
 }
 
-/** The i915 SR-IOV home of a PF, if its card has one (§B.1: `prelim_iov` first, then `iov`). */
+/** The i915 SR-IOV home of a PF, if its card has one (docs/sriov-sysfs.md#i915-sr-iov-directory: `prelim_iov` first, then `iov`). */
 export function i915Home(tree: SimTree, pfAt: string): string | null {
   const card = tree.list(`${pfAt}/drm`).find((e) => /^card\d+$/.test(e));
   if (!card) return null;
@@ -174,13 +174,13 @@ export function i915Home(tree: SimTree, pfAt: string): string | null {
   return null;
 }
 
-/** xe's per-device `sriov_admin` (§C.2), if the PF has one. */
+/** xe's per-device `sriov_admin` (docs/sriov-sysfs.md#xe-sriov_admin), if the PF has one. */
 export function xeAdmin(tree: SimTree, pfAt: string): string | null {
   const admin = `${pfAt}/sriov_admin`;
   return tree.exists(admin) ? admin : null;
 }
 
-/** The VF's identity as the PCI core makes it: the PF's, with the device id from `sriov_vf_device` (§A.1, §E). */
+/** The VF's identity as the PCI core makes it: the PF's, with the device id from `sriov_vf_device` (docs/sriov-sysfs.md#pci-device-files, #device-ids). */
 export function vfIdentity(tree: SimTree, pfAt: string, index: number): PciIdentity {
   const pfAddress = path.posix.basename(pfAt);
   const address = vfAddress(
@@ -206,15 +206,15 @@ export function vfIdentity(tree: SimTree, pfAt: string, index: number): PciIdent
   };
 }
 
-/** §A.6: the group node appears when a device of the group is bound to vfio, root:root 0600. */
+/** docs/sriov-sysfs.md#vfio-device-nodes: the group node appears when a device of the group is bound to vfio, root:root 0600. */
 export function addVfioNode(tree: SimTree, group: number): void {
   if (!tree.exists(`/dev/vfio/${group}`)) tree.file(`/dev/vfio/${group}`, '', 0o600);
 }
 
 /**
  * Add VF `vf.index` of the PF at `pfAt` as the PCI core and the PF driver show it once enabled:
- * the VF's device directory, `virtfnN`/`physfn` links (§A.1), its IOMMU group (§A.5), the i915
- * `vfN/device` or xe `sriov_admin/vfN/device` link (§B.2, §C.2), and the driver binding.
+ * the VF's device directory, `virtfnN`/`physfn` links (docs/sriov-sysfs.md#pci-device-files), its IOMMU group (docs/sriov-sysfs.md#iommu-groups), the i915
+ * `vfN/device` or xe `sriov_admin/vfN/device` link (docs/sriov-sysfs.md#i915-pf-and-vf-nodes, #xe-sriov_admin), and the driver binding.
  * Everything about the PF is read from the tree itself.
  */
 export function addVf(tree: SimTree, pfAt: string, vf: NewVf): string {
@@ -222,10 +222,10 @@ export function addVf(tree: SimTree, pfAt: string, vf: NewVf): string {
   const { address } = identity;
   const at = devicePath(identity);
   writeIdentity(tree, identity, at);
-  // §G.1: a VF has no remove/rescan; `enable` reads 0 until a user (vfio-pci) enables it.
+  // docs/sriov-sysfs.md#alder-lake-p-with-two-vfs: a VF has no remove/rescan; `enable` reads 0 until a user (vfio-pci) enables it.
   tree.file(`${at}/enable`, '0\n');
   tree.file(`${at}/sriov_vf_msix_count`, '', 0o200);
-  // libvirt's way to bind (§A.4): driver_override names vfio-pci; host drivers bind by autoprobe.
+  // libvirt's way to bind (docs/sriov-sysfs.md#driver-binding): driver_override names vfio-pci; host drivers bind by autoprobe.
   tree.file(`${at}/driver_override`, vf.driver === 'vfio-pci' ? 'vfio-pci\n' : '(null)\n');
   tree.link(`${at}/physfn`, pfAt);
   tree.link(`${pfAt}/virtfn${vf.index - 1}`, at);

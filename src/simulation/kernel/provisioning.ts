@@ -1,5 +1,5 @@
 /**
- * i915 SR-IOV provisioning files (reference §B.2–§B.4) and xe's `sriov_admin` profiles (§C.2) as
+ * i915 SR-IOV provisioning files (docs/sriov-sysfs.md#i915-pf-and-vf-nodes–docs/sriov-sysfs.md#i915-auto-provisioning) and xe's `sriov_admin` profiles (docs/sriov-sysfs.md#xe-sriov_admin) as
  * the drivers treat writes: parsers, limits against what `available/` shows, the pool of free
  * resources, and i915's auto-provisioning when VFs are enabled or disabled.
  */
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fail, firstLine, kstrtobool, kstrtou } from './kernel-parse';
 import type { SimTree } from './sim-tree';
 
-/** i915 VF quota files, their parser width and the `available/` pool they draw from (§B.3). */
+/** i915 VF quota files, their parser width and the `available/` pool they draw from (docs/sriov-sysfs.md#i915-provisioning-files). */
 const I915_QUOTAS: Record<string, { bits: number; pool: string }> = {
   ggtt_quota: { bits: 64, pool: 'ggtt' },
   lmem_quota: { bits: 64, pool: 'lmem' },
@@ -26,10 +26,10 @@ const I915_SPARES: Record<string, { bits: number; pool: string; file: string }> 
 const U32_ATTRIBUTES = ['exec_quantum_ms', 'preempt_timeout_us'];
 /** GuC scheduling priorities: low, normal, high (GUC_KLV_VF_CFG_SCHED_PRIORITY_NUM_VALUES). */
 const SCHED_PRIORITY_LEVELS = 3;
-/** The GGTT of these GPUs spans 4 GiB; a quota beyond it is E2BIG (§B.3). */
+/** The GGTT of these GPUs spans 4 GiB; a quota beyond it is E2BIG (docs/sriov-sysfs.md#i915-provisioning-files). */
 const GGTT_TOTAL_BYTES = 4n << 30n;
 /**
- * §B.4 says auto-provisioning aligns shares down without saying to what; 4 KiB (a GGTT page)
+ * docs/sriov-sysfs.md#i915-auto-provisioning says auto-provisioning aligns shares down without saying to what; 4 KiB (a GGTT page)
  * stands for it here, and 128 for contexts, which the reference gives.
  */
 const ALIGN: Record<string, bigint> = { ggtt: 4096n, lmem: 4096n, contexts: 128n, doorbells: 1n };
@@ -39,7 +39,7 @@ const readNumber = (tree: SimTree, hostPath: string): bigint | null => {
   return text !== undefined && /^\d+$/.test(text) ? BigInt(text) : null;
 };
 
-/** `<home>` of the written path when it is inside an i915 SR-IOV home (§B.1). */
+/** `<home>` of the written path when it is inside an i915 SR-IOV home (docs/sriov-sysfs.md#i915-sr-iov-directory). */
 export function i915HomeOf(hostPath: string): string | null {
   return hostPath.match(/^(.*\/drm\/card\d+\/(?:prelim_iov|iov))\//)?.[1] ?? null;
 }
@@ -52,7 +52,7 @@ function vfSlots(tree: SimTree, home: string): string[] {
   return tree.list(home).filter((e) => /^vf\d+$/.test(e));
 }
 
-/** A VF config is empty when none of its quotas holds anything (`intel_iov_provisioning_verify`, §B.4). */
+/** A VF config is empty when none of its quotas holds anything (`intel_iov_provisioning_verify`, docs/sriov-sysfs.md#i915-auto-provisioning). */
 function configEmpty(tree: SimTree, home: string, slot: string, gt: string): boolean {
   return Object.keys(I915_QUOTAS).every((q) => (readNumber(tree, `${home}/${slot}/${gt}/${q}`) ?? 0n) === 0n);
 }
@@ -69,7 +69,7 @@ function moveFromPool(tree: SimTree, available: string, pool: string, delta: big
   tree.update(freeFile, `${free - delta}\n`);
 }
 
-/** A write inside an i915 SR-IOV home (§B.2, §B.3). */
+/** A write inside an i915 SR-IOV home (docs/sriov-sysfs.md#i915-pf-and-vf-nodes, #i915-provisioning-files). */
 export function storeI915(tree: SimTree, home: string, hostPath: string, value: string): void {
   const relative = hostPath.slice(home.length + 1).split('/');
   const [slot, second, third, fourth] = relative;
@@ -123,7 +123,7 @@ export function storeI915(tree: SimTree, home: string, hostPath: string, value: 
   const quota = slot !== 'pf' ? I915_QUOTAS[third] : undefined;
   const rule = spare ?? quota;
   if (rule === undefined) return storePlain(tree, hostPath, value);
-  // §B.3: the media GT's GGTT quota is read-only (0444) and answers ENODEV.
+  // docs/sriov-sysfs.md#i915-provisioning-files: the media GT's GGTT quota is read-only (0444) and answers ENODEV.
   if (third === 'ggtt_quota' && !writable(tree, hostPath))
     fail('ENODEV', 'the GGTT belongs to the primary GT');
   const wanted = kstrtou(value, rule.bits);
@@ -136,12 +136,12 @@ export function storeI915(tree: SimTree, home: string, hostPath: string, value: 
     fail('EDQUOT', `${wanted} is over the ${rule.pool} max quota ${max}`);
   moveFromPool(tree, available, rule.pool, wanted - current);
   tree.update(target, `${wanted}\n`);
-  // "Writing a quota marks the configuration manual" (§B.3); the auto_provisioning file shows it.
+  // "Writing a quota marks the configuration manual" (docs/sriov-sysfs.md#i915-provisioning-files); the auto_provisioning file shows it.
   if (quota) tree.update(`${home}/pf/auto_provisioning`, '0\n');
 }
 
 /**
- * On `sriov_numvfs = n` (§B.4): per GT, when VF1..n configs are empty and auto-provisioning is on,
+ * On `sriov_numvfs = n` (docs/sriov-sysfs.md#i915-auto-provisioning): per GT, when VF1..n configs are empty and auto-provisioning is on,
  * each gets an equal share of what is free; otherwise the configs stay as they are.
  */
 export function autoProvision(tree: SimTree, home: string, count: number): void {
@@ -161,7 +161,7 @@ export function autoProvision(tree: SimTree, home: string, count: number): void 
   }
 }
 
-/** On disable, auto-provisioned resources go back to the pool (§B.4); manual ones stay. */
+/** On disable, auto-provisioned resources go back to the pool (docs/sriov-sysfs.md#i915-auto-provisioning); manual ones stay. */
 export function releaseAutoProvisioned(tree: SimTree, home: string): void {
   if (tree.read(`${home}/pf/auto_provisioning`)?.trim() !== '1') return;
   for (const gt of gtsOf(tree, home)) {
@@ -179,7 +179,7 @@ export function releaseAutoProvisioned(tree: SimTree, home: string): void {
 
 const XE_PRIORITIES = ['low', 'normal', 'high'];
 
-/** A write under xe's `sriov_admin` (§C.2). */
+/** A write under xe's `sriov_admin` (docs/sriov-sysfs.md#xe-sriov_admin). */
 export function storeXe(tree: SimTree, admin: string, hostPath: string, value: string): void {
   const relative = hostPath.slice(admin.length + 1).split('/');
   const [slot, second, third] = relative;
@@ -221,7 +221,7 @@ export function storeXe(tree: SimTree, admin: string, hostPath: string, value: s
   storePlain(tree, hostPath, value);
 }
 
-/** `emit_choice` (§C.2): the offered words with the active one in brackets. */
+/** `emit_choice` (docs/sriov-sysfs.md#xe-sriov_admin): the offered words with the active one in brackets. */
 function setChoice(tree: SimTree, hostPath: string, word: string): void {
   const offered = (tree.read(hostPath) ?? '').replace(/[[\]]/g, '').trim().split(/\s+/);
   if (!offered.includes(word)) fail('EINVAL', `${word} is not offered here`);

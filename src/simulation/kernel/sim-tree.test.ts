@@ -6,7 +6,7 @@ import { kernfsLinkText, openSimTree } from './sim-tree';
 
 describe('kernfsLinkText', () => {
   it.each([
-    // Every link text of reference §G.1, as the kernel writes it.
+    // Every link text of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs, as the kernel writes it.
     [
       '/sys/bus/pci/devices/0000:00:02.0',
       '/sys/devices/pci0000:00/0000:00:02.0',

@@ -6,7 +6,7 @@ import { fail } from './kernel-parse';
  * The relative link text kernfs writes (`kernfs_get_target_path`): climb from the link's directory
  * to the nearest directory that holds the target's parent, then walk down. So `pf/device` in
  * `…/0000:00:02.0/drm/card0/prelim_iov/pf` reads `../../../../../0000:00:02.0`, exactly as in
- * reference §G.1, not the shorter `../../../..` that path.relative would give.
+ * docs/sriov-sysfs.md#alder-lake-p-with-two-vfs, not the shorter `../../../..` that path.relative would give.
  */
 export function kernfsLinkText(linkHostPath: string, targetHostPath: string): string {
   let base = path.posix.dirname(linkHostPath);

@@ -1,5 +1,5 @@
 /**
- * `sriov_numvfs` and `sriov_drivers_autoprobe` (reference §A.1–§A.3): the PCI core's checks in
+ * `sriov_numvfs` and `sriov_drivers_autoprobe` (docs/sriov-sysfs.md#pci-device-files–docs/sriov-sysfs.md#sriov_totalvfs): the PCI core's checks in
  * their order, the PF driver's `sriov_configure`, and the VFs it makes or removes.
  */
 import { chooseDriver, probe, release, vfsOf } from './binding';
@@ -12,20 +12,20 @@ const numberIn = (tree: SimTree, hostPath: string) => Number(tree.read(hostPath)
 
 /**
  * Whether the bound driver implements `sriov_configure`: xe does; i915 only in the SR-IOV builds,
- * which are the ones with a `max_vfs` parameter (§A.2 step 5, §B.5); vfio-pci's is not simulated.
+ * which are the ones with a `max_vfs` parameter (docs/sriov-sysfs.md#writing-sriov_numvfs step 5, docs/sriov-sysfs.md#i915-module-parameters); vfio-pci's is not simulated.
  */
 function canConfigure(tree: SimTree, driver: string): boolean {
   if (driver === 'xe') return true;
   return driver === 'i915' && tree.exists('/sys/module/i915/parameters/max_vfs');
 }
 
-/** §A.2, in the kernel's order. */
+/** docs/sriov-sysfs.md#writing-sriov_numvfs, in the kernel's order. */
 export function storeNumvfs(tree: SimTree, pfAt: string, value: string): void {
   let wanted: number;
   try {
     wanted = Number(kstrtou(value, 16));
   } catch (error) {
-    // The reference gives EINVAL for every parse failure here, overflow included (§A.2 step 1).
+    // The reference gives EINVAL for every parse failure here, overflow included (docs/sriov-sysfs.md#writing-sriov_numvfs step 1).
     if (error instanceof KernelErrno) fail('EINVAL', error.message);
     throw error;
   }
@@ -38,7 +38,7 @@ export function storeNumvfs(tree: SimTree, pfAt: string, value: string): void {
   if (!canConfigure(tree, driver)) fail('ENOENT', 'driver does not support SR-IOV configuration via sysfs');
   if (wanted === 0) return disableVfs(tree, pfAt);
   if (current > 0) fail('EBUSY', `${current} VFs already enabled. Disable before enabling ${wanted} VFs`);
-  // §A.3/§B.2: i915 runs as a PF only with its SR-IOV home; xe only with VFs allowed.
+  // docs/sriov-sysfs.md#sriov_totalvfs/#i915-pf-and-vf-nodes: i915 runs as a PF only with its SR-IOV home; xe only with VFs allowed.
   const home = driver === 'i915' ? i915Home(tree, pfAt) : null;
   if (driver === 'i915' && home === null) fail('ENODEV', 'the device is not in SR-IOV PF mode');
   if (home !== null) autoProvision(tree, home, wanted);
@@ -55,7 +55,7 @@ function enableVfs(tree: SimTree, pfAt: string, count: number): void {
       iommuGroup: withGroups ? nextIommuGroup(tree) : null,
     });
     const at = tree.resolve(`/sys/bus/pci/devices/${address}`);
-    // §A.4: with autoprobe on, the VF is probed at once and its PF's driver takes it.
+    // docs/sriov-sysfs.md#driver-binding: with autoprobe on, the VF is probed at once and its PF's driver takes it.
     const driver = at !== null && autoprobe ? chooseDriver(tree, at) : null;
     if (at !== null && driver !== null) {
       try {
@@ -68,7 +68,7 @@ function enableVfs(tree: SimTree, pfAt: string, count: number): void {
   tree.update(`${pfAt}/sriov_numvfs`, `${count}\n`);
 }
 
-/** `sriov_configure(0)`: every VF's driver lets go, the VFs go, auto-provisioned shares return (§B.4). */
+/** `sriov_configure(0)`: every VF's driver lets go, the VFs go, auto-provisioned shares return (docs/sriov-sysfs.md#i915-auto-provisioning). */
 export function disableVfs(tree: SimTree, pfAt: string): void {
   for (const vf of vfsOf(tree, pfAt).reverse()) {
     release(tree, vf.at, () => undefined);
@@ -79,7 +79,7 @@ export function disableVfs(tree: SimTree, pfAt: string): void {
   if (tree.exists(`${pfAt}/sriov_numvfs`)) tree.update(`${pfAt}/sriov_numvfs`, '0\n');
 }
 
-/** §A.1: kstrtobool; affects only VFs created later. */
+/** docs/sriov-sysfs.md#pci-device-files: kstrtobool; affects only VFs created later. */
 export function storeAutoprobe(tree: SimTree, pfAt: string, value: string): void {
   tree.update(`${pfAt}/sriov_drivers_autoprobe`, kstrtobool(value) ? '1\n' : '0\n');
 }

@@ -15,7 +15,7 @@ die() {
 }
 
 # Write one sysfs attribute as one write(2), as the helper does; an empty value clears it with a
-# newline (driver_override, reference §A.1).
+# newline (driver_override: drivers/pci/pci-sysfs.c, driver_override_store).
 sysfs_write() {
   if [ -n "$2" ]; then printf '%s' "$2"; else printf '\n'; fi | write_file "$ROOT$1" ||
     die "writing $1 failed (the kernel log, dmesg, says why)"
@@ -29,19 +29,21 @@ write_file() {
   fi
 }
 
-# The driver a PCI function is bound to, empty when none (its driver link, §A.1).
+# The driver a PCI function is bound to, empty when none (its driver link: drivers/base/dd.c,
+# driver_sysfs_add).
 driver_of() {
   link=$(readlink "$ROOT/sys/bus/pci/devices/$1/driver" 2>/dev/null) || return 0
   basename "$link"
 }
 
-# The driver_override, empty when unset ("(null)", §A.1).
+# The driver_override, empty when unset ("(null)": drivers/pci/pci-sysfs.c, driver_override_show).
 override_of() {
   value=$(cat "$ROOT/sys/bus/pci/devices/$1/driver_override" 2>/dev/null) || return 0
   [ "$value" = "(null)" ] || printf '%s' "$value"
 }
 
-# Move a device to a driver (empty: none) libvirt's way, as the helper's bind step does (§A.4):
+# Move a device to a driver (empty: none) libvirt's way, as the helper's bind step does (libvirt's
+# virPCIDeviceBindWithDriverOverride in src/util/virpci.c):
 # the override first, then unbind, then drivers_probe, whose answer is read back.
 move_device() {
   [ -e "$ROOT/sys/bus/pci/devices/$1" ] || die "there is no device $1 on this host"
@@ -67,8 +69,9 @@ host_driver_of_pf() {
   esac
 }
 
-# Give the user the device's /dev/vfio group, as the helper's grant-vfio step (§A.6, §F): every
-# device in the group must be on vfio-pci or on no driver.
+# Give the user the device's /dev/vfio group, as the helper's grant-vfio step: the kernel makes it
+# root:root 0600 (drivers/vfio/group.c), and every device in the group must be on vfio-pci or on no
+# driver for QEMU to use it.
 grant_vfio() {
   group=$(basename "$(readlink "$ROOT$1/iommu_group")") || die "$1 has no IOMMU group"
   for member in "$ROOT/sys/kernel/iommu_groups/$group/devices"/*; do

@@ -1,6 +1,6 @@
 /**
  * A compact description of a host for the simulation: enough to build a faithful sysfs/procfs/
- * debugfs tree (reference §G) and nothing the tree itself could not say.
+ * debugfs tree (docs/sriov-sysfs.md#example-hosts) and nothing the tree itself could not say.
  */
 import type { DrmNodes, NewVf, PciIdentity } from '../../../simulation/kernel/pci-tree';
 import type { SimConnector } from './display-outputs';
@@ -25,24 +25,24 @@ export type SimValues = Record<string, Record<string, number | string>>;
 export type SimIov =
   | {
       kind: 'i915';
-      /** §B.1: strongtz `prelim_iov`; backports/lts `prelim_iov` plus an `iov` link; old strongtz `iov`. */
+      /** docs/sriov-sysfs.md#i915-sr-iov-directory: strongtz `prelim_iov`; backports/lts `prelim_iov` plus an `iov` link; old strongtz `iov`. */
       layout: 'prelim_iov' | 'prelim_iov+iov' | 'iov';
       /** Values in `pf/` by group, e.g. `{ gt0: {...}, 'gt0/available': {...} }`. */
       pf: SimValues;
-      /** Values in `vfN/` of enabled VFs (auto-provisioned fair share, §B.4); other slots read 0. */
+      /** Values in `vfN/` of enabled VFs (auto-provisioned fair share, docs/sriov-sysfs.md#i915-auto-provisioning); other slots read 0. */
       enabledVf: SimValues;
     }
   | {
       kind: 'xe';
-      /** `pf/profile/…` and `vfN/profile/…` of §C.2. */
+      /** `pf/profile/…` and `vfN/profile/…` of docs/sriov-sysfs.md#xe-sriov_admin. */
       pfProfile: Record<string, number | string>;
       vfProfile: Record<string, number | string>;
-      /** Discrete cards have `vram_quota` for VFs (§C.2); `vfProfile` gives its value for enabled VFs. */
+      /** Discrete cards have `vram_quota` for VFs (docs/sriov-sysfs.md#xe-sriov_admin); `vfProfile` gives its value for enabled VFs. */
       discrete: boolean;
     };
 
 export interface SimMdevType {
-  /** `GVTg_V5_4`; the directory is `<driver>-<sysfsName>` (§D.1). */
+  /** `GVTg_V5_4`; the directory is `<driver>-<sysfsName>` (docs/sriov-sysfs.md#gvt-g-types). */
   sysfsName: string;
   lowGmMiB: number;
   highGmMiB: number;
@@ -77,11 +77,11 @@ export interface SimulatedHostDescription {
   cmdline: string;
   /** Loaded modules, as /proc/modules lists them. */
   modules: string[];
-  /** /sys/module/<module>/parameters/<name>: only SR-IOV-capable builds have `max_vfs` (§B.5, §C.1). */
+  /** /sys/module/<module>/parameters/<name>: only SR-IOV-capable builds have `max_vfs` (docs/sriov-sysfs.md#i915-module-parameters, #xe-module-parameters-and-configfs). */
   moduleParameters: Record<string, Record<string, string>>;
   iommu: boolean;
   hugepages: { sizeKiB: number; total: number; free: number }[];
-  /** Whether debugfs is mounted with the DRM directories (§B.7). */
+  /** Whether debugfs is mounted with the DRM directories (docs/sriov-sysfs.md#guc-and-huc-in-debugfs). */
   debugfs: boolean;
   devices: SimPciDevice[];
   gpus: SimGpu[];

@@ -1,6 +1,6 @@
 /**
  * The simulated hosts. Layouts and formats follow the reference (../shared/reference/intel-gpu-
- * virtualization-sysfs.md): §G.1 for Alder Lake-P, §G.2 for Flex 170, §C.2 for xe, §D for GVT-g.
+ * virtualization-sysfs.md): docs/sriov-sysfs.md#alder-lake-p-with-two-vfs for Alder Lake-P, docs/sriov-sysfs.md#flex-170-with-two-vfs for Flex 170, docs/sriov-sysfs.md#xe-sriov_admin for xe, docs/sriov-sysfs.md#gvt-g for GVT-g.
  * Values marked #illus are illustrative in the reference too (OEM ids, group numbers, quotas):
  * their shape is the kernel's, the number is not from a real machine.
  */
@@ -30,7 +30,7 @@ const INTEL_HOST_BRIDGE: SimPciDevice = {
   numaNode: -1,
 };
 
-/** A server's BMC VGA, the usual card0 next to a Flex card (§G.2 note). */
+/** A server's BMC VGA, the usual card0 next to a Flex card (docs/sriov-sysfs.md#flex-170-with-two-vfs note). */
 const ASPEED_VGA: SimPciDevice = {
   address: '0000:02:00.0',
   parent: 'pci0000:00/0000:00:1c.0/0000:01:00.0', // #illus
@@ -50,8 +50,8 @@ const ADLP_GUC = {
   status: 'RUNNING',
   version: '70.44.1',
   submission: true,
-}; // §B.6
-const ADLP_HUC = { firmware: 'i915/tgl_huc.bin', status: 'RUNNING', version: '7.9.3' }; // §B.7 name; version #illus
+}; // docs/sriov-sysfs.md#i915-kernel-messages
+const ADLP_HUC = { firmware: 'i915/tgl_huc.bin', status: 'RUNNING', version: '7.9.3' }; // docs/sriov-sysfs.md#guc-and-huc-in-debugfs name; version #illus
 
 /** A laptop's panel and one external monitor; the Type-C ports are empty. Names as DRM gives them. #illus */
 const LAPTOP_MONITORS: SimConnector[] = [
@@ -61,9 +61,9 @@ const LAPTOP_MONITORS: SimConnector[] = [
   { name: 'HDMI-A-1', connected: true, modes: ['3840x2160', '2560x1440', '1920x1080'] },
 ];
 
-/** §G.1: 8086:46a6 at 00:02.0 on strongtz i915 (prelim_iov, gt0), fair-share quotas for the enabled VFs (§B.4). */
+/** docs/sriov-sysfs.md#alder-lake-p-with-two-vfs: 8086:46a6 at 00:02.0 on strongtz i915 (prelim_iov, gt0), fair-share quotas for the enabled VFs (docs/sriov-sysfs.md#i915-auto-provisioning). */
 function adlpGpu(vfs: SimGpu['vfs'], overrides: Partial<SimGpu> = {}): SimGpu {
-  const quota = { ggtt: 1879048192, contexts: 31744, doorbells: 112 }; // #illus, §G.1
+  const quota = { ggtt: 1879048192, contexts: 31744, doorbells: 112 }; // #illus, docs/sriov-sysfs.md#alder-lake-p-with-two-vfs
   const max = { ggtt: 3758096384, contexts: 63488, doorbells: 224 };
   return {
     address: '0000:00:02.0',
@@ -246,7 +246,7 @@ const ADLP_I915_SRIOV: SimulatedHostDescription = {
   name: 'adl-p-i915-sriov',
   aliases: ['adl-p'],
   title: 'Alder Lake-P iGPU on the out-of-tree i915, 7 VFs allowed, 2 enabled (VF1 on vfio-pci, VF2 on i915)',
-  // §B.5: the strongtz README's command line.
+  // docs/sriov-sysfs.md#i915-module-parameters: the strongtz README's command line.
   cmdline: `${BOOT} intel_iommu=on i915.enable_guc=3 i915.max_vfs=7 module_blacklist=xe`,
   modules: ['i915', ...VFIO_MODULES],
   moduleParameters: { i915: { max_vfs: '7', enable_guc: '3' } },
@@ -260,7 +260,7 @@ const ADLP_I915_SRIOV: SimulatedHostDescription = {
   kvmIgnoreMsrs: true,
 };
 
-/** §A.3: strongtz i915 with max_vfs=0 continues as native: totalvfs 0, no prelim_iov (§B.2). */
+/** docs/sriov-sysfs.md#sriov_totalvfs: strongtz i915 with max_vfs=0 continues as native: totalvfs 0, no prelim_iov (docs/sriov-sysfs.md#i915-pf-and-vf-nodes). */
 const ADLP_MAXVFS0: SimulatedHostDescription = {
   name: 'adl-p-i915-maxvfs0',
   aliases: ['adl-p-maxvfs0'],
@@ -279,7 +279,7 @@ const ADLP_MAXVFS0: SimulatedHostDescription = {
   ],
 };
 
-/** §G.2: Flex 170 on the backports i915 (prelim_iov + iov link, single-tile `gt`), 2 VFs, autoprobe 0. */
+/** docs/sriov-sysfs.md#flex-170-with-two-vfs: Flex 170 on the backports i915 (prelim_iov + iov link, single-tile `gt`), 2 VFs, autoprobe 0. */
 const FLEX170_BACKPORTS: SimulatedHostDescription = {
   name: 'flex170-backports',
   aliases: ['flex170'],
@@ -337,7 +337,7 @@ const FLEX170_BACKPORTS: SimulatedHostDescription = {
           },
           'gt/policies': { sched_if_idle: 0, engine_reset: 0, sample_period_ms: 0 },
         },
-        // xpumanager's vgpu.conf profile 56c0N2 (§G.2).
+        // xpumanager's vgpu.conf profile 56c0N2 (docs/sriov-sysfs.md#flex-170-with-two-vfs).
         enabledVf: {
           gt: {
             exec_quantum_ms: 0,
@@ -359,7 +359,7 @@ const FLEX170_BACKPORTS: SimulatedHostDescription = {
   kvmIgnoreMsrs: true, // #illus: a server set up for Windows guests
 };
 
-/** §C.2, §E: a Battlemage card (e211, 24 VFs in xpumanager) on xe v6.19+ with sriov_admin. */
+/** docs/sriov-sysfs.md#xe-sriov_admin, #device-ids: a Battlemage card (e211, 24 VFs in xpumanager) on xe v6.19+ with sriov_admin. */
 const BMG_XE: SimulatedHostDescription = {
   name: 'bmg-xe',
   aliases: ['bmg'],
@@ -410,7 +410,7 @@ const BMG_XE: SimulatedHostDescription = {
   ],
 };
 
-/** §D: Comet Lake (CML GT2 9bc5, include/drm/intel/pciids.h) with GVT-g: mainline i915, enable_gvt, kvmgt. */
+/** docs/sriov-sysfs.md#gvt-g: Comet Lake (CML GT2 9bc5, include/drm/intel/pciids.h) with GVT-g: mainline i915, enable_gvt, kvmgt. */
 const CML_GVTG: SimulatedHostDescription = {
   name: 'cml-gvtg',
   aliases: ['cml'],
@@ -436,11 +436,11 @@ const CML_GVTG: SimulatedHostDescription = {
       numaNode: -1,
       drm: { card: 0 },
       vfs: [],
-      // GVT-g runs without GuC submission (§D), so GuC and HuC stay disabled.
+      // GVT-g runs without GuC submission (docs/sriov-sysfs.md#gvt-g), so GuC and HuC stay disabled.
       guc: { earlyOut: 'GuC disabled' },
       huc: { earlyOut: 'HuC disabled' },
       gvt: {
-        // §D.1 type table; free instances #illus.
+        // docs/sriov-sysfs.md#gvt-g-types type table; free instances #illus.
         types: [
           {
             sysfsName: 'GVTg_V5_4',
@@ -472,7 +472,7 @@ const CML_GVTG: SimulatedHostDescription = {
   kvmIgnoreMsrs: true, // #illus
 };
 
-/** The §G.1 machine with VT-d off: no IOMMU units, no groups, so vfio-pci cannot take a VF (§A.4). */
+/** The docs/sriov-sysfs.md#alder-lake-p-with-two-vfs machine with VT-d off: no IOMMU units, no groups, so vfio-pci cannot take a VF (docs/sriov-sysfs.md#driver-binding). */
 const IOMMU_OFF: SimulatedHostDescription = {
   name: 'iommu-off',
   aliases: [],

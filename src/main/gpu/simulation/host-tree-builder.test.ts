@@ -26,7 +26,7 @@ const text = (hostPath: string) => fs.readFileSync(at(hostPath), 'utf8');
 const linkText = (hostPath: string) => fs.readlinkSync(at(hostPath));
 
 describe('buildHostTree', () => {
-  it('builds the Alder Lake-P host of reference §G.1 file for file', () => {
+  it('builds the Alder Lake-P host of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs file for file', () => {
     buildHostTree(findSimulatedHost('adl-p'), path.join(dir, 'tree'));
     const pf = '/sys/devices/pci0000:00/0000:00:02.0';
     expect(linkText('/sys/bus/pci/devices/0000:00:02.0')).toBe('../../../devices/pci0000:00/0000:00:02.0');
@@ -80,7 +80,7 @@ describe('buildHostTree', () => {
     });
   });
 
-  it('builds the backports layout of §G.2: iov -> prelim_iov, single-tile gt, lmem quotas', () => {
+  it('builds the backports layout of docs/sriov-sysfs.md#flex-170-with-two-vfs: iov -> prelim_iov, single-tile gt, lmem quotas', () => {
     buildHostTree(findSimulatedHost('flex170'), path.join(dir, 'tree'));
     const pf = '/sys/devices/pci0000:4a/0000:4a:01.0/0000:4b:00.0/0000:4c:01.0/0000:4d:00.0';
     expect(linkText(`${pf}/drm/card1/iov`)).toBe('prelim_iov');
@@ -95,7 +95,7 @@ describe('buildHostTree', () => {
     ).toBe(false);
   });
 
-  it('builds xe sriov_admin (§C.2) with VF profiles for every allowed VF', () => {
+  it('builds xe sriov_admin (docs/sriov-sysfs.md#xe-sriov_admin) with VF profiles for every allowed VF', () => {
     buildHostTree(findSimulatedHost('bmg'), path.join(dir, 'tree'));
     const pf = '/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/0000:02:01.0/0000:03:00.0';
     expect(linkText(`${pf}/sriov_admin/pf/device`)).toBe('../../../0000:03:00.0');
@@ -107,7 +107,7 @@ describe('buildHostTree', () => {
     expect(fs.readdirSync(at('/sys/kernel/debug'))).toEqual([]);
   });
 
-  it('builds GVT-g types and an instance (§D)', () => {
+  it('builds GVT-g types and an instance (docs/sriov-sysfs.md#gvt-g)', () => {
     buildHostTree(findSimulatedHost('cml'), path.join(dir, 'tree'));
     const pf = '/sys/devices/pci0000:00/0000:00:02.0';
     const uuid = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';

@@ -43,7 +43,7 @@ function writeI915Iov(w: SimTree, gpu: SimGpu, pfAt: string): void {
   const { iov, sriov } = gpu;
   if (iov?.kind !== 'i915' || !sriov || !gpu.drm) return;
   const card = `${pfAt}/drm/card${gpu.drm.card}`;
-  // §B.1: backports and lts keep the real directory `prelim_iov` and add `iov -> prelim_iov`.
+  // docs/sriov-sysfs.md#i915-sr-iov-directory: backports and lts keep the real directory `prelim_iov` and add `iov -> prelim_iov`.
   const home = `${card}/${iov.layout === 'iov' ? 'iov' : 'prelim_iov'}`;
   if (iov.layout === 'prelim_iov+iov') w.rawLink(`${card}/iov`, 'prelim_iov');
   w.file(`${home}/mode`, 'SR-IOV PF\n', 0o444);
@@ -51,7 +51,7 @@ function writeI915Iov(w: SimTree, gpu: SimGpu, pfAt: string): void {
   w.link(`${home}/pf/device`, pfAt);
   writeValues(w, `${home}/pf`, iov.pf);
   const enabled = new Set(gpu.vfs.map((v) => v.index));
-  // §B.2: a vfN directory for every VF the driver allows, enabled or not.
+  // docs/sriov-sysfs.md#i915-pf-and-vf-nodes: a vfN directory for every VF the driver allows, enabled or not.
   for (let n = 1; n <= sriov.totalVfs; n++) {
     const slot = `${home}/vf${n}`;
     w.file(`${slot}/id`, `${n}\n`);
@@ -72,7 +72,7 @@ function writeXeSriovAdmin(w: SimTree, gpu: SimGpu, pfAt: string): void {
   const { iov, sriov } = gpu;
   if (iov?.kind !== 'xe' || !sriov) return;
   const admin = `${pfAt}/sriov_admin`;
-  // §C.2: write-only bulk setters; vram_quota only with LMTT (discrete).
+  // docs/sriov-sysfs.md#xe-sriov_admin: write-only bulk setters; vram_quota only with LMTT (discrete).
   const bulk = [
     'exec_quantum_ms',
     'preempt_timeout_us',
@@ -87,7 +87,7 @@ function writeXeSriovAdmin(w: SimTree, gpu: SimGpu, pfAt: string): void {
   for (let n = 1; n <= sriov.totalVfs; n++) {
     w.file(`${admin}/vf${n}/stop`, '', 0o200);
     for (const [name, value] of Object.entries(iov.vfProfile)) {
-      // VF sched_priority is read-only (§C.2); vram_quota reads 0 until provisioned.
+      // VF sched_priority is read-only (docs/sriov-sysfs.md#xe-sriov_admin); vram_quota reads 0 until provisioned.
       const shown = name === 'vram_quota' && !enabled.has(n) ? 0 : value;
       w.file(`${admin}/vf${n}/profile/${name}`, `${shown}\n`, name === 'sched_priority' ? 0o444 : 0o644);
     }
@@ -96,7 +96,7 @@ function writeXeSriovAdmin(w: SimTree, gpu: SimGpu, pfAt: string): void {
 
 function writeGvt(w: SimTree, gpu: SimGpu, pfAt: string): void {
   if (!gpu.gvt) return;
-  // §D.1: type directory `<parent driver>-<sysfs_name>`, five-line description, `available_instances`.
+  // docs/sriov-sysfs.md#gvt-g-types: type directory `<parent driver>-<sysfs_name>`, five-line description, `available_instances`.
   const typeDir = (name: string) => `${pfAt}/mdev_supported_types/${gpu.driver ?? 'i915'}-${name}`;
   for (const t of gpu.gvt.types) {
     const dir = typeDir(t.sysfsName);
@@ -126,7 +126,7 @@ function writeGvt(w: SimTree, gpu: SimGpu, pfAt: string): void {
 
 function writeDebugfs(w: SimTree, gpu: SimGpu): void {
   if (!gpu.drm || (!gpu.guc && !gpu.huc)) return;
-  // §B.7: the DRM debugfs directory is named for the device, `dri/<minor>` links to it; GT dirs `gt%u`.
+  // docs/sriov-sysfs.md#guc-and-huc-in-debugfs: the DRM debugfs directory is named for the device, `dri/<minor>` links to it; GT dirs `gt%u`.
   const dri = '/sys/kernel/debug/dri';
   const uc = `${dri}/${gpu.address}/gt0/uc`;
   if (gpu.guc) w.file(`${uc}/guc_info`, gucInfoText(gpu.guc), 0o444);
@@ -138,7 +138,7 @@ function writeDebugfs(w: SimTree, gpu: SimGpu): void {
 function writeGpu(w: SimTree, gpu: SimGpu): void {
   const pfAt = writePciDevice(w, gpu);
   if (gpu.sriov) {
-    // §A.1 PF-only files; `sriov_vf_device` is bare lower-case hex, unlike `device`.
+    // docs/sriov-sysfs.md#pci-device-files PF-only files; `sriov_vf_device` is bare lower-case hex, unlike `device`.
     w.file(`${pfAt}/sriov_totalvfs`, `${gpu.sriov.totalVfs}\n`, 0o444);
     w.file(`${pfAt}/sriov_numvfs`, `${gpu.vfs.length}\n`);
     w.file(`${pfAt}/sriov_offset`, `${gpu.sriov.offset}\n`, 0o444);
@@ -165,7 +165,7 @@ function writeKernel(w: SimTree, host: SimulatedHostDescription): void {
     0o444,
   );
   for (const [module, parameters] of Object.entries(host.moduleParameters)) {
-    // §B.5/§C.1: these parameters are 0400, readable by root only; the simulation keeps the mode.
+    // docs/sriov-sysfs.md#i915-module-parameters/#xe-module-parameters-and-configfs: these parameters are 0400, readable by root only; the simulation keeps the mode.
     for (const [name, value] of Object.entries(parameters)) {
       w.file(`/sys/module/${module}/parameters/${name}`, `${value}\n`, 0o400);
     }
@@ -173,7 +173,7 @@ function writeKernel(w: SimTree, host: SimulatedHostDescription): void {
   w.mkdir('/sys/class/iommu');
   w.mkdir('/sys/kernel/iommu_groups');
   if (host.iommu) {
-    // §A.5: /sys/class/iommu is non-empty when an IOMMU is on (Intel VT-d units are dmarN).
+    // docs/sriov-sysfs.md#iommu-groups: /sys/class/iommu is non-empty when an IOMMU is on (Intel VT-d units are dmarN).
     w.file('/sys/devices/virtual/iommu/dmar0/intel-iommu/version', '1:0\n', 0o444);
     w.link('/sys/class/iommu/dmar0', '/sys/devices/virtual/iommu/dmar0');
   }
@@ -184,7 +184,7 @@ function writeKernel(w: SimTree, host: SimulatedHostDescription): void {
     w.file(`${dir}/free_hugepages`, `${pool.free}\n`, 0o444);
   }
   const usesVfio = host.modules.includes('vfio');
-  if (usesVfio) w.file('/dev/vfio/vfio', '', 0o666); // §A.6: the container node is world read-write
+  if (usesVfio) w.file('/dev/vfio/vfio', '', 0o666); // docs/sriov-sysfs.md#vfio-device-nodes: the container node is world read-write
   w.file('/sys/bus/pci/drivers_autoprobe', '1\n');
   w.file('/sys/bus/pci/drivers_probe', '', 0o200);
   if (host.modules.includes('vfio_pci')) driverFiles(w, 'vfio-pci');

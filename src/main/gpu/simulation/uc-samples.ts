@@ -1,5 +1,5 @@
 /**
- * debugfs `uc/guc_info` and `uc/huc_info` text in the kernel's format (reference §B.7, from
+ * debugfs `uc/guc_info` and `uc/huc_info` text in the kernel's format (docs/sriov-sysfs.md#guc-and-huc-in-debugfs, from
  * `intel_guc_debugfs.c` → `intel_guc_load_status`, `intel_uc_fw_dump`, `intel_huc.c`). Register values
  * and byte counts are illustrative; the shape and order are the kernel's.
  */

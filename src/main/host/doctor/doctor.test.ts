@@ -280,7 +280,7 @@ describe('each check fails as it should', () => {
     const run = doctor('adl-p-maxvfs0', {
       change: (at) => {
         fs.rmSync(at('/sys/module/i915/parameters/max_vfs'));
-        write(at(`${ADLP}/sriov_totalvfs`), '7\n'); // §A.3: mainline keeps the hardware value
+        write(at(`${ADLP}/sriov_totalvfs`), '7\n'); // docs/sriov-sysfs.md#sriov_totalvfs: mainline keeps the hardware value
       },
     });
     expect(run.checks.driver).toMatchObject({

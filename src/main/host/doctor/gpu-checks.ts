@@ -36,7 +36,7 @@ export function gpuContext(inventory: GpuInventory): GpuContext | null {
 
 const HOST_ROOT = 'host-root';
 
-/** §E: which drivers can make VFs on this platform, in the order Tessera suggests them. */
+/** docs/sriov-sysfs.md#device-ids: which drivers can make VFs on this platform, in the order Tessera suggests them. */
 function driverAdvice(gpu: Gpu): string {
   const drivers = gpu.support?.sriovDrivers ?? [];
   const words = {
@@ -48,7 +48,7 @@ function driverAdvice(gpu: Gpu): string {
   return `Install ${drivers.map((d) => words[d]).join(', or ')}.`;
 }
 
-/** `i915.max_vfs=N` or `xe.max_vfs=N` with N from the platform table (§B.5, §C.1, §E). */
+/** `i915.max_vfs=N` or `xe.max_vfs=N` with N from the platform table (docs/sriov-sysfs.md#i915-module-parameters, #xe-module-parameters-and-configfs, #device-ids). */
 function maxVfsParam(gpu: Gpu): string {
   const module = gpu.driver === 'xe' ? 'xe' : 'i915';
   return `${module}.max_vfs=${gpu.support?.typicalVfs ?? gpu.sriov?.totalVfs ?? 7}`;
@@ -89,7 +89,7 @@ export function driverCheck(ctx: GpuContext): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) =>
     makeCheck('driver', 'GPU driver', HOST_ROOT, { device: gpu.address, ...fields });
   if (gpu.driver === null) {
-    // §A.2 step 4: with no driver bound, writing sriov_numvfs fails with ENOENT.
+    // docs/sriov-sysfs.md#writing-sriov_numvfs step 4: with no driver bound, writing sriov_numvfs fails with ENOENT.
     return check({
       status: 'fail',
       summary: `No driver is bound to ${gpu.address}, so the GPU can neither run nor be split.`,
@@ -100,7 +100,7 @@ export function driverCheck(ctx: GpuContext): DoctorCheck {
     });
   }
   if (gpu.driver === 'vfio-pci') {
-    // §A.4: vfio-pci holds the whole GPU (passthrough); VFs need the PF driver.
+    // docs/sriov-sysfs.md#driver-binding: vfio-pci holds the whole GPU (passthrough); VFs need the PF driver.
     return check({
       status: 'warn',
       summary: `${gpu.address} is held by vfio-pci for whole-GPU passthrough; it cannot be split while it is.`,
@@ -116,7 +116,7 @@ export function driverCheck(ctx: GpuContext): DoctorCheck {
     return check({ status: 'fail', summary: `${gpu.address} is driven by ${gpu.driver}, not i915 or xe.` });
   }
   if (mode === 'gvt') {
-    // §D: GVT-g is part of i915 (mainline included); xe has none.
+    // docs/sriov-sysfs.md#gvt-g: GVT-g is part of i915 (mainline included); xe has none.
     return gpu.driver === 'i915'
       ? check({ status: 'pass', summary: 'i915 drives the GPU; GVT-g is part of i915, mainline included.' })
       : check({ status: 'fail', summary: 'xe has no GVT-g.', fix: 'Use i915 for this GPU.' });
@@ -139,7 +139,7 @@ export function driverCheck(ctx: GpuContext): DoctorCheck {
   }
   if (gpu.driver === 'xe') {
     if (!gpu.support?.sriovDrivers.includes('xe')) {
-      // §E and §A.3: xe without has_sriov for this platform reports sriov_totalvfs 0.
+      // docs/sriov-sysfs.md#device-ids and #sriov_totalvfs: xe without has_sriov for this platform reports sriov_totalvfs 0.
       return check({
         status: 'fail',
         summary: `xe has no SR-IOV for ${gpu.name}.`,
@@ -153,13 +153,13 @@ export function driverCheck(ctx: GpuContext): DoctorCheck {
     });
   }
   if (gpu.driverHasMaxVfs) {
-    // §B.2: the out-of-tree i915 makes its prelim_iov tree only in PF mode (max_vfs > 0).
+    // docs/sriov-sysfs.md#i915-pf-and-vf-nodes: the out-of-tree i915 makes its prelim_iov tree only in PF mode (max_vfs > 0).
     return check({
       status: 'pass',
       summary: 'An i915 that can make VFs (it has a max_vfs parameter); PF mode is off.',
     });
   }
-  // §B: mainline i915 has no SR-IOV PF support; §A.2 step 5: sriov_numvfs writes fail with ENOENT.
+  // docs/sriov-sysfs.md#i915-sr-iov: mainline i915 has no SR-IOV PF support; docs/sriov-sysfs.md#writing-sriov_numvfs step 5: sriov_numvfs writes fail with ENOENT.
   return check({
     status: 'fail',
     summary:
@@ -192,7 +192,7 @@ export function sriovCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck {
   const { totalVfs, numVfs } = gpu.sriov;
   const canProvision = gpu.sriovInterface !== 'none' || gpu.driver === 'xe';
   if (totalVfs === 0 || (gpu.driver === 'i915' && !canProvision && gpu.driverHasMaxVfs)) {
-    // §A.3: strongtz i915 with max_vfs=0 sets sriov_totalvfs to 0; backports keeps the hardware
+    // docs/sriov-sysfs.md#sriov_totalvfs: strongtz i915 with max_vfs=0 sets sriov_totalvfs to 0; backports keeps the hardware
     // value but is not in PF mode, so writes fail with ENODEV. Either way max_vfs is the fix.
     const param = maxVfsParam(gpu);
     return check({
@@ -222,7 +222,7 @@ export function gucCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck {
     makeCheck('guc', 'GuC firmware', HOST_ROOT, { device: gpu.address, ...fields });
   const { guc } = gpu;
   if (mode === 'gvt') {
-    // §D: GVT-g is refused while GuC submission is wanted.
+    // docs/sriov-sysfs.md#gvt-g: GVT-g is refused while GuC submission is wanted.
     if (guc.state === 'known' && guc.submission) {
       return check({
         status: 'fail',
@@ -251,7 +251,7 @@ export function gucCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck {
     });
   }
   const version = guc.foundVersion ? ` ${guc.foundVersion}` : '';
-  // §B.5 enable_guc bit 1 = GuC submission; §C.1: xe needs GuC submission for a PF.
+  // docs/sriov-sysfs.md#i915-module-parameters enable_guc bit 1 = GuC submission; docs/sriov-sysfs.md#xe-module-parameters-and-configfs: xe needs GuC submission for a PF.
   const submissionFix =
     gpu.driver === 'xe'
       ? { fix: 'xe always uses GuC submission; check dmesg for why it did not start.' }
@@ -310,7 +310,7 @@ export function gvtCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck {
   if (mode === 'unknown') {
     return check({ status: 'unknown', summary: `Whether ${gpu.name} has GVT-g is not known.` });
   }
-  // §D: GVT-g needs i915.enable_gvt=1 and the kvmgt module.
+  // docs/sriov-sysfs.md#gvt-g: GVT-g needs i915.enable_gvt=1 and the kvmgt module.
   const gvtOn = ['1', 'Y', 'y'].includes(kernelParam(facts.cmdline, 'i915.enable_gvt') ?? '');
   if (gvtOn && facts.modules !== null && !facts.modules.includes('kvmgt')) {
     return check({
@@ -346,7 +346,7 @@ export function autoprobeCheck(ctx: GpuContext): DoctorCheck {
       summary: 'New VFs stay unbound until a VM takes them (sriov_drivers_autoprobe is 0).',
     });
   }
-  // §A.4: autoprobe 1 lets the host driver probe every new VF; desktops that open the new render
+  // docs/sriov-sysfs.md#driver-binding: autoprobe 1 lets the host driver probe every new VF; desktops that open the new render
   // nodes have hung the GPU (qemu-gpu-guests.md, i915-sriov-dkms#279).
   return check({
     status: 'warn',
@@ -371,7 +371,7 @@ export function vfioAccessCheck(ctx: GpuContext, facts: HostFacts): DoctorCheck 
       summary: 'No VF or vGPU is on vfio yet, so there is no group node to open.',
     });
   }
-  // §A.6: /dev/vfio/<group> appears with the vfio binding, root:root 0600 unless given to the user.
+  // docs/sriov-sysfs.md#vfio-device-nodes: /dev/vfio/<group> appears with the vfio binding, root:root 0600 unless given to the user.
   const nodes = groups.map((g) => ({
     group: g,
     node: facts.devVfio.find((n) => n.node === `/dev/vfio/${g}`),

@@ -51,7 +51,7 @@ export function iommuCheck(facts: HostFacts): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) => makeCheck('iommu', 'IOMMU', 'host-root', fields);
   if (facts.iommu === null) return check({ status: 'unknown', summary: 'Could not read /sys/class/iommu.' });
   const param = kernelParam(facts.cmdline, 'intel_iommu');
-  // §A.5: an IOMMU is on when /sys/class/iommu has units; §A.4: vfio-pci needs an IOMMU group.
+  // docs/sriov-sysfs.md#iommu-groups: an IOMMU is on when /sys/class/iommu has units; docs/sriov-sysfs.md#driver-binding: vfio-pci needs an IOMMU group.
   if (facts.iommu.units.length > 0) {
     return check({
       status: 'pass',
@@ -84,7 +84,7 @@ export function iommuCheck(facts: HostFacts): DoctorCheck {
 
 export function vfioCheck(facts: HostFacts): DoctorCheck {
   const check = (fields: Parameters<typeof makeCheck>[3]) => makeCheck('vfio', 'VFIO', 'host-root', fields);
-  // §A.4/§A.6: the driver directory exists once vfio-pci is registered; /dev/vfio/vfio with vfio.
+  // docs/sriov-sysfs.md#driver-binding/#vfio-device-nodes: the driver directory exists once vfio-pci is registered; /dev/vfio/vfio with vfio.
   if (facts.vfioDriver) {
     const container = facts.devVfio.some((n) => n.node === '/dev/vfio/vfio');
     return check({
@@ -175,7 +175,7 @@ export function hugepagesCheck(facts: HostFacts): DoctorCheck {
 }
 
 /**
- * §F: vfio pins all guest RAM, so without CAP_IPC_LOCK the locked-memory limit must cover it; libvirt
+ * docs/sriov-sysfs.md#unprivileged-qemu-with-vfio: vfio pins all guest RAM, so without CAP_IPC_LOCK the locked-memory limit must cover it; libvirt
  * gives a VM with a VFIO device guest memory + 1 GiB.
  */
 export function memlockCheck(memlock: HostFacts['memlock'], largestGuestMiB: number | null): DoctorCheck {

@@ -1,7 +1,5 @@
 interface ChoiceSelectProps<T extends string> {
   label: string;
-  /** Say the label to screen readers only, where the choices speak for themselves. */
-  hideLabel?: boolean;
   value: T;
   choices: Record<T, string>;
   onChange(value: T): void;
@@ -11,7 +9,6 @@ interface ChoiceSelectProps<T extends string> {
 /** A labelled choice among a fixed set, as the preferences use them (sort order, theme, layout). */
 export function ChoiceSelect<T extends string>({
   label,
-  hideLabel = false,
   value,
   choices,
   onChange,
@@ -19,7 +16,7 @@ export function ChoiceSelect<T extends string>({
 }: ChoiceSelectProps<T>) {
   return (
     <label className="inline-field">
-      {hideLabel ? <span className="visually-hidden">{label}</span> : label}
+      {label}
       <select value={value} data-testid={testId} onChange={(e) => onChange(e.target.value as T)}>
         {(Object.entries(choices) as [T, string][]).map(([choice, text]) => (
           <option key={choice} value={choice}>

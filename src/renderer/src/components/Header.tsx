@@ -2,7 +2,8 @@ import type { Settings } from '../../../shared/settings';
 import { formatRoute, type Route } from '../navigation/route';
 import { ChoiceSelect } from './ChoiceSelect';
 import { HostBadge } from './HostBadge';
-import { useSettingsStore, useVmStore } from '../stores/context';
+import { useHostStore, useSettingsStore } from '../stores/context';
+import './header.css';
 
 type Theme = Settings['appearance']['theme'];
 const THEMES: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' };
@@ -22,7 +23,7 @@ function NavLink({ to, current, children }: { to: Route; current: Route; childre
 }
 
 export function Header({ route }: { route: Route }) {
-  const host = useVmStore((s) => s.host);
+  const host = useHostStore((s) => s.info);
   const theme = useSettingsStore((s) => s.settings.appearance.theme);
   const updateSettings = useSettingsStore((s) => s.update);
   return (
@@ -60,40 +61,42 @@ export function Header({ route }: { route: Route }) {
           Kiosk
         </NavLink>
       </nav>
-      <HostBadge />
-      {host && (
-        <dl className="host-facts" data-testid="host-info">
-          <div>
-            <dt>Accelerator</dt>
-            {host.accelerator === 'kvm' ? (
-              <dd data-testid="host-accelerator" title={host.acceleratorReason}>
-                KVM
-              </dd>
-            ) : (
-              // Without KVM every guest is emulated and slow; the reason says what to fix.
-              <dd data-testid="host-accelerator" className="text-warning" title={host.acceleratorReason}>
-                TCG (software emulation)
-              </dd>
-            )}
-          </div>
-          <div>
-            <dt>QEMU</dt>
-            {'version' in host.qemu ? (
-              <dd data-testid="host-qemu" title={host.qemu.path}>
-                {host.qemu.version}
-              </dd>
-            ) : (
-              <dd data-testid="host-qemu" className="text-error">
-                not usable: {host.qemu.error}
-              </dd>
-            )}
-          </div>
-        </dl>
-      )}
+      {/* Which host, and what runs its guests, stacked in one slot so the header stays one row at 1280 px. */}
+      <div className="host-summary">
+        <HostBadge />
+        {host && (
+          <dl className="host-facts" data-testid="host-info">
+            <div>
+              <dt>Accelerator</dt>
+              {host.accelerator === 'kvm' ? (
+                <dd data-testid="host-accelerator" title={host.acceleratorReason}>
+                  KVM
+                </dd>
+              ) : (
+                // Without KVM every guest is emulated and slow; the reason says what to fix.
+                <dd data-testid="host-accelerator" className="text-warning" title={host.acceleratorReason}>
+                  TCG (software emulation)
+                </dd>
+              )}
+            </div>
+            <div>
+              <dt>QEMU</dt>
+              {'version' in host.qemu ? (
+                <dd data-testid="host-qemu" title={host.qemu.path}>
+                  {host.qemu.version}
+                </dd>
+              ) : (
+                <dd data-testid="host-qemu" className="text-error" title={host.qemu.error}>
+                  not usable: {host.qemu.error}
+                </dd>
+              )}
+            </div>
+          </dl>
+        )}
+      </div>
       <div className="header-actions">
         <ChoiceSelect
           label="Theme"
-          hideLabel
           value={theme}
           choices={THEMES}
           testId="theme"

@@ -3,7 +3,7 @@ import { useHostStore } from '../stores/context';
 
 /** Says on every page when the host shown is not this machine: a simulated host above all. */
 export function HostBadge() {
-  const identity = useHostStore((s) => s.identity);
+  const identity = useHostStore((s) => s.info?.host);
   if (!identity) return null;
   if (identity.simulated) {
     return (

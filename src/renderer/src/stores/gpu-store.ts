@@ -1,8 +1,13 @@
 import { createStore, type StoreApi } from 'zustand';
 import type { GpuInventory } from '../../../shared/gpu-inventory';
-import type { ChangeLogEntry, GpuIntent, GpuPersistence, PlanPreview } from '../../../shared/gpu-plan';
+import type {
+  ChangeLogEntry,
+  GpuIntent,
+  GpuPersistence,
+  PlanPreview,
+  VfShare,
+} from '../../../shared/gpu-plan';
 import type { Connection } from '../transport/connect';
-import type { LayoutDraft } from '../features/gpu/layout-draft';
 import { messageOf } from './failure';
 import { coalesced } from './coalesced';
 import { refreshOnConnect } from './refresh-on-connect';
@@ -11,6 +16,16 @@ import { refreshOnConnect } from './refresh-on-connect';
 export interface Review {
   pf: string;
   preview: PlanPreview;
+}
+
+export type BindChoice = 'vfio-pci' | 'host' | 'keep';
+
+/** A layout the user is editing on the GPU page (features/gpu/layout-draft.ts works on it). */
+export interface LayoutDraft {
+  pf: string;
+  vfCount: number;
+  shares: VfShare[];
+  bind: BindChoice;
 }
 
 export interface GpuStoreState {

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
-import type { HostIdentity } from '../../../shared/gpu-inventory';
+import type { CallOutput } from '../../../shared/contract';
 import type { DrmConnector } from '../../../shared/host-displays';
 import type { DoctorReport } from '../../../shared/host-report';
 import type { QemuCapabilities } from '../../../shared/qemu-capabilities';
@@ -9,9 +9,11 @@ import { messageOf } from './failure';
 import { coalesced } from './coalesced';
 import { refreshOnConnect } from './refresh-on-connect';
 
+export type HostInfo = CallOutput<'host.info'>;
+
 export interface HostStoreState {
-  /** Which host the backend reads; null until host.info answers. */
-  identity: HostIdentity | null;
+  /** What the backend runs on and which host it reads (`info.host`); null until host.info answers. */
+  info: HostInfo | null;
   /** The doctor's report; null until the first answer, so no check is ever shown as a guess. */
   report: DoctorReport | null;
   loading: boolean;
@@ -29,10 +31,10 @@ export interface HostStoreState {
   loadUsb(): Promise<void>;
 }
 
-/** The Host page's state: the backend's host identity and the doctor's checks. */
+/** The host as the backend sees it: host.info (for the header and the editor) and the doctor's checks. */
 export function createHostStore(connection: Connection): StoreApi<HostStoreState> {
   const store = createStore<HostStoreState>()((set) => ({
-    identity: null,
+    info: null,
     report: null,
     loading: false,
     error: null,
@@ -64,13 +66,13 @@ export function createHostStore(connection: Connection): StoreApi<HostStoreState
     },
     async refresh() {
       set({ loading: true });
+      // The header shows host.info as soon as it answers; the doctor takes longer.
       const [info, report] = await Promise.allSettled([
-        connection.call('host.info', {}),
+        connection.call('host.info', {}).then((value) => set({ info: value })),
         connection.call('host.doctor', {}),
       ]);
       const failures = [info, report].flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
       set((s) => ({
-        identity: info.status === 'fulfilled' ? info.value.host : s.identity,
         report: report.status === 'fulfilled' ? report.value : s.report,
         loading: false,
         error: failures.length > 0 ? failures.join('; ') : null,

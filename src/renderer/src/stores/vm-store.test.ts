@@ -5,21 +5,9 @@ import { connectReconnecting } from '../transport/connect';
 import { createVmStore } from './vm-store';
 import { fakeBackend } from './fake-backend';
 
-const host = {
-  accelerator: 'tcg',
-  acceleratorReason: 'no /dev/kvm',
-  qemu: { path: '/usr/bin/qemu-system-x86_64', version: '9.2.0' },
-  configDir: '/c',
-  runtimeDir: '/r',
-  dataDir: '/d',
-  backendPid: 1,
-  host: { root: '/', simulated: null },
-};
-
 describe('vm store', () => {
-  it('loads host and VMs on connect and follows vm.changed / vm.removed', async () => {
+  it('loads the VMs on connect and follows vm.changed / vm.removed', async () => {
     const backend = fakeBackend({
-      'host.info': () => ({ ok: true, value: host }),
       'vm.list': () => ({
         ok: true,
         value: {
@@ -30,7 +18,6 @@ describe('vm store', () => {
     });
     const store = createVmStore(connectReconnecting(backend.open));
     await vi.waitFor(() => expect(store.getState().vms?.map((v) => v.id)).toEqual(['a', 'b']));
-    expect(store.getState().host?.accelerator).toBe('tcg');
     expect(store.getState().invalid).toEqual([{ file: 'x.json', reason: 'bad' }]);
 
     backend.emit('vm.changed', { vm: vmInfo('b', 'running') });
@@ -46,7 +33,6 @@ describe('vm store', () => {
 
   it('keeps a failed action on the VM instead of rejecting', async () => {
     const backend = fakeBackend({
-      'host.info': () => ({ ok: true, value: host }),
       'vm.list': () => ({ ok: true, value: { vms: [vmInfo('a', 'stopped')], invalid: [] } }),
       'vm.start': () => ({ ok: false, error: { code: 'QEMU_FAILED', message: 'no such disk' } }),
     });
@@ -61,7 +47,6 @@ describe('vm store', () => {
   it('reports the loss, reconnects with backoff and re-reads the list', async () => {
     let state: VmInfo['state'] = 'running';
     const backend = fakeBackend({
-      'host.info': () => ({ ok: true, value: host }),
       'vm.list': () => ({ ok: true, value: { vms: [vmInfo('a', state)], invalid: [] } }),
     });
     const store = createVmStore(connectReconnecting(backend.open, { initialDelayMs: 5, maxDelayMs: 20 }));

@@ -1,10 +1,9 @@
 import { createStore, type StoreApi } from 'zustand';
-import type { CallOutput } from '../../../shared/contract';
 import type { InvalidDefinition, VmConfig, VmInfo } from '../../../shared/vm-spec';
 import type { Connection, ConnectionStatus } from '../transport/connect';
 import { failureOf, messageOf, type Failure } from './failure';
+import { refreshOnConnect } from './refresh-on-connect';
 
-export type HostInfo = CallOutput<'host.info'>;
 export type VmAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume' | 'delete' | 'usb';
 export interface ActionError {
   action: VmAction;
@@ -16,7 +15,6 @@ export type SaveResult = { ok: true; vm: VmInfo } | { ok: false; failure: Failur
 
 export interface VmStoreState {
   connection: ConnectionStatus;
-  host: HostInfo | null;
   /** Sorted by id; null until the first vm.list answer, so "no VMs yet" is never a guess. */
   vms: VmInfo[] | null;
   invalid: InvalidDefinition[];
@@ -85,27 +83,22 @@ export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
 
     return {
       connection: connection.status,
-      host: null,
       vms: null,
       invalid: [],
       loadError: null,
       busy: {},
       errors: {},
       async refresh() {
-        const [host, list] = await Promise.allSettled([
-          connection.call('host.info', {}),
-          connection.call('vm.list', {}),
-        ]);
-        const failures = [host, list].flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
-        set((s) => ({
-          host: host.status === 'fulfilled' ? host.value : s.host,
-          vms:
-            list.status === 'fulfilled'
-              ? [...list.value.vms].sort((a, b) => a.id.localeCompare(b.id))
-              : s.vms,
-          invalid: list.status === 'fulfilled' ? list.value.invalid : s.invalid,
-          loadError: failures.length > 0 ? failures.join('; ') : null,
-        }));
+        try {
+          const list = await connection.call('vm.list', {});
+          set({
+            vms: [...list.vms].sort((a, b) => a.id.localeCompare(b.id)),
+            invalid: list.invalid,
+            loadError: null,
+          });
+        } catch (error) {
+          set({ loadError: messageOf(error) });
+        }
       },
       start: (id) => runAction(id, 'start', () => connection.call('vm.start', { id })),
       stop: (id) => runAction(id, 'stop', () => connection.call('vm.stop', { id })),
@@ -133,11 +126,7 @@ export function createVmStore(connection: Connection): StoreApi<VmStoreState> {
       errors: without(s.errors, id),
     })),
   );
-  // Events missed while disconnected are gone, so every (re)connection starts from a fresh list.
-  connection.onStatus((status) => {
-    store.setState({ connection: status });
-    if (status === 'connected') void store.getState().refresh();
-  });
-  if (connection.status === 'connected') void store.getState().refresh();
+  connection.onStatus((status) => store.setState({ connection: status }));
+  refreshOnConnect(connection, () => store.getState().refresh());
   return store;
 }

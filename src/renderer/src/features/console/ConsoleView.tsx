@@ -1,7 +1,8 @@
 import { useState, type ComponentProps, type KeyboardEvent } from 'react';
+import { hasNothingToBoot, NOTHING_TO_BOOT } from '../../../../shared/boot-media';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { describeGpuLease } from '../../../../shared/vm-describe';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from '../gallery/VmActionButton';
 import { UsbControl } from './UsbControl';
 import { formatRoute, type ConsoleTab } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
@@ -14,6 +15,7 @@ import { SpicePane } from './SpicePane';
 import { StoppedNotice } from './StoppedNotice';
 import { TerminalScreen } from './TerminalScreen';
 import { VncPane } from './VncPane';
+import './console.css';
 
 type TerminalTab = Omit<ComponentProps<typeof TerminalScreen>, 'visible'>;
 const VM_CONSOLE = { sendsResize: false, replaysScrollback: true } as const;
@@ -122,6 +124,11 @@ function Consoles({ vm, requested }: { vm: VmInfo; requested: ConsoleTab | null 
           <VmActionButton vm={vm} action="kill" />
         </div>
       </div>
+      {hasNothingToBoot(vm.spec) && (
+        <p className="notice notice-warning" role="status" data-testid="console-no-boot">
+          {NOTHING_TO_BOOT}
+        </p>
+      )}
       {reason !== null && (
         <p className="notice notice-info" role="note" data-testid="console-no-graphics">
           {reason} The serial console and the QEMU monitor are below.

@@ -5,6 +5,7 @@ import { SessionOverlay } from './SessionOverlay';
 import { loadSpice } from './spice-client';
 import { redactConsoleUrls } from './redact';
 import { useConsoleSession } from './use-console-session';
+import './console.css';
 
 interface SpiceScreenProps {
   vmId: string;

@@ -1,6 +1,7 @@
 import type { VmInfo } from '../../../../shared/vm-spec';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from '../gallery/VmActionButton';
 import { canStart } from '../gallery/vm-actions';
+import './console.css';
 
 const HEADLINES: Record<VmInfo['state'], string> = {
   stopped: 'VM stopped',

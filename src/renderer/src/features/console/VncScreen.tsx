@@ -4,6 +4,7 @@ import type { Settings } from '../../../../shared/settings';
 import { useConsoleStore } from '../../stores/context';
 import { SessionOverlay } from './SessionOverlay';
 import { openConsoleSocket, useConsoleSession, type SessionStatus } from './use-console-session';
+import './console.css';
 
 export type Scaling = Settings['console']['scaling'];
 

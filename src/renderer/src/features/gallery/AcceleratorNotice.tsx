@@ -1,10 +1,10 @@
 import { acceleratorNote, isForcedAccelerator } from '../../../../shared/accelerator-note';
 import { formatRoute } from '../../navigation/route';
-import { useVmStore } from '../../stores/context';
+import { useHostStore } from '../../stores/context';
 
 /** Why guests are slow, when the backend refused KVM (a forced TCG is the user's own choice). */
 export function AcceleratorNotice() {
-  const host = useVmStore((s) => s.host);
+  const host = useHostStore((s) => s.info);
   if (!host || isForcedAccelerator(host.acceleratorReason)) return null;
   const note = acceleratorNote({ accelerator: host.accelerator, reason: host.acceleratorReason });
   if (note === null) return null;

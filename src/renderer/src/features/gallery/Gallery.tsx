@@ -8,6 +8,7 @@ import { InvalidDefinitions } from './InvalidDefinitions';
 import { VmCard } from './VmCard';
 import { ImportDialog } from '../export/ImportDialog';
 import '../export/export.css';
+import './gallery.css';
 
 const SORT_LABELS: Record<SortBy, string> = { name: 'Name', state: 'State', created: 'Newest' };
 

@@ -1,9 +1,10 @@
 import { acceleratorNote } from '../../../../shared/accelerator-note';
+import { hasNothingToBoot, NOTHING_TO_BOOT } from '../../../../shared/boot-media';
 import { useState } from 'react';
 import { describeDisplay, describeGpu, describeGpuLease } from '../../../../shared/vm-describe';
 import type { VmInfo } from '../../../../shared/vm-spec';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from './VmActionButton';
 import { formatRoute } from '../../navigation/route';
 import { useVmStore } from '../../stores/context';
 import type { VmAction } from '../../stores/vm-store';
@@ -125,6 +126,11 @@ export function VmCard({ vm }: { vm: VmInfo }) {
         {error !== undefined && (
           <p className="vm-error" role="alert" data-testid={`vm-${id}-error`}>
             {FAILED[error.action]}: {error.message}
+          </p>
+        )}
+        {hasNothingToBoot(spec) && (
+          <p className="vm-warning" role="status" data-testid={`vm-${id}-no-boot`}>
+            {NOTHING_TO_BOOT}
           </p>
         )}
         {vm.warning !== undefined && (

@@ -6,7 +6,7 @@ import type {
   ProvisioningValues,
 } from '../../../../shared/gpu-inventory';
 
-/** Quota and spare values of GGTT, local memory and VRAM are bytes (reference §B.3, §C.2). */
+/** Quota and spare values of GGTT, local memory and VRAM are bytes (docs/sriov-sysfs.md#i915-provisioning-files, #xe-sriov_admin). */
 function formatValue(name: string, value: number | string): string {
   if (typeof value !== 'number' || !/^(ggtt|lmem|vram)_/.test(name) || value < 1024 ** 2)
     return String(value);

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Gpu } from '../../../../shared/gpu-inventory';
 import { RESOURCES, readShares } from '../../../../shared/gpu-shares';
 import { useGpuStore } from '../../stores/context';
+import type { BindChoice } from '../../stores/gpu-store';
 import {
   draftFromGpu,
   intentOf,
@@ -9,7 +10,6 @@ import {
   withCount,
   withPreset,
   withShare,
-  type BindChoice,
   type PresetName,
 } from './layout-draft';
 import { ResourceBars } from './ResourceBars';

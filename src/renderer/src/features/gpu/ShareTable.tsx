@@ -1,6 +1,7 @@
 import type { VfSettings } from '../../../../shared/helper-plan';
 import type { RESOURCES } from '../../../../shared/gpu-shares';
-import { problemId, type Bar, type LayoutDraft } from './layout-draft';
+import type { LayoutDraft } from '../../stores/gpu-store';
+import { problemId, type Bar } from './layout-draft';
 import { vfHue } from './ResourceBars';
 
 const SCHEDULING = [

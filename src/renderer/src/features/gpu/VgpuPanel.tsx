@@ -1,7 +1,7 @@
 import type { Gpu } from '../../../../shared/gpu-inventory';
 import { useGpuStore } from '../../stores/context';
 
-/** GVT-g: make a vGPU of a type while the GPU has room, remove one that no VM uses (§D). */
+/** GVT-g: make a vGPU of a type while the GPU has room, remove one that no VM uses (docs/sriov-sysfs.md#gvt-g). */
 export function VgpuPanel({ gpu }: { gpu: Gpu }) {
   const plan = useGpuStore((s) => s.plan);
   const busy = useGpuStore((s) => s.busy);

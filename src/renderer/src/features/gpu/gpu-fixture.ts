@@ -2,7 +2,7 @@ import type { Gpu } from '../../../../shared/gpu-inventory';
 
 const unknownUc = { state: 'unknown', reason: 'r' } as const;
 
-/** A GPU as gpu.list reports it, for tests: the Alder Lake-P of reference §G.1, without SR-IOV unless given. */
+/** A GPU as gpu.list reports it, for tests: the Alder Lake-P of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs, without SR-IOV unless given. */
 export function gpuFixture(overrides: Partial<Gpu>): Gpu {
   return {
     address: '0000:00:02.0',

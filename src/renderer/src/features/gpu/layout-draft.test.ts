@@ -18,7 +18,7 @@ const quota = (on: boolean, ggtt: number, contexts: number, doorbells: number) =
   doorbells_quota: on ? doorbells : 0,
 });
 
-/** The Alder Lake-P of reference §G.1 as the inventory reads it: 2 of 7 VFs, fair auto shares. */
+/** The Alder Lake-P of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs as the inventory reads it: 2 of 7 VFs, fair auto shares. */
 const gpu = gpuFixture({
   sriov: { totalVfs: 7, numVfs: 2, autoprobe: true, vfDeviceId: '46a6', offset: 1, stride: 1 },
   sriovInterface: 'i915-prelim_iov',

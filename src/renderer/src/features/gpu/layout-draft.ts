@@ -4,8 +4,9 @@
  * driver reports (../../../../shared/gpu-shares).
  */
 import type { Gpu } from '../../../../shared/gpu-inventory';
-import type { GpuIntent, VfShare } from '../../../../shared/gpu-plan';
+import type { GpuIntent } from '../../../../shared/gpu-plan';
 import type { VfSettings } from '../../../../shared/helper-plan';
+import type { LayoutDraft } from '../../stores/gpu-store';
 import {
   RESOURCES,
   currentShares,
@@ -16,15 +17,7 @@ import {
   type ResourceKey,
 } from '../../../../shared/gpu-shares';
 
-export type BindChoice = 'vfio-pci' | 'host' | 'keep';
 export type PresetName = 'fair' | 'one-big' | 'video-60fps';
-
-export interface LayoutDraft {
-  pf: string;
-  vfCount: number;
-  shares: VfShare[];
-  bind: BindChoice;
-}
 
 const SCHEDULING_KEYS = ['execQuantumMs', 'preemptTimeoutUs'] as const;
 

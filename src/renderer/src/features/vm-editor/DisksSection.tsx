@@ -2,6 +2,7 @@ import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { SelectField } from './Field';
 import { FileField } from './FileField';
 import { newDiskRow, type DiskRow } from './form-model';
+import { RowList, withRow } from './RowList';
 import type { SectionProps } from './section-props';
 
 const DISK_FORMATS: Record<DiskRow['format'], string> = { qcow2: 'qcow2', raw: 'raw' };
@@ -20,16 +21,26 @@ export function DisksSection({
   onCreateDisk,
 }: SectionProps & { onCreateDisk(): void }) {
   const changeDisk = (index: number, patch: Partial<DiskRow>) =>
-    change({ disks: form.disks.map((d, i) => (i === index ? { ...d, ...patch } : d)) });
+    change({ disks: withRow(form.disks, index, (d) => ({ ...d, ...patch })) });
   return (
     <fieldset className="form-section" disabled={disabled}>
       <legend>Disks</legend>
       {form.disks.length === 0 && (
         <p className="muted">No disks. The VM boots from a CD-ROM or a kernel below.</p>
       )}
-      <ol className="rows">
-        {form.disks.map((disk, index) => (
-          <li className="row" key={index} data-testid={`disk-row-${index}`}>
+      <RowList
+        rows={form.disks}
+        testId="disk"
+        noun="disk"
+        onChange={(disks) => change({ disks })}
+        add={{
+          label: 'Add an existing disk',
+          testId: 'add-disk',
+          limit: VM_LIMITS.disksMax,
+          row: () => newDiskRow(form, { path: '', format: 'qcow2' }),
+        }}
+        renderRow={(disk, index) => (
+          <>
             <FileField
               fieldKey={`disks.${index}.path`}
               label={index === 0 ? 'Disk 1 (boots first)' : `Disk ${index + 1}`}
@@ -63,27 +74,9 @@ export function DisksSection({
               />
               Read-only
             </label>
-            <button
-              type="button"
-              className="button-ghost button-danger"
-              aria-label={`Remove disk ${index + 1}`}
-              onClick={() => change({ disks: form.disks.filter((_, i) => i !== index) })}
-            >
-              Remove
-            </button>
-          </li>
-        ))}
-      </ol>
-      <div className="row-actions">
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={form.disks.length >= VM_LIMITS.disksMax}
-          onClick={() => change({ disks: [...form.disks, newDiskRow(form, { path: '', format: 'qcow2' })] })}
-          data-testid="add-disk"
-        >
-          Add an existing disk
-        </button>
+          </>
+        )}
+      >
         <button
           type="button"
           className="button-secondary"
@@ -93,7 +86,7 @@ export function DisksSection({
         >
           Create a new disk…
         </button>
-      </div>
+      </RowList>
     </fieldset>
   );
 }

@@ -31,7 +31,10 @@ export function FileField({
 }: FileFieldProps) {
   const check = usePathCheck(value, needsWrite);
   const desktop = desktopBridge();
-  const hint = check.state === 'ok' || check.state === 'problem' ? check.text : undefined;
+  // One message at the field: an error (the form's own, or the backend's preflight saying the file
+  // is missing) takes the place of the path check, which would only say the same thing again.
+  const hint =
+    error === undefined && (check.state === 'ok' || check.state === 'problem') ? check.text : undefined;
   return (
     <Field fieldKey={fieldKey} label={label} error={error} className="field-file">
       <div className="input-row">

@@ -1,6 +1,7 @@
 import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { Field, inputProps, SelectField } from './Field';
 import type { ForwardRow, VmForm } from './form-model';
+import { RowList, withRow } from './RowList';
 import type { SectionProps } from './section-props';
 
 const NETWORK_MODES: Record<VmForm['networkMode'], string> = {
@@ -20,7 +21,7 @@ const LISTEN_ON: Record<ForwardRow['hostAddress'], string> = {
 /** User-mode networking and the host ports forwarded into the guest. */
 export function NetworkSection({ form, errorOf, change, disabled }: SectionProps) {
   const changeForward = (index: number, patch: Partial<ForwardRow>) =>
-    change({ forwards: form.forwards.map((f, i) => (i === index ? { ...f, ...patch } : f)) });
+    change({ forwards: withRow(form.forwards, index, (f) => ({ ...f, ...patch })) });
   return (
     <fieldset className="form-section" disabled={disabled}>
       <legend>Network</legend>
@@ -46,11 +47,26 @@ export function NetworkSection({ form, errorOf, change, disabled }: SectionProps
       </div>
       {form.networkMode === 'user' && (
         <>
-          <ol className="rows">
-            {form.forwards.map((f, index) => {
+          <RowList
+            rows={form.forwards}
+            testId="forward"
+            noun="forward"
+            onChange={(forwards) => change({ forwards })}
+            add={{
+              label: 'Forward a port',
+              testId: 'add-forward',
+              limit: VM_LIMITS.forwardsMax,
+              row: (): ForwardRow => ({
+                protocol: 'tcp',
+                hostAddress: '127.0.0.1',
+                hostPort: '',
+                guestPort: '22',
+              }),
+            }}
+            renderRow={(f, index) => {
               const key = (field: string) => `network.forwards.${index}.${field}`;
               return (
-                <li className="row" key={index} data-testid={`forward-row-${index}`}>
+                <>
                   <SelectField
                     fieldKey={key('protocol')}
                     label="Protocol"
@@ -87,37 +103,12 @@ export function NetworkSection({ form, errorOf, change, disabled }: SectionProps
                       {...inputProps(key('guestPort'), errorOf(key('guestPort')))}
                     />
                   </Field>
-                  <button
-                    type="button"
-                    className="button-ghost button-danger"
-                    aria-label={`Remove forward ${index + 1}`}
-                    onClick={() => change({ forwards: form.forwards.filter((_, i) => i !== index) })}
-                  >
-                    Remove
-                  </button>
-                </li>
+                </>
               );
-            })}
-          </ol>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={form.forwards.length >= VM_LIMITS.forwardsMax}
-              onClick={() =>
-                change({
-                  forwards: [
-                    ...form.forwards,
-                    { protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: '', guestPort: '22' },
-                  ],
-                })
-              }
-              data-testid="add-forward"
-            >
-              Forward a port
-            </button>
+            }}
+          >
             <span className="hint">A TCP forward to guest port 22 adds an SSH tab to the console.</span>
-          </div>
+          </RowList>
         </>
       )}
     </fieldset>

@@ -1,6 +1,7 @@
 import { describeUsbDevice, selectorMatches, type UsbDevice } from '../../../../shared/usb';
 import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { Field, inputProps } from './Field';
+import { RowList, withRow } from './RowList';
 import type { SectionProps } from './section-props';
 
 interface UsbSectionProps extends SectionProps {
@@ -26,22 +27,13 @@ function describeNow(selector: string, devices: UsbDevice[] | null, self: string
     .join('; ');
 }
 
-function RemoveRow({ label, onClick }: { label: string; onClick(): void }) {
-  return (
-    <button type="button" className="button-ghost button-danger" aria-label={label} onClick={onClick}>
-      Remove
-    </button>
-  );
-}
-
 /** Host USB devices and evdev input devices the VM owns while it runs (issue 17). */
 export function UsbSection(props: UsbSectionProps) {
   const { form, errorOf, change, disabled, devices, self } = props;
   const offered = (devices ?? []).filter((d) => !d.hub);
-  const setUsb = (index: number, value: string) =>
-    change({ usb: form.usb.map((u, i) => (i === index ? value : u)) });
+  const setUsb = (index: number, value: string) => change({ usb: withRow(form.usb, index, () => value) });
   const setEvdev = (index: number, value: string) =>
-    change({ evdev: form.evdev.map((e, i) => (i === index ? value : e)) });
+    change({ evdev: withRow(form.evdev, index, () => value) });
   return (
     <fieldset className="form-section" disabled={disabled} data-testid="usb-section">
       <legend>USB and input</legend>
@@ -66,93 +58,75 @@ export function UsbSection(props: UsbSectionProps) {
           </option>,
         ])}
       </datalist>
-      <ol className="rows">
-        {form.usb.map((selector, index) => {
+      <RowList
+        rows={form.usb}
+        testId="usb"
+        noun="USB device"
+        onChange={(usb) => change({ usb })}
+        add={{ label: 'Add a USB device', testId: 'add-usb', limit: VM_LIMITS.usbMax, row: () => '' }}
+        renderRow={(selector, index) => {
           const key = `usb.${index}`;
           const error = errorOf(key);
           const now = describeNow(selector, devices, self);
           return (
-            <li className="row" key={index} data-testid={`usb-row-${index}`}>
-              <Field
-                fieldKey={key}
-                label="USB device (port path or vendor:product[:serial])"
-                error={error}
-                {...(now !== undefined ? { hint: now } : {})}
-                className="field-wide"
-              >
-                <input
-                  type="text"
-                  list="usb-device-choices"
-                  spellCheck={false}
-                  placeholder="3-1.4 or 046d:c52b"
-                  value={selector}
-                  onChange={(e) => setUsb(index, e.target.value)}
-                  {...inputProps(key, error, now !== undefined)}
-                />
-              </Field>
-              <RemoveRow
-                label={`Remove USB device ${index + 1}`}
-                onClick={() => change({ usb: form.usb.filter((_, i) => i !== index) })}
+            <Field
+              fieldKey={key}
+              label="USB device (port path or vendor:product[:serial])"
+              error={error}
+              {...(now !== undefined ? { hint: now } : {})}
+              className="field-wide"
+            >
+              <input
+                type="text"
+                list="usb-device-choices"
+                spellCheck={false}
+                placeholder="3-1.4 or 046d:c52b"
+                value={selector}
+                onChange={(e) => setUsb(index, e.target.value)}
+                {...inputProps(key, error, now !== undefined)}
               />
-            </li>
+            </Field>
           );
-        })}
-      </ol>
-      <div className="row-actions">
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={form.usb.length >= VM_LIMITS.usbMax}
-          onClick={() => change({ usb: [...form.usb, ''] })}
-          data-testid="add-usb"
-        >
-          Add a USB device
-        </button>
+        }}
+      >
         <span className="hint">
           The Host page and <code>tessera usb list</code> show the host’s devices.
         </span>
-      </div>
-      <ol className="rows">
-        {form.evdev.map((node, index) => {
+      </RowList>
+      <RowList
+        rows={form.evdev}
+        testId="evdev"
+        noun="input device"
+        onChange={(evdev) => change({ evdev })}
+        add={{
+          label: 'Add a keyboard or mouse (evdev)',
+          testId: 'add-evdev',
+          limit: VM_LIMITS.evdevMax,
+          row: () => '/dev/input/by-id/',
+        }}
+        renderRow={(node, index) => {
           const key = `evdev.${index}`;
           const error = errorOf(key);
           return (
-            <li className="row" key={index} data-testid={`evdev-row-${index}`}>
-              <Field
-                fieldKey={key}
-                label="Input device (evdev)"
-                error={error}
-                hint="The VM takes it whole while it runs; both Ctrl keys hand it back and forth."
-                className="field-wide"
-              >
-                <input
-                  type="text"
-                  spellCheck={false}
-                  placeholder="/dev/input/by-id/usb-…-event-kbd"
-                  value={node}
-                  onChange={(e) => setEvdev(index, e.target.value)}
-                  {...inputProps(key, error, true)}
-                />
-              </Field>
-              <RemoveRow
-                label={`Remove input device ${index + 1}`}
-                onClick={() => change({ evdev: form.evdev.filter((_, i) => i !== index) })}
+            <Field
+              fieldKey={key}
+              label="Input device (evdev)"
+              error={error}
+              hint="The VM takes it whole while it runs; both Ctrl keys hand it back and forth."
+              className="field-wide"
+            >
+              <input
+                type="text"
+                spellCheck={false}
+                placeholder="/dev/input/by-id/usb-…-event-kbd"
+                value={node}
+                onChange={(e) => setEvdev(index, e.target.value)}
+                {...inputProps(key, error, true)}
               />
-            </li>
+            </Field>
           );
-        })}
-      </ol>
-      <div className="row-actions">
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={form.evdev.length >= VM_LIMITS.evdevMax}
-          onClick={() => change({ evdev: [...form.evdev, '/dev/input/by-id/'] })}
-          data-testid="add-evdev"
-        >
-          Add a keyboard or mouse (evdev)
-        </button>
-      </div>
+        }}
+      />
     </fieldset>
   );
 }

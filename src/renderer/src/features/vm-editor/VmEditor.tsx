@@ -1,11 +1,9 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useReducer, useRef, useState, type FormEvent } from 'react';
 import type { VmInfo } from '../../../../shared/vm-spec';
-import { VM_LIMITS } from '../../../../shared/vm-spec';
 import { formatRoute } from '../../navigation/route';
 import { navigate } from '../../navigation/use-route';
 import { useGpuStore, useHostStore, useVmStore } from '../../stores/context';
-import { Field, fieldId, inputProps, SelectField } from './Field';
-import { FileField } from './FileField';
+import { fieldId } from './Field';
 import {
   DUPLICATE_LEAVES_OUT,
   duplicateForm,
@@ -15,28 +13,19 @@ import {
   newDiskRow,
   validateForm,
   withWindows11Profile,
-  type FieldErrors,
   type VmForm,
 } from './form-model';
+import { editorReducer, initialEditorState, shownError, shownErrorCount } from './editor-state';
+import { BasicsSection } from './BasicsSection';
+import { BootMediaSection } from './BootMediaSection';
 import { DisksSection } from './DisksSection';
 import { GraphicsSection } from './GraphicsSection';
 import { MachineSection } from './MachineSection';
 import { NetworkSection } from './NetworkSection';
 import { NewDiskDialog } from './NewDiskDialog';
 import { UsbSection } from './UsbSection';
+import './editor.css';
 
-const MEMORY_PRESETS_MIB = [512, 1024, 2048, 4096, 8192];
-
-const FIRMWARE: Record<VmForm['firmware'], string> = {
-  bios: 'BIOS (SeaBIOS)',
-  uefi: 'UEFI (OVMF)',
-  'uefi-secure-boot': 'UEFI with Secure Boot (Microsoft keys)',
-};
-const RESTART_POLICIES: Record<VmForm['restartPolicy'], string> = {
-  never: 'Leave it off',
-  'on-crash': 'Restart it if it crashed',
-  always: 'Always restart it (kiosk)',
-};
 /** Create a VM (id null), maybe as a copy of another, or edit a stopped one. */
 export function VmEditor({ id, duplicateOf }: { id: string | null; duplicateOf?: string }) {
   const vms = useVmStore((s) => s.vms);
@@ -65,7 +54,7 @@ function EditorForm({
   taken?: ReadonlySet<string>;
 }) {
   const vms = useVmStore((s) => s.vms);
-  const host = useVmStore((s) => s.host);
+  const host = useHostStore((s) => s.info);
   const inventory = useGpuStore((s) => s.inventory);
   const refreshGpu = useGpuStore((s) => s.refresh);
   const monitors = useHostStore((s) => s.monitors);
@@ -84,18 +73,16 @@ function EditorForm({
   }, [refreshGpu, loadGraphics, loadUsb]);
   const create = useVmStore((s) => s.create);
   const update = useVmStore((s) => s.update);
-  const [form, setForm] = useState<VmForm>(() =>
-    existing
-      ? formFromSpec(existing.spec)
-      : copyOf
-        ? duplicateForm(copyOf.spec, taken ?? new Set())
-        : emptyForm(),
+  const [state, dispatch] = useReducer(editorReducer, null, () =>
+    initialEditorState(
+      existing
+        ? formFromSpec(existing.spec)
+        : copyOf
+          ? duplicateForm(copyOf.spec, taken ?? new Set())
+          : emptyForm(),
+    ),
   );
-  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
-  const [submitted, setSubmitted] = useState(false);
-  const [serverErrors, setServerErrors] = useState<FieldErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  const { form, formError, saving } = state;
   const [newDiskOpen, setNewDiskOpen] = useState(false);
 
   const mode = existing ? 'edit' : 'create';
@@ -104,44 +91,36 @@ function EditorForm({
   const takenNames = useMemo(() => (vms ?? []).map((v) => v.id), [vms]);
   const validation = validateForm(form, mode, takenNames);
   const clientErrors = validation.ok ? {} : validation.errors;
-  const errorOf = (key: string): string | undefined =>
-    (submitted || touched.has(key) ? clientErrors[key] : undefined) ?? serverErrors[key];
-
-  const change = (patch: Partial<VmForm>) => {
-    setForm((f) => ({ ...f, ...patch }));
-    setServerErrors({}); // the server judged the old values
-    setFormError(null);
-  };
+  const errorOf = (key: string): string | undefined => shownError(state, clientErrors, key);
+  const change = (patch: Partial<VmForm>) => dispatch({ type: 'change', patch });
 
   // Focus the first field in error, in reading order, once the errors are on screen.
-  const [focusErrors, setFocusErrors] = useState(0);
   const formRef = useRef<HTMLFormElement>(null);
   useEffect(() => {
-    if (focusErrors > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [focusErrors]);
-  const focusFirstError = () => setFocusErrors((n) => n + 1);
+    if (state.focusRequests > 0)
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [state.focusRequests]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setSubmitted(true);
-    if (!validation.ok) return focusFirstError();
-    setSaving(true);
+    dispatch({ type: 'submit', valid: validation.ok });
+    if (!validation.ok) return;
     const result = existing
       ? await update(existing.id, validation.config)
       : await create(validation.name, validation.config);
-    setSaving(false);
-    if (result.ok) return navigate({ view: 'gallery' });
-    const fields = issuesToErrors(result.failure.issues, existing ? 'config' : undefined);
-    setServerErrors(fields);
+    if (result.ok) {
+      dispatch({ type: 'saved' });
+      return navigate({ view: 'gallery' });
+    }
+    const errors = issuesToErrors(result.failure.issues, existing ? 'config' : undefined);
     // Whatever the server said that belongs to no field we show is said above the form.
-    const placed = Object.keys(fields).some((key) => document.getElementById(fieldId(key)));
-    setFormError(placed ? null : result.failure.message);
-    if (placed) focusFirstError();
+    const placed = Object.keys(errors).some((key) => document.getElementById(fieldId(key)));
+    dispatch({ type: 'refused', errors, message: result.failure.message, placed });
   };
 
   const diskBase = `${host?.dataDir ?? '~/.local/share/tessera'}/disks/${form.name.trim() || 'vm'}`;
   const suggestedDiskPath = `${diskBase}-${form.disks.length + 1}.qcow2`;
-  const shownErrors = submitted ? Object.keys(clientErrors).length : 0;
+  const shownErrors = shownErrorCount(state, clientErrors);
 
   return (
     <>
@@ -152,7 +131,7 @@ function EditorForm({
         onSubmit={(e) => void submit(e)}
         onBlur={(e) => {
           const key = (e.target as HTMLElement).dataset['field'];
-          if (key !== undefined && !touched.has(key)) setTouched(new Set(touched).add(key));
+          if (key !== undefined) dispatch({ type: 'leave', field: key });
         }}
         aria-labelledby="editor-title"
         data-testid="vm-editor"
@@ -205,73 +184,13 @@ function EditorForm({
           </p>
         )}
 
-        <fieldset className="form-section" disabled={running || saving}>
-          <legend>Basics</legend>
-          <div className="form-grid">
-            <Field
-              fieldKey="name"
-              label="Name"
-              error={errorOf('name')}
-              hint={
-                existing
-                  ? 'The name is the VM’s identity and cannot change.'
-                  : 'Letters, digits, “.”, “_” or “-”.'
-              }
-            >
-              <input
-                type="text"
-                value={form.name}
-                readOnly={existing !== null}
-                autoFocus={existing === null}
-                spellCheck={false}
-                onChange={(e) => change({ name: e.target.value })}
-                {...inputProps('name', errorOf('name'), true)}
-              />
-            </Field>
-            <Field fieldKey="cpus" label="vCPUs" error={errorOf('cpus')}>
-              <input
-                type="number"
-                min={VM_LIMITS.cpusMin}
-                max={VM_LIMITS.cpusMax}
-                value={form.cpus}
-                onChange={(e) => change({ cpus: e.target.value })}
-                {...inputProps('cpus', errorOf('cpus'))}
-              />
-            </Field>
-            <Field fieldKey="memoryMiB" label="Memory (MiB)" error={errorOf('memoryMiB')}>
-              <input
-                type="number"
-                min={VM_LIMITS.memoryMiBMin}
-                step={64}
-                list="memory-presets"
-                value={form.memoryMiB}
-                onChange={(e) => change({ memoryMiB: e.target.value })}
-                {...inputProps('memoryMiB', errorOf('memoryMiB'))}
-              />
-              <datalist id="memory-presets">
-                {MEMORY_PRESETS_MIB.map((m) => (
-                  <option key={m} value={m} />
-                ))}
-              </datalist>
-            </Field>
-            <SelectField
-              fieldKey="firmware"
-              label="Firmware"
-              error={errorOf('firmware')}
-              value={form.firmware}
-              choices={FIRMWARE}
-              onChange={(firmware) => change({ firmware })}
-            />
-            <SelectField
-              fieldKey="restartPolicy"
-              label="When the VM ends"
-              error={errorOf('restartPolicy')}
-              value={form.restartPolicy}
-              choices={RESTART_POLICIES}
-              onChange={(restartPolicy) => change({ restartPolicy })}
-            />
-          </div>
-        </fieldset>
+        <BasicsSection
+          form={form}
+          errorOf={errorOf}
+          change={change}
+          disabled={running || saving}
+          editing={existing !== null}
+        />
 
         <DisksSection
           form={form}
@@ -281,48 +200,7 @@ function EditorForm({
           onCreateDisk={() => setNewDiskOpen(true)}
         />
 
-        <fieldset className="form-section" disabled={running || saving}>
-          <legend>Boot media</legend>
-          <div className="form-grid">
-            <FileField
-              fieldKey="cdrom"
-              label="CD-ROM image (ISO)"
-              value={form.cdrom}
-              onChange={(cdrom) => change({ cdrom })}
-              error={errorOf('cdrom')}
-              purpose="cdrom"
-              placeholder="none"
-            />
-            <FileField
-              fieldKey="kernel.path"
-              label="Linux kernel (direct boot)"
-              value={form.kernel}
-              onChange={(kernel) => change({ kernel })}
-              error={errorOf('kernel.path')}
-              purpose="kernel"
-              placeholder="none: boot from the disks or CD-ROM"
-            />
-            <FileField
-              fieldKey="kernel.initrd"
-              label="Initial ramdisk"
-              value={form.initrd}
-              onChange={(initrd) => change({ initrd })}
-              error={errorOf('kernel.initrd')}
-              purpose="initrd"
-              placeholder="none"
-            />
-            <Field fieldKey="kernel.append" label="Kernel command line" error={errorOf('kernel.append')}>
-              <input
-                type="text"
-                spellCheck={false}
-                value={form.append}
-                placeholder="console=ttyS0"
-                onChange={(e) => change({ append: e.target.value })}
-                {...inputProps('kernel.append', errorOf('kernel.append'))}
-              />
-            </Field>
-          </div>
-        </fieldset>
+        <BootMediaSection form={form} errorOf={errorOf} change={change} disabled={running || saving} />
 
         <GraphicsSection
           form={form}

@@ -19,7 +19,7 @@ function vf(index: number, driver: string | null, usedBy: string | null): Virtua
   });
 }
 
-/** The Alder Lake-P PF of §G.1 with two VFs, one on vfio-pci and held by a VM. */
+/** The Alder Lake-P PF of docs/sriov-sysfs.md#alder-lake-p-with-two-vfs with two VFs, one on vfio-pci and held by a VM. */
 const ADLP: Gpu = gpuFixture({
   sriov: { totalVfs: 7, numVfs: 2, autoprobe: true, vfDeviceId: '46a6', offset: 1, stride: 1 },
   sriovInterface: 'i915-prelim_iov',

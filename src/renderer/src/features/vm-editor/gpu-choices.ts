@@ -58,7 +58,7 @@ export function vfChoices(pf: Gpu | undefined): Choice[] {
   ];
 }
 
-/** GVT-g types with their resolution and free instances (§D.1); a type with none free is disabled. */
+/** GVT-g types with their resolution and free instances (docs/sriov-sysfs.md#gvt-g-types); a type with none free is disabled. */
 export function mdevTypeChoices(parent: Gpu | undefined, current: string): Choice[] {
   return (parent?.mdevTypes ?? []).map((t) => {
     const free = t.availableInstances;

@@ -1,7 +1,7 @@
 import type RFB from '@novnc/novnc';
 import { useEffect, useState } from 'react';
 import { hasScreen, type VmInfo } from '../../../../shared/vm-spec';
-import { VmActionButton } from '../../components/VmActionButton';
+import { VmActionButton } from '../gallery/VmActionButton';
 import { formatRoute } from '../../navigation/route';
 import { hasGraphics } from '../console/console-tabs';
 import { StoppedNotice } from '../console/StoppedNotice';

@@ -5,6 +5,7 @@ import { WallTile } from './WallTile';
 import { ChoiceSelect } from '../../components/ChoiceSelect';
 import { canShutDown, canStart } from '../gallery/vm-actions';
 import { hotkeyCell, WALL_COLUMNS, wallCapacity, wallVms, type WallLayout } from './wall-layout';
+import './wall.css';
 
 const LAYOUT_LABELS: Record<WallLayout, string> = { '2x2': '2 × 2', '3x3': '3 × 3' };
 

@@ -1,15 +1,9 @@
 import { useState } from 'react';
-import type { VmInfo, VmState } from '../../../shared/vm-spec';
-import { ConfirmDialog } from './ConfirmDialog';
-import {
-  canForceOff,
-  canPause,
-  canReset,
-  canResume,
-  canShutDown,
-  canStart,
-} from '../features/gallery/vm-actions';
-import { useVmStore } from '../stores/context';
+import { hasNothingToBoot, nothingToShutDown } from '../../../../shared/boot-media';
+import type { VmInfo, VmState } from '../../../../shared/vm-spec';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { canForceOff, canPause, canReset, canResume, canShutDown, canStart } from './vm-actions';
+import { useVmStore } from '../../stores/context';
 
 export type PowerAction = 'start' | 'stop' | 'kill' | 'reset' | 'pause' | 'resume';
 
@@ -66,6 +60,9 @@ export function VmActionButton({ vm, action, className, testId }: VmActionButton
   const blocked = action === 'kill' ? busy === 'kill' : busy !== undefined;
   // Pulling the plug loses whatever the guest had not written: asked first, as Delete is.
   const [confirming, setConfirming] = useState(false);
+  const kill = useVmStore((s) => s.kill);
+  // Shut down of a VM with nothing to boot would wait on an ACPI request no OS answers: Force off, asked first.
+  const forcesOff = action === 'kill' || (action === 'stop' && hasNothingToBoot(vm.spec));
   if (!meta.allowed(vm.state) && busy !== action) return null;
   const id = testId ?? `vm-${vm.id}-${action}`;
   return (
@@ -75,12 +72,16 @@ export function VmActionButton({ vm, action, className, testId }: VmActionButton
         className={[meta.className, className].filter(Boolean).join(' ') || undefined}
         data-testid={id}
         disabled={offline || blocked}
-        title={meta.title}
-        onClick={() => (action === 'kill' ? setConfirming(true) : void run(vm.id))}
+        title={
+          forcesOff && action === 'stop'
+            ? 'Nothing to boot answers a shutdown: this forces it off, after asking'
+            : meta.title
+        }
+        onClick={() => (forcesOff ? setConfirming(true) : void run(vm.id))}
       >
         {busy === action ? meta.busy : meta.label}
       </button>
-      {action === 'kill' && (
+      {forcesOff && (
         <ConfirmDialog
           open={confirming}
           title={`Force ${vm.spec.name} off?`}
@@ -89,12 +90,13 @@ export function VmActionButton({ vm, action, className, testId }: VmActionButton
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void run(vm.id);
+            void kill(vm.id);
           }}
         >
+          {action === 'stop' && <p>{nothingToShutDown(vm.spec.name)}</p>}
           <p>
-            The VM stops at once, like pulling the plug: what the guest has not saved is lost. Shut down asks
-            the guest to stop by itself.
+            The VM stops at once, like pulling the plug: what the guest has not saved is lost.
+            {action === 'kill' && ' Shut down asks the guest to stop by itself.'}
           </p>
         </ConfirmDialog>
       )}

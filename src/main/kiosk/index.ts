@@ -1,0 +1,2 @@
+// The kiosk domain as the composition root sees it (docs/layering.md).
+export { KioskService } from './kiosk-service';

@@ -1,0 +1,2 @@
+// The runs domain as the composition root sees it (docs/layering.md).
+export { RunsService } from './runs-service';
