@@ -1,36 +1,30 @@
-import http from 'node:http';
-import WebSocket from 'ws';
 import { createClient, type Client } from '../src/shared/client';
 import { createWsTransport } from '../src/main/server/ws-transport';
+import { openSessionRpc, signIn } from '../tests/support/web-session';
 
 export interface ServeClient {
   client: Client;
   /** `http://127.0.0.1:PORT` */
   origin: string;
-  /** The session cookie the launch URL bought, for console WebSockets. */
+  /** The session cookie sign-in set, for console WebSockets. */
   cookie: string;
   close(): void;
 }
 
-/** A `tessera serve` front as a browser tab uses it: the launch URL's cookie, then RPC over /rpc. */
+/**
+ * A `tessera serve` front as a browser tab uses it: the launch URL's token traded for a session
+ * (as the page does, tests/support/web-session.ts), then RPC over /rpc.
+ */
 export async function connectServe(launchUrl: string): Promise<ServeClient> {
-  const cookie = await new Promise<string>((resolve, reject) => {
-    http
-      .get(launchUrl, (res) => {
-        res.resume();
-        const value = res.headers['set-cookie']?.[0]?.split(';')[0];
-        if (res.statusCode === 302 && value) resolve(value);
-        else reject(new Error(`the launch URL answered ${res.statusCode}`));
-      })
-      .on('error', reject);
-  });
-  const origin = new URL(launchUrl).origin;
-  const ws = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, {
-    headers: { Cookie: cookie, Origin: origin },
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { client: createClient(createWsTransport(ws)), origin, cookie, close: () => ws.close() };
+  const url = new URL(launchUrl);
+  const launch = new URLSearchParams(url.hash.slice(1)).get('token');
+  if (!launch) throw new Error(`no launch token in ${launchUrl}`);
+  const session = await signIn(Number(url.port), launch);
+  const ws = await openSessionRpc(session);
+  return {
+    client: createClient(createWsTransport(ws)),
+    origin: session.origin,
+    cookie: session.cookie,
+    close: () => ws.close(),
+  };
 }

@@ -38,8 +38,14 @@ const options = {
 // The CLI carries its dependencies inside: one file parses in half the time of resolving zod and ws
 // from node_modules module by module, and every `tessera` command pays that at start-up.
 // Native addons (and ws's optional native helpers) stay outside; `require` serves them.
+// Split: what a command loads with `import()` (the server, export formats, YAML plans) is a chunk
+// of its own that other commands never compile.
 await build({
   ...options,
+  splitting: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  chunkNames: 'cli/chunk-[hash]',
   entryPoints: { 'cli/index': 'src/main/cli/index.ts' },
   external: ['node-pty', 'bufferutil', 'utf-8-validate'],
   plugins: [zodEnglishOnly],

@@ -173,7 +173,9 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
   const handlers: Handlers = {
     'host.info': async () => ({
       ...(await host.info()),
-      ...paths,
+      configDir: paths.configDir,
+      runtimeDir: paths.runtimeDir,
+      dataDir: paths.dataDir,
       backendPid: process.pid,
       host: host.identity(),
     }),

@@ -6,6 +6,7 @@ import { createBackend, type BackendOptions } from '../backend';
 import { findSimulatedHost } from '../gpu';
 import { defaultPaths } from '../paths';
 import { UnsafeRuntimeDir } from '../fsutil/private-dir';
+import { createDirectClient } from '../rpc/direct-client';
 import { serveTransport } from '../rpc/dispatcher';
 import { connectRemoteLink, controlSocketPath, localLink, type BackendLink } from '../server/backend-link';
 
@@ -65,13 +66,19 @@ export async function openCliSession(options: CliSessionOptions = {}): Promise<C
       }
     }
   }
-  // Beside a running backend, this one must not take over its VMs.
-  link ??= localLink(
-    await createBackend({ ...options, paths, ...(besideRunning ? { skipReattach: true } : {}) }),
-  );
-  const [clientSide, serverSide] = createMemoryTransportPair();
-  serveTransport(serverSide, link.dispatcher, link.events);
-  const client = createClient(clientSide);
+  let client: Client;
+  if (link) {
+    // Another process's answers: checked against the contract as they arrive.
+    const [clientSide, serverSide] = createMemoryTransportPair();
+    serveTransport(serverSide, link.dispatcher, link.events);
+    client = createClient(clientSide);
+  } else {
+    // Beside a running backend, this one must not take over its VMs.
+    link = localLink(
+      await createBackend({ ...options, paths, ...(besideRunning ? { skipReattach: true } : {}) }),
+    );
+    client = createDirectClient(link.dispatcher, link.events);
+  }
   const opened = link;
   return {
     client,

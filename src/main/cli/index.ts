@@ -4,7 +4,6 @@ import { extractGlobalOptions } from './global-options';
 import { GPU_USAGE, gpuCommand, gpuReadsOnly, print } from './gpu-command';
 import { formatDoctor, hostLine } from './host-format';
 import { UsageError } from './parse-options';
-import { runServe } from './serve-command';
 import { EXPORT_USAGE } from './export-command';
 import { RUN_USAGE, runCommand, runReadsOnly } from './run-command';
 import { defaultPaths } from '../paths';
@@ -84,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;
     }
-    if (command === 'serve') return await runServe(rest, options);
+    // Only serve needs the HTTP and WebSocket server: loaded for it alone (bench/list-200.ts).
+    if (command === 'serve') return await (await import('./serve-command')).runServe(rest, options);
     if (command === 'kiosk' && rest[0] === 'start') return await runKioskStart(rest.slice(1), options);
     if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
     const session = await openCliSession({ ...options, readOnly: readsOnly(command, rest) });

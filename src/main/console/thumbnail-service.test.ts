@@ -1,14 +1,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TesseraError } from '../../shared/errors';
 import type { VmInfo, VmState } from '../../shared/vm-spec';
 import { testVmInfo } from '../../../tests/support/vm-info';
 import { vmDataFiles, type TesseraPaths } from '../paths';
 import { DomainEventBus } from '../events';
-import { decodePng } from './png';
+import type * as png from './png';
+import { decodePng, encodePng } from './png';
 import { ThumbnailService } from './thumbnail-service';
+
+// Counted, not replaced: the test of unchanged screens asks how many frames were encoded.
+vi.mock('./png', async (actual) => {
+  const real = await actual<typeof png>();
+  return { ...real, encodePng: vi.fn(real.encodePng) };
+});
 
 let root: string;
 let paths: TesseraPaths;
@@ -96,6 +103,29 @@ describe('ThumbnailService', () => {
     setShade(20);
     expect(shadeOf(await service.thumbnail('v', 320))).toBe(20);
     expect(dumps).toHaveLength(2);
+  });
+
+  it("encodes a running VM's screen again only when its pixels changed", async () => {
+    const { service, clock, dumps, setShade } = setup();
+    const first = await service.thumbnail('v', 320);
+    const encodes = vi.mocked(encodePng).mock.calls.length;
+    clock.now += 1000;
+    const same = await service.thumbnail('v', 320);
+    expect(dumps).toHaveLength(2);
+    expect(vi.mocked(encodePng).mock.calls.length).toBe(encodes);
+    // Still a fresh look at the screen: the time is the new dump's.
+    expect(same).toMatchObject({ pngBase64: first.pngBase64, takenAt: new Date(clock.now).toISOString() });
+    clock.now += 1000;
+    setShade(30);
+    expect(shadeOf(await service.thumbnail('v', 320))).toBe(30);
+    expect(vi.mocked(encodePng).mock.calls.length).toBe(encodes + 1);
+    // A screen that flips between two pictures (a blinking cursor) is encoded once per picture.
+    for (const shade of [10, 30, 10, 30]) {
+      clock.now += 1000;
+      setShade(shade);
+      expect(shadeOf(await service.thumbnail('v', 320))).toBe(shade);
+    }
+    expect(vi.mocked(encodePng).mock.calls.length).toBe(encodes + 1);
   });
 
   it("reuses a paused VM's frame for as long as it stays paused", async () => {

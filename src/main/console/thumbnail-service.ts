@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type { CallOutput } from '../../shared/contract';
-import { hasScreen } from '../../shared/vm-spec';
+import { hasScreen, type VmInfo } from '../../shared/vm-spec';
 import { isDown, isLive } from '../../shared/vm-actions';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 import { vmDataFiles, type TesseraPaths } from '../paths';
@@ -27,6 +28,15 @@ interface Grab {
 }
 
 /**
+ * The encoded frames of the last few distinct screens of a VM, by a hash of the raw dump. Most
+ * screens of a gallery sit still while they are polled every second, or flip between two
+ * pictures (a blinking cursor); shrinking and deflating the same pixels again was most of the
+ * backend's CPU with 16 running VMs (bench/thumbnail-cpu.ts), and hashing a dump costs a
+ * fraction of that.
+ */
+const SCREENS_KEPT = 4;
+
+/**
  * Several fronts (the window, a browser tab) polling one card share a dump made this recently;
  * the UI asks about once a second.
  */
@@ -49,6 +59,7 @@ export interface ThumbnailServiceOptions {
  */
 export class ThumbnailService {
   private readonly grabs = new Map<string, Grab>();
+  private readonly screens = new Map<string, Map<string, Map<number, Frame>>>();
   private readonly pending = new Map<string, Promise<Thumbnail>>();
   /** Last frames being written for VMs that just stopped: asking for one waits for its file. */
   private readonly saving = new Map<string, Promise<void>>();
@@ -63,7 +74,10 @@ export class ThumbnailService {
           bus.on('vm.changed', ({ vm }) => {
             if (isDown(vm.state)) this.keepLastFrame(vm.id);
           }),
-          bus.on('vm.removed', ({ id }) => this.grabs.delete(id)),
+          bus.on('vm.removed', ({ id }) => {
+            this.grabs.delete(id);
+            this.screens.delete(id);
+          }),
         ]
       : [];
     this.unsubscribe = () => stops.forEach((stop) => stop());
@@ -83,7 +97,7 @@ export class ThumbnailService {
     const key = `${id}/${maxWidth}`;
     let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.grab(id, maxWidth, fresh ? grab : undefined).finally(() => this.pending.delete(key));
+      pending = this.grab(vm, maxWidth, fresh ? grab : undefined).finally(() => this.pending.delete(key));
       this.pending.set(key, pending);
     }
     try {
@@ -106,18 +120,33 @@ export class ThumbnailService {
     await Promise.all(this.saving.values());
   }
 
-  private async grab(id: string, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
+  private async grab(vm: VmInfo, maxWidth: number, into: Grab | undefined): Promise<Thumbnail> {
+    const { id } = vm;
     const at = this.now();
-    const image = scaleToWidth(parsePpm(await this.options.vms.screendump(id, 'ppm')), maxWidth);
-    const frame: Frame = {
-      pngBase64: encodePng(image).toString('base64'),
-      width: image.width,
-      height: image.height,
-    };
+    const dump = await this.options.vms.screendump(id, 'ppm', vm.spec);
+    const frames = this.framesOf(id, createHash('sha1').update(dump).digest('base64'));
+    let frame = frames.get(maxWidth);
+    if (!frame) {
+      const image = scaleToWidth(parsePpm(dump), maxWidth);
+      frame = { pngBase64: encodePng(image).toString('base64'), width: image.width, height: image.height };
+      frames.set(maxWidth, frame);
+    }
     const grab = into ?? { at, takenAt: new Date(at).toISOString(), frames: new Map<number, Frame>() };
     grab.frames.set(maxWidth, frame);
     this.grabs.set(id, grab);
     return live(frame, grab.takenAt);
+  }
+
+  /** The frames already made of the screen with this digest (the most recent first when evicting). */
+  private framesOf(id: string, digest: string): Map<number, Frame> {
+    let screens = this.screens.get(id);
+    if (!screens) this.screens.set(id, (screens = new Map()));
+    const frames = screens.get(digest) ?? new Map<number, Frame>();
+    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently seen.
+    screens.delete(digest);
+    screens.set(digest, frames);
+    if (screens.size > SCREENS_KEPT) screens.delete(screens.keys().next().value as string);
+    return frames;
   }
 
   private keepLastFrame(id: string): void {

@@ -10,11 +10,10 @@ import type { GpuInventory } from '../../shared/gpu-inventory';
 import type { ExportOptions, ExportResult, ImportResult, ImportSource } from '../../shared/vm-export';
 import type { VmSpec } from '../../shared/vm-spec';
 import { leaseSteps, swtpmArgs, type GpuPlacement, type QemuHost } from '../vm';
-import { buildKubevirtManifests, kubevirtGpuFacts, kubernetesName } from './kubevirt-export';
-import { buildLibvirtDomain } from './libvirt-export';
-import { importLibvirtDomain } from './libvirt-import';
-import { importQemuCommandLine } from './qemu-cmdline-import';
-import { buildVmScript } from './script-export';
+
+// Each format is loaded when it is first asked for: with their XML and YAML libraries they are a
+// third of the CLI's code, and every `tessera` command that runs a backend would otherwise load
+// them (a --cpu-prof of `vm list` showed @xmldom/xmldom's set-up alone as one of its largest costs).
 
 export interface ExportDeps {
   /** What `vm args` is built from (VmService.argsPlan). */
@@ -32,7 +31,7 @@ export interface ExportDeps {
 
 export interface ExportService {
   exportVms(request: ExportOptions & { id?: string | undefined; all: boolean }): Promise<ExportResult>;
-  importVm(source: ImportSource, name?: string): ImportResult;
+  importVm(source: ImportSource, name?: string): Promise<ImportResult>;
 }
 
 export function createExportService(deps: ExportDeps): ExportService {
@@ -40,6 +39,7 @@ export function createExportService(deps: ExportDeps): ExportService {
     const plan = await deps.argsPlan(id);
     const { spec, placement, host } = plan;
     if (options.format === 'libvirt') {
+      const { buildLibvirtDomain } = await import('./libvirt-export');
       const out = buildLibvirtDomain(spec, { placement, capabilities: host.capabilities });
       return {
         text: out.xml,
@@ -57,6 +57,7 @@ export function createExportService(deps: ExportDeps): ExportService {
         'UNAVAILABLE',
         'swtpm is not installed: install the Debian package swtpm, then export again',
       );
+    const { buildVmScript } = await import('./script-export');
     const out = buildVmScript({
       spec,
       argv: plan.argv,
@@ -90,6 +91,7 @@ export function createExportService(deps: ExportDeps): ExportService {
           );
         return one(ids[0] ?? '', request);
       }
+      const { buildKubevirtManifests, kubevirtGpuFacts, kubernetesName } = await import('./kubevirt-export');
       const inventory = deps.inventory();
       const vms = await Promise.all(
         ids.map(async (id) => {
@@ -104,10 +106,13 @@ export function createExportService(deps: ExportDeps): ExportService {
       const fileName = request.all ? 'tessera-vms.yaml' : `${kubernetesName(vms[0]?.spec.name ?? 'vm')}.yaml`;
       return { text: out.yaml, fileName, mediaType: 'application/yaml', notExpressed: out.notExpressed };
     },
-    importVm(source, name) {
-      return source.kind === 'qemu-cmdline'
-        ? importQemuCommandLine(source.text, deps.inventory(), name)
-        : importLibvirtDomain(source.xml, deps.inventory(), name);
+    async importVm(source, name) {
+      if (source.kind === 'qemu-cmdline') {
+        const { importQemuCommandLine } = await import('./qemu-cmdline-import');
+        return importQemuCommandLine(source.text, deps.inventory(), name);
+      }
+      const { importLibvirtDomain } = await import('./libvirt-import');
+      return importLibvirtDomain(source.xml, deps.inventory(), name);
     },
   };
 }

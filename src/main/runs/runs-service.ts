@@ -30,7 +30,6 @@ import type { GuestTransport } from './guest-transport';
 import { takeHostSnapshot } from './host-snapshot';
 import { junitXml, type StepOutputs } from './junit';
 import { OutputFile } from './output-file';
-import { parsePlan } from './plan-file';
 import { NOT_INSTALLED_EXIT, PROBE_COMMANDS } from './probes';
 import { diffRuns, type ProbeOutputs } from './run-diff';
 import { newRunId, RECORD_FILES, RunStore, stepFile } from './run-store';
@@ -216,6 +215,8 @@ export class RunsService {
   }
 
   private async readPlan(source: PlanSource): Promise<{ plan: RunPlan; sourceName: string; text: string }> {
+    // The YAML library is loaded when a run first needs it, not by every command that runs a backend.
+    const { parsePlan } = await import('./plan-file');
     if ('text' in source)
       return { plan: parsePlan(source.text, source.source), sourceName: source.source, text: source.text };
     const file = path.resolve(source.path);

@@ -1,6 +1,5 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import WebSocket from 'ws';
 import type { CallMessage } from '../../shared/wire';
 import { EventMessage, ResultMessage, type Envelope } from '../../shared/wire';
 import type { EventName } from '../../shared/contract';
@@ -8,7 +7,6 @@ import { createBackend, type Backend, type BackendOptions } from '../backend';
 import { defaultPaths } from '../paths';
 import { UnsafeRuntimeDir, checkControlSocket, ensureRuntimeDir } from '../fsutil/private-dir';
 import type { Dispatcher, EventSource, Listener } from '../rpc/dispatcher';
-import { createFrontServer } from './front-server';
 import { webSocketChannel } from './console-bridge';
 import type { ConsoleChannel } from '../console';
 
@@ -54,6 +52,8 @@ export function localLink(backend: Backend, owner = false): BackendLink {
  */
 export async function connectRemoteLink(socketPath: string, timeoutMs = 3000): Promise<BackendLink> {
   if (!(await checkControlSocket(socketPath))) throw new Error(`no Tessera backend listens on ${socketPath}`);
+  // Loaded only when there is a backend to talk to: a CLI command that runs its own never needs it.
+  const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(`ws+unix://${socketPath}:/rpc`);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -163,6 +163,7 @@ export async function openBackendLink(options: OpenLinkOptions = {}): Promise<Ba
   }
   const backend = await createBackend({ ...options, paths });
   const link = localLink(backend, true);
+  const { createFrontServer } = await import('./front-server');
   const front = createFrontServer({ link, access: { kind: 'unix' } });
   const { server } = front;
   for (let attempt = 0; ; attempt++) {

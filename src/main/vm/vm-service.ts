@@ -566,9 +566,12 @@ export class VmService {
     return { pngBase64: png.toString('base64'), ...pngSize(png) };
   }
 
-  /** The VM's screen as QEMU dumps it: PNG, or PPM (raw pixels, cheapest to read). */
-  async screendump(id: string, format: 'png' | 'ppm'): Promise<Buffer> {
-    const spec = await this.store.get(id);
+  /**
+   * The VM's screen as QEMU dumps it: PNG, or PPM (raw pixels, cheapest to read). `spec` is the
+   * definition when the caller has just read it (a thumbnail poll), so it is not read twice.
+   */
+  async screendump(id: string, format: 'png' | 'ppm', spec?: VmSpec): Promise<Buffer> {
+    spec ??= await this.store.get(id);
     if (!hasScreen(spec))
       throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
     const runner = this.requireRunner(id);

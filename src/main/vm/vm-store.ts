@@ -1,9 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TesseraError, describeZodError } from '../../shared/errors';
 import { StoredVmSpec, VmSpec, type InvalidDefinition } from '../../shared/vm-spec';
 import { writeFileAtomic } from '../fsutil/atomic-write';
-import { UnreadableFile, describeJsonError, readStateFile } from '../fsutil/state-file';
+import { UnreadableFile, describeJsonError, readStateFileSync } from '../fsutil/state-file';
+
+/**
+ * Definitions read in one go before the event loop gets a turn. Read one by one with blocking
+ * calls, 2,000 definitions cost a fifth of the CPU that 2,000 concurrent promise reads do (each
+ * of those is five thread-pool round trips): `vm list` reads every file. In a long-lived backend
+ * a batch blocks for about a millisecond, then other work goes first.
+ */
+const LOAD_BATCH = 64;
 
 export interface LoadedDefinitions {
   specs: VmSpec[];
@@ -34,15 +43,15 @@ export class VmStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { specs: [], invalid: [] };
       throw error;
     }
-    const results = await Promise.all(
-      names
-        .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
-        .sort()
-        .map((n) => this.readFile(path.join(this.dir, n))),
-    );
+    const files = names
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort()
+      .map((n) => path.join(this.dir, n));
     const specs: VmSpec[] = [];
     const invalid: InvalidDefinition[] = [];
-    for (const r of results) {
+    for (const [i, file] of files.entries()) {
+      if (i > 0 && i % LOAD_BATCH === 0) await nextTurn();
+      const r = this.readFileSync(file);
       if ('spec' in r) specs.push(r.spec);
       else invalid.push(r.invalid);
     }
@@ -52,7 +61,9 @@ export class VmStore {
   /** One definition; NOT_FOUND when missing, BAD_INPUT (naming the file) when broken. */
   async get(id: string): Promise<VmSpec> {
     const file = this.fileFor(id);
-    const result = await this.readFile(file);
+    // Blocking, as in `load`: one small file costs five thread-pool round trips read with promises,
+    // and every call about a VM (a thumbnail poll each second per card) reads its definition.
+    const result = this.readFileSync(file);
     if ('spec' in result) return result.spec;
     if (result.missing) throw new TesseraError('NOT_FOUND', `no VM named '${id}'`);
     throw new TesseraError('BAD_INPUT', `the definition ${file} is invalid: ${result.invalid.reason}`);
@@ -76,17 +87,19 @@ export class VmStore {
     await fs.rm(this.fileFor(id), { force: true });
   }
 
-  private async readFile(
-    file: string,
-  ): Promise<{ spec: VmSpec } | { invalid: InvalidDefinition; missing?: boolean }> {
+  private readFileSync(file: string): Checked {
     let text: string;
     try {
       // A definition may be the user's link into a dotfiles repo; a FIFO or a device is not read.
-      text = await readStateFile(file, { followLinks: true });
+      text = readStateFileSync(file, { followLinks: true });
     } catch (error) {
-      if (!(error instanceof UnreadableFile)) throw error;
-      return { invalid: { file, reason: `cannot read it: ${error.reason}` }, missing: error.missing };
+      return unreadable(file, error);
     }
+    return this.check(file, text);
+  }
+
+  /** One definition file's text, parsed and checked against the contract's schema. */
+  private check(file: string, text: string): Checked {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -106,4 +119,11 @@ export class VmStore {
     }
     return { spec: parsed.data };
   }
+}
+
+type Checked = { spec: VmSpec } | { invalid: InvalidDefinition; missing?: boolean };
+
+function unreadable(file: string, error: unknown): Checked {
+  if (!(error instanceof UnreadableFile)) throw error;
+  return { invalid: { file, reason: `cannot read it: ${error.reason}` }, missing: error.missing };
 }
