@@ -18,6 +18,7 @@ import { SettingsService } from './settings/settings-service';
 import { createDisk } from './vm/disk-create';
 import { createExportService } from './export/export-service';
 import { RunsService } from './runs/runs-service';
+import { RunMatrixService } from './runs/run-matrix';
 import { ImagesService } from './images/images-service';
 import { KioskService } from './kiosk/kiosk-service';
 import { packageRoot } from './server/package-root';
@@ -140,8 +141,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     events,
     ...(options.runOutputLimitBytes !== undefined ? { outputLimitBytes: options.runOutputLimitBytes } : {}),
   });
+  const matrices = new RunMatrixService({ runs, vms, gpu, images, events, dataDir: paths.dataDir });
   // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
-  if (!options.skipReattach) await runs.recover();
+  if (!options.skipReattach) {
+    await runs.recover();
+    await matrices.recover();
+  }
   const kiosk = new KioskService({
     vms,
     settings,
@@ -219,6 +224,10 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'run.get': ({ id }) => runs.get(id),
     'run.diff': ({ a, b }) => runs.diff(a, b),
     'run.export': ({ ids, path: file }) => runs.export(ids, file),
+    'run.matrixStart': ({ vm, plan, vary, label }) => matrices.start(vm, plan, vary, label),
+    'run.matrixWait': ({ id }) => matrices.wait(id),
+    'run.matrixList': () => matrices.list(),
+    'run.matrixGet': ({ id }) => matrices.get(id),
     // ---- golden images and booth resets (issue 11) ----
     'image.list': async () => ({ images: await images.listImages() }),
     'image.add': ({ path, name }) => images.addImage(path, name),

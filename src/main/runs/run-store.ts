@@ -23,6 +23,16 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
+/** Whether a process runs (signal 0 checks without sending anything): is a record's backend still there? */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A step's output files, by its position (names may hold any character). */
 export function stepFile(index: number, stream: 'stdout' | 'stderr'): string {
   return `${RECORD_FILES.steps}/${String(index + 1).padStart(3, '0')}.${stream}`;
