@@ -5,7 +5,7 @@ function CellView({ matrix, cell, index }: { matrix: MatrixRecord; cell: MatrixC
   const picked = useRunsStore((s) => s.picked);
   const pick = useRunsStore((s) => s.pick);
   const show = useRunsStore((s) => s.show);
-  const passed = cell.steps.filter((s) => s.status === 'passed').length;
+  const count = (...statuses: string[]) => cell.steps.filter((s) => statuses.includes(s.status)).length;
   const runId = cell.runId;
   const finished = runId !== null && cell.status !== 'running';
   return (
@@ -14,7 +14,7 @@ function CellView({ matrix, cell, index }: { matrix: MatrixRecord; cell: MatrixC
       {cell.steps.length > 0 && (
         <span className="muted">
           {' '}
-          {passed}/{cell.steps.length} passed
+          {count('passed')} passed, {count('failed', 'timeout')} failed, {count('skipped')} skipped
         </span>
       )}
       {cell.message && <div className="muted">{cell.message}</div>}
