@@ -137,12 +137,19 @@ export class RunMatrixService {
       gpu,
       note: interruptionNote(gpu !== null),
     };
-    await this.save(record);
+    this.deps.runs.holdForMatrix(vmId, id);
+    try {
+      await this.save(record);
+    } catch (error) {
+      this.deps.runs.releaseFromMatrix(vmId, id);
+      throw error;
+    }
     // As with runs: nothing else may hold a one-shot CLI backend's loop open between two runs.
     const keepAlive = setInterval(() => undefined, 60_000);
     const finished = this.execute(record, plan).finally(() => {
       clearInterval(keepAlive);
       this.active.delete(id);
+      this.deps.runs.releaseFromMatrix(vmId, id);
     });
     this.active.set(id, { record, finished });
     return { id };

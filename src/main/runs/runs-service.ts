@@ -81,6 +81,8 @@ export class RunsService {
   readonly store: RunStore;
   private readonly active = new Map<string, ActiveRun>();
   private readonly vmsInRun = new Map<string, string>();
+  /** VMs a matrix holds between its runs: only its own cells' runs start on them. */
+  private readonly vmsInMatrix = new Map<string, string>();
   private readonly outputLimit: number;
 
   constructor(private readonly deps: RunsServiceDeps) {
@@ -123,6 +125,9 @@ export class RunsService {
     const other = this.vmsInRun.get(vmId);
     if (other !== undefined)
       throw new TesseraError('CONFLICT', `VM '${vmId}' is already in run ${other}; wait for it to finish`);
+    const matrix = this.vmsInMatrix.get(vmId);
+    if (matrix !== undefined && options.matrix?.id !== matrix)
+      throw new TesseraError('CONFLICT', `VM '${vmId}' is in matrix ${matrix}; wait for it to finish`);
     if (vm.state !== 'stopped' && vm.state !== 'crashed' && vm.state !== 'running')
       throw new TesseraError(
         'INVALID_STATE',
@@ -175,6 +180,18 @@ export class RunsService {
       this.vmsInRun.delete(vmId);
       throw error;
     }
+  }
+
+  /** Keeps other runs (and matrices) off a VM until `release`; refused when it is in a run or a matrix. */
+  holdForMatrix(vmId: string, matrixId: string): void {
+    const holder = this.vmsInRun.get(vmId) ?? this.vmsInMatrix.get(vmId);
+    if (holder !== undefined)
+      throw new TesseraError('CONFLICT', `VM '${vmId}' is already in run ${holder}; wait for it to finish`);
+    this.vmsInMatrix.set(vmId, matrixId);
+  }
+
+  releaseFromMatrix(vmId: string, matrixId: string): void {
+    if (this.vmsInMatrix.get(vmId) === matrixId) this.vmsInMatrix.delete(vmId);
   }
 
   /** Resolves with the run's outcome once it has finished (at once for a finished one). */
