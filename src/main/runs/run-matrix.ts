@@ -20,7 +20,7 @@ import type { GpuService } from '../gpu/gpu-service';
 import type { ImagesService } from '../images/images-service';
 import type { EventBus } from '../rpc/dispatcher';
 import type { VmService } from '../vm/vm-service';
-import { newRunId, processAlive } from './run-store';
+import { newRunId, processAlive, readRecordDirs } from './run-store';
 import type { PlanSource, RunsService } from './runs-service';
 
 export interface RunMatrixDeps {
@@ -172,25 +172,8 @@ export class RunMatrixService {
   }
 
   async list(): Promise<{ matrices: MatrixRecord[]; invalid: { id: string; reason: string }[] }> {
-    let names: string[];
-    try {
-      names = await fsp.readdir(this.dir);
-    } catch {
-      return { matrices: [], invalid: [] };
-    }
-    const matrices: MatrixRecord[] = [];
-    const invalid: { id: string; reason: string }[] = [];
-    for (const name of names
-      .filter((n) => RunId.safeParse(n).success)
-      .sort()
-      .reverse()) {
-      try {
-        matrices.push(await this.get(name));
-      } catch (error) {
-        invalid.push({ id: name, reason: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    return { matrices, invalid };
+    const { records, invalid } = await readRecordDirs(this.dir, (id) => this.get(id));
+    return { matrices: records, invalid };
   }
 
   /**
