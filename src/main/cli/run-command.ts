@@ -104,6 +104,18 @@ function matrixLine(m: MatrixRecord): string {
   return `${m.id}  ${m.status.padEnd(11)} ${m.vm}  ${passed}/${m.cells.length} passed  ${m.cells.map((c) => valuesText(c.values)).join(' | ')}${m.label ? `  "${m.label}"` : ''}\n`;
 }
 
+/** `ID [--json]`, the arguments of `show` and `matrix-show`. */
+function idArgument(args: string[], usage: string): { id: string; json: boolean } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
+  const [id] = positionals;
+  if (!id || positionals.length > 1) throw new UsageError(usage);
+  return { id, json: values.json === true };
+}
+
 export async function runCommand(session: CliSession, args: string[], dataDir: string): Promise<number> {
   const [sub, ...rest] = args;
   const { client } = session;
@@ -146,15 +158,9 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       return 0;
     }
     case 'show': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const [id] = positionals;
-      if (!id) throw new UsageError('usage: tessera run show ID [--json]');
+      const { id, json } = idArgument(rest, 'usage: tessera run show ID [--json]');
       const record = await client.call('run.get', { id });
-      print(values.json === true, record, () => describeRecord(record, path.join(dataDir, 'runs', id)));
+      print(json, record, () => describeRecord(record, path.join(dataDir, 'runs', id)));
       return 0;
     }
     case 'diff': {
@@ -228,15 +234,9 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       return 0;
     }
     case 'matrix-show': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const [id] = positionals;
-      if (!id) throw new UsageError('usage: tessera run matrix-show ID [--json]');
+      const { id, json } = idArgument(rest, 'usage: tessera run matrix-show ID [--json]');
       const record = await client.call('run.matrixGet', { id });
-      print(values.json === true, record, () => formatMatrix(record));
+      print(json, record, () => formatMatrix(record));
       return 0;
     }
     default:
