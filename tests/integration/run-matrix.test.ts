@@ -33,7 +33,7 @@ afterEach(() => killVms(home.paths));
 
 async function cli<T>(args: string[], okCodes = [0]): Promise<T> {
   const result = await runCli([...SIM, ...args], home.env);
-  if (!okCodes.includes(result.code))
+  if (!okCodes.includes(result.code) || result.stdout === '')
     throw new Error(`tessera ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
