@@ -18,7 +18,7 @@ import { createDisk, helperGpuLeases, signOfLifeMs, usbHolders, VmService, VmSto
 import { ConsoleService, ThumbnailService } from './console';
 import { SettingsService } from './settings';
 import { createExportService } from './export';
-import { RunsService } from './runs';
+import { RunMatrixService, RunsService } from './runs';
 import { ImagesService } from './images';
 import { KioskService } from './kiosk';
 import { packageRoot } from './fsutil/package-root';
@@ -147,8 +147,12 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     events: domainEvents,
     ...(options.runOutputLimitBytes !== undefined ? { outputLimitBytes: options.runOutputLimitBytes } : {}),
   });
+  const matrices = new RunMatrixService({ runs, vms, gpu, images, events: domainEvents, dataDir: paths.dataDir });
   // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
-  if (!options.skipReattach) await runs.recover();
+  if (!options.skipReattach) {
+    await runs.recover();
+    await matrices.recover();
+  }
   const kiosk = new KioskService({
     vms,
     settings,
@@ -230,6 +234,10 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     'run.get': ({ id }) => runs.get(id),
     'run.diff': ({ a, b }) => runs.diff(a, b),
     'run.export': ({ ids, path: file }) => runs.export(ids, file),
+    'run.matrixStart': ({ vm, plan, vary, label }) => matrices.start(vm, plan, vary, label),
+    'run.matrixWait': ({ id }) => matrices.wait(id),
+    'run.matrixList': () => matrices.list(),
+    'run.matrixGet': ({ id }) => matrices.get(id),
     // ---- golden images and booth resets (issue 11) ----
     'image.list': async () => ({ images: await images.listImages() }),
     'image.add': ({ path, name }) => images.addImage(path, name),

@@ -13,6 +13,7 @@ import { DiskFormat, HostPath, InvalidDefinition, VmConfig, VmCreateInput, VmInf
 import { Settings, SettingsPatch } from './settings';
 import { ExportRequest, ExportResult, ImportRequest, ImportResult } from './vm-export';
 import { RunDiff, RunId, RunOutcome, RunRecord, RunSummary } from './run-record';
+import { MatrixId, MatrixRecord } from './run-matrix';
 import { GoldenStatus, ImageInfo, ImageName, parseResetSchedule, ResetMode, ResetOutcome } from './images';
 import {
   KioskAssignment,
@@ -27,6 +28,18 @@ import { UsbInventory, UsbSelector } from './usb';
 const Grant = z.object({ token: z.string(), path: z.string() });
 
 const VmRef = z.object({ id: VmName });
+
+/** A plan by its file, or its text (the Runs page's dialog sends the text it read). */
+const RunPlanSource = z.union([
+  z.object({ path: z.string().min(1) }),
+  z.object({
+    text: z
+      .string()
+      .min(1)
+      .max(1 << 20),
+    source: z.string().min(1).max(200),
+  }),
+]);
 
 function call<I extends z.ZodType, O extends z.ZodType>(doc: string, input: I, output: O) {
   return { doc, input, output };
@@ -212,16 +225,7 @@ export const calls = {
     "Start a run of a plan on a VM: refused at once when the plan does not validate (every problem with its line and field) or the VM is in another run; otherwise resolves with the run's id while it goes on (run.changed events, run.wait).",
     z.object({
       vm: VmName,
-      plan: z.union([
-        z.object({ path: z.string().min(1) }),
-        z.object({
-          text: z
-            .string()
-            .min(1)
-            .max(1 << 20),
-          source: z.string().min(1).max(200),
-        }),
-      ]),
+      plan: RunPlanSource,
       label: z.string().max(200).nullable().default(null),
     }),
     z.object({ id: RunId }),
@@ -249,6 +253,34 @@ export const calls = {
     'Write finished run records into one .tar.gz (to attach to a bug report).',
     z.object({ ids: z.array(RunId).min(1).max(100), path: z.string().min(1) }),
     z.object({ path: z.string(), bytes: z.int().min(0) }),
+  ),
+  'run.matrixStart': call(
+    "Run a plan on a stopped VM once per combination of the axes' values (preset: the GPU layout preset of its VF's PF; image: the golden image it boots a fresh overlay of), one run after another; the VM definition is never edited. Refused at once for an unknown axis (with the known ones), an empty value list, an unknown image, a preset on a VM without a VF. Resolves with the matrix's id while it goes on.",
+    z.object({
+      vm: VmName,
+      plan: RunPlanSource,
+      vary: z.array(z.object({ axis: z.string(), values: z.array(z.string()) })).max(8),
+      label: z.string().max(200).nullable().default(null),
+    }),
+    z.object({ id: MatrixId }),
+  ),
+  'run.matrixWait': call(
+    "Resolves with a matrix's record once every combination has run.",
+    z.object({ id: MatrixId }),
+    MatrixRecord,
+  ),
+  'run.matrixList': call(
+    'Every matrix record, newest first, and record folders that failed to read.',
+    z.object({}),
+    z.object({
+      matrices: z.array(MatrixRecord),
+      invalid: z.array(z.object({ id: z.string(), reason: z.string() })),
+    }),
+  ),
+  'run.matrixGet': call(
+    "One matrix's record: its axes, each combination's status and run id.",
+    z.object({ id: MatrixId }),
+    MatrixRecord,
   ),
   // ---- golden images and booth resets (issue 11; src/main/images) ----
   'image.list': call(
@@ -406,6 +438,10 @@ export const events = {
   'run.changed': {
     doc: 'A run started, finished a step, or finished.',
     payload: z.object({ run: RunSummary }),
+  },
+  'run.matrixChanged': {
+    doc: 'A matrix started, one of its combinations started or finished, or it finished.',
+    payload: z.object({ id: MatrixId, status: MatrixRecord.shape.status }),
   },
   // ---- golden images and booth resets (issue 11) ----
   'image.changed': {

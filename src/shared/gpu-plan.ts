@@ -71,7 +71,7 @@ export const PlanPreview = z.object({
 });
 export type PlanPreview = z.infer<typeof PlanPreview>;
 
-export const ChangeOrigin = z.enum(['gpu-page', 'cli', 'startup', 'vm']);
+export const ChangeOrigin = z.enum(['gpu-page', 'cli', 'startup', 'vm', 'run-matrix']);
 export type ChangeOrigin = z.infer<typeof ChangeOrigin>;
 
 /** What was changed, when, by whom, and how it ended. */

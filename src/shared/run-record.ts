@@ -101,6 +101,14 @@ export const RunRecord = z.object({
   /** Why the run ended early, when it did (QEMU died, the backend died, the guest never answered). */
   problem: z.string().nullable(),
   files: z.object({ junit: z.string(), serialLog: z.string(), qemuLog: z.string() }),
+  /**
+   * The matrix this run is a cell of, and the cell's values (`preset`, `image`): what this run's
+   * setup was given beyond the VM definition. Null for a run of its own (and in older records).
+   */
+  matrix: z
+    .object({ id: RunId, cell: z.int().min(0), values: z.record(z.string(), z.string()) })
+    .nullable()
+    .default(null),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -39,4 +39,26 @@ export class RunsPage {
     await diff.waitFor();
     return diff;
   }
+
+  matrix(id: string): Locator {
+    return this.page.getByTestId(`run-matrix-${id}`);
+  }
+
+  matrixCell(id: string, index: number): Locator {
+    return this.page.getByTestId(`run-matrix-${id}-cell-${index}`);
+  }
+
+  /** Follows a matrix cell to its run's row. */
+  async followCell(id: string, index: number): Promise<void> {
+    await this.page.getByTestId(`run-matrix-${id}-run-${index}`).click();
+  }
+
+  /** Picks two cells of a matrix for the side-by-side diff. */
+  async compareCells(id: string, a: number, b: number): Promise<Locator> {
+    await this.page.getByTestId(`run-matrix-${id}-pick-${a}`).check();
+    await this.page.getByTestId(`run-matrix-${id}-pick-${b}`).check();
+    const diff = this.page.getByTestId('run-diff');
+    await diff.waitFor();
+    return diff;
+  }
 }

@@ -1,10 +1,12 @@
 // The Runs page (issue 12) in Chromium against `tessera serve --simulate adl-p`: a bad plan is
 // refused in the New run dialog with its line and field, the sample plan runs on a tiny guest on
 // a simulated VF, a second run after a scheduling change comes from the CLI (same backend), and
-// picking both shows the side-by-side diff naming only that change.
+// picking both shows the side-by-side diff naming only that change; then a matrix of two presets
+// drawn as a grid whose cells go to their runs and can be diffed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MatrixRecord } from '../../src/shared/run-matrix';
 import type { RunOutcome } from '../../src/shared/run-record';
 import { runCli } from '../support/cli-process';
 import { docsScreenshotPath, requireBuiltRenderer, screenshotWholePage } from '../support/browser';
@@ -90,6 +92,55 @@ describe('the Runs page', () => {
       expect(await diff.getByTestId('run-diff-step').count()).toBe(0);
       expect(await diff.getByTestId('run-diff-probe').count()).toBe(0);
       await screenshotWholePage(browser.page, docsScreenshotPath('runs-page.png'));
+    },
+  );
+
+  it(
+    'draws a matrix as a grid while it runs, goes from a cell to its run, and diffs two cells',
+    { timeout: 2 * LOADED_MACHINE_TIMEOUT_MS },
+    async () => {
+      // Three VFs: with two, VF1's share is a half under both presets.
+      expect((await runCli([...SIM, 'gpu', 'vfs', '0000:00:02.0', '3'], home.env)).code).toBe(0);
+      await ui.open();
+      const cli = runCli(
+        [
+          ...SIM,
+          'run',
+          'matrix',
+          'vf-guest',
+          '--plan',
+          SAMPLE_PLAN,
+          '--vary',
+          'preset=fair,one-big',
+          '--json',
+        ],
+        home.env,
+      );
+      // The page hears of the matrix from the serve's backend while it runs.
+      await browser.page.locator('[data-testid^=run-matrix-]').first().waitFor({ timeout: 120_000 });
+      const matrix = JSON.parse((await cli).stdout) as MatrixRecord;
+      const grid = ui.matrix(matrix.id);
+      for (const index of [0, 1])
+        await ui
+          .matrixCell(matrix.id, index)
+          .filter({ hasText: /^(passed|failed)/ })
+          .waitFor({ timeout: 120_000 });
+      expect(await grid.getByRole('columnheader').allTextContents()).toEqual(['preset', 'result']);
+      expect(await grid.getByRole('rowheader').allTextContents()).toEqual(['fair', 'one-big']);
+      const [fairRun, bigRun] = matrix.cells.map((c) => c.runId ?? '');
+      expect(await ui.matrixCell(matrix.id, 0).textContent()).toContain(fairRun);
+
+      await ui.followCell(matrix.id, 1);
+      await expect.poll(() => ui.row(bigRun ?? '').getAttribute('class')).toBe('run-row-shown');
+      expect(await ui.row(bigRun ?? '').textContent()).toContain('preset=one-big');
+
+      const diff = await ui.compareCells(matrix.id, 0, 1);
+      const rows = await diff.getByTestId('run-diff-setup').allTextContents();
+      expect(rows[0]).toBe('provisioning matrix presetfairone-big');
+      expect(rows.slice(1).every((r) => r.startsWith('provisioning '))).toBe(true);
+      expect(rows.some((r) => /ggtt_quota/.test(r))).toBe(true);
+      expect(await diff.getByTestId('run-diff-step').count()).toBe(0);
+      await screenshotWholePage(browser.page, docsScreenshotPath('runs-matrix.png'));
     },
   );
 });

@@ -1,13 +1,17 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunDiff, RunRecord, RunSummary } from '../../shared/run-record';
+import { MATRIX_AXES, parseVary, valuesText, type MatrixRecord } from '../../shared/run-matrix';
 import type { CliSession } from './cli-link';
 import { UsageError } from './parse-options';
 import { print } from './gpu-command';
 
 export const RUN_USAGE = `  run start VM --plan PLAN [--label TEXT] [--json]   run a validation plan (YAML or JSON) in the VM
   run list [--json]           run show ID [--json]       run diff A B [--json]
-  run export ID... --output FILE.tar.gz                 records to attach to a bug report`;
+  run export ID... --output FILE.tar.gz                 records to attach to a bug report
+  run matrix VM --plan PLAN --vary AXIS=V1,V2... [--label TEXT] [--json]
+                              the plan once per combination (axes: ${MATRIX_AXES.join(', ')})
+  run matrix-list [--json]    run matrix-show ID [--json]`;
 
 function stepLine(s: {
   name: string;
@@ -65,6 +69,53 @@ export function formatDiff(d: RunDiff): string {
   return out.join('\n') + '\n';
 }
 
+/** The results grid: one row per combination, its values, how it ended, its steps' tally, its run. */
+export function formatMatrix(m: MatrixRecord): string {
+  const axes = m.axes.map((a) => a.axis);
+  const rows = m.cells.map((c) => {
+    const count = (...s: string[]) => c.steps.filter((x) => s.includes(x.status)).length;
+    return [
+      ...axes.map((a) => c.values[a] ?? ''),
+      c.status,
+      c.steps.length
+        ? `${count('passed')}/${c.steps.length} passed, ${count('failed', 'timeout')} failed`
+        : '',
+      c.runId ?? '-',
+      c.message ?? '',
+    ];
+  });
+  const header = [...axes, 'status', 'steps', 'run', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((x, i) => x.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd() + '\n';
+  return (
+    `matrix ${m.id}: ${m.status}${m.label ? ` "${m.label}"` : ''} on VM '${m.vm}', ${m.cells.length} combinations of ${m.axes.map((a) => `${a.axis}=${a.values.join(',')}`).join(' ')}\n` +
+    line(header) +
+    rows.map(line).join('') +
+    `${m.note}\n`
+  );
+}
+
+function matrixLine(m: MatrixRecord): string {
+  const passed = m.cells.filter((c) => c.status === 'passed').length;
+  return `${m.id}  ${m.status.padEnd(11)} ${m.vm}  ${passed}/${m.cells.length} passed  ${m.cells.map((c) => valuesText(c.values)).join(' | ')}${m.label ? `  "${m.label}"` : ''}\n`;
+}
+
+/** `ID [--json]`, the arguments of `show` and `matrix-show`. */
+function idArgument(args: string[], usage: string): { id: string; json: boolean } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
+  const [id] = positionals;
+  if (!id || positionals.length > 1) throw new UsageError(usage);
+  return { id, json: values.json === true };
+}
+
 export async function runCommand(session: CliSession, args: string[], dataDir: string): Promise<number> {
   const [sub, ...rest] = args;
   const { client } = session;
@@ -107,15 +158,9 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       return 0;
     }
     case 'show': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' } },
-      });
-      const [id] = positionals;
-      if (!id) throw new UsageError('usage: tessera run show ID [--json]');
+      const { id, json } = idArgument(rest, 'usage: tessera run show ID [--json]');
       const record = await client.call('run.get', { id });
-      print(values.json === true, record, () => describeRecord(record, path.join(dataDir, 'runs', id)));
+      print(json, record, () => describeRecord(record, path.join(dataDir, 'runs', id)));
       return 0;
     }
     case 'diff': {
@@ -142,6 +187,58 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       print(values.json === true, result, () => `wrote ${result.path} (${result.bytes} bytes)\n`);
       return 0;
     }
+    case 'matrix': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          plan: { type: 'string' },
+          vary: { type: 'string', multiple: true },
+          label: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      });
+      const [vm] = positionals;
+      const usage =
+        'usage: tessera run matrix VM --plan PLAN --vary AXIS=V1,V2 [--vary ...] [--label TEXT] [--json]';
+      if (!vm || positionals.length > 1 || values.plan === undefined) throw new UsageError(usage);
+      if (!values.vary?.length)
+        throw new UsageError(`${usage}\ngive at least one --vary (axes: ${MATRIX_AXES.join(', ')})`);
+      const vary = values.vary.map((v) => {
+        try {
+          return parseVary(v);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+      });
+      const { id } = await client.call('run.matrixStart', {
+        vm,
+        plan: { path: path.resolve(values.plan) },
+        vary,
+        label: values.label ?? null,
+      });
+      if (values.json !== true) process.stderr.write(`matrix ${id} started on VM '${vm}'\n`);
+      const record = await client.call('run.matrixWait', { id });
+      print(values.json === true, record, () => formatMatrix(record));
+      return record.status === 'passed' ? 0 : 1;
+    }
+    case 'matrix-list': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const list = await client.call('run.matrixList', {});
+      print(values.json === true, list, () =>
+        list.matrices.length === 0 && list.invalid.length === 0
+          ? 'no matrices yet: run one with `tessera run matrix VM --plan PLAN --vary preset=fair,one-big`\n'
+          : list.matrices.map(matrixLine).join('') +
+            list.invalid.map((i) => `warning: matrix ${i.id} was not read: ${i.reason}\n`).join(''),
+      );
+      return 0;
+    }
+    case 'matrix-show': {
+      const { id, json } = idArgument(rest, 'usage: tessera run matrix-show ID [--json]');
+      const record = await client.call('run.matrixGet', { id });
+      print(json, record, () => formatMatrix(record));
+      return 0;
+    }
     default:
       throw new UsageError(sub ? `unknown command 'run ${sub}'\n${RUN_USAGE}` : RUN_USAGE);
   }
@@ -149,5 +246,5 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
 
 /** `run list|show|diff` only read records. */
 export function runReadsOnly(sub: string | undefined): boolean {
-  return sub === 'list' || sub === 'show' || sub === 'diff';
+  return sub === 'list' || sub === 'show' || sub === 'diff' || sub === 'matrix-list' || sub === 'matrix-show';
 }

@@ -389,7 +389,7 @@ export class ImagesService {
       this.requireStopped(vm, 'put it on a golden image');
       const image = await this.registry.get(imageName);
       const version = await this.checkedVersion(imageName, image.current);
-      const overlay = await this.newOverlay(id, version);
+      const overlay = await this.newOverlay(this.overlayPath(id), version);
       const disks: DiskSpec[] = [...vm.spec.disks];
       const disk: DiskSpec = {
         path: overlay,
@@ -545,7 +545,7 @@ export class ImagesService {
     const spec = (await this.options.vms.get(id)).spec;
     const old = spec.disks[binding.diskIndex];
     if (!old) throw new TesseraError('INVALID_STATE', `VM '${id}' has no disk ${binding.diskIndex + 1}`);
-    const overlay = await this.newOverlay(id, version);
+    const overlay = await this.newOverlay(this.overlayPath(id), version);
     this.fault('reset-overlay-created');
     const disks = spec.disks.map((d, i) =>
       i === binding.diskIndex
@@ -568,11 +568,43 @@ export class ImagesService {
     await this.removeStrayOverlays(id, overlay);
   }
 
+  /** Where a VM's next overlay goes (its folder holds its overlays only). */
+  private overlayPath(id: string): string {
+    return path.join(this.overlaysDir, id, `${stamp()}.qcow2`);
+  }
+
+  /** The golden image a VM is bound to and the disk it is bound on; null when it is not on one. */
+  async bootDisk(id: string): Promise<{ image: string; diskIndex: number } | null> {
+    const binding = await this.binding(id).catch(() => null);
+    return binding && { image: binding.image, diskIndex: binding.diskIndex };
+  }
+
+  /**
+   * A fresh overlay of an image's current version at `file`, for one run that must leave the VM's
+   * own overlay and definition alone (a run matrix, src/main/runs/run-matrix.ts); the caller
+   * removes it when the run is done.
+   */
+  async scratchOverlay(
+    imageName: string,
+    file: string,
+  ): Promise<{ path: string; backing: { path: string; format: 'qcow2' | 'raw' }; version: number }> {
+    const image = await this.registry.get(imageName);
+    const version = await this.checkedVersion(imageName, image.current);
+    const overlay = await this.newOverlay(file, version);
+    return {
+      path: overlay,
+      backing: { path: version.path, format: version.format },
+      version: version.version,
+    };
+  }
+
   /** A complete overlay file on `version`: made under a temporary name, then renamed into place. */
-  private async newOverlay(id: string, version: { path: string; format: 'qcow2' | 'raw' }): Promise<string> {
-    const folder = path.join(this.overlaysDir, id);
+  private async newOverlay(
+    overlay: string,
+    version: { path: string; format: 'qcow2' | 'raw' },
+  ): Promise<string> {
+    const folder = path.dirname(overlay);
     await fsp.mkdir(folder, { recursive: true, mode: 0o700 });
-    const overlay = path.join(folder, `${stamp()}.qcow2`);
     const partial = `${overlay}.partial`;
     try {
       await createOverlay(this.options.qemuImg(), partial, version);
@@ -636,7 +668,7 @@ export class ImagesService {
       // A leftover of a run whose stop Tessera never saw (libvirt #684's case): not reused.
       const image = await this.registry.get(binding.image);
       const version = await this.checkedVersion(binding.image, image.current);
-      const overlay = await this.newOverlay(spec.name, version);
+      const overlay = await this.newOverlay(this.overlayPath(spec.name), version);
       current = {
         ...spec,
         disks: spec.disks.map((d, i) =>

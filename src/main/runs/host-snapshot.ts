@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HostSnapshot } from '../../shared/run-record';
+import type { VmSpec } from '../../shared/vm-spec';
 import type { GpuService } from '../gpu';
 import type { HostService } from '../host';
 import { packageRoot } from '../fsutil/package-root';
@@ -32,7 +33,11 @@ function runningArgv(pid: number | undefined): string[] | null {
 }
 
 /** The host, Tessera and the VM as they are now, through the host, gpu and vm services. */
-export async function takeHostSnapshot(sources: SnapshotSources, vmId: string): Promise<HostSnapshot> {
+export async function takeHostSnapshot(
+  sources: SnapshotSources,
+  vmId: string,
+  variant?: (spec: VmSpec) => VmSpec,
+): Promise<HostSnapshot> {
   const inventory = sources.gpu.inventory();
   const drivers = [...new Set(inventory.gpus.flatMap((g) => (g.driver ? [g.driver] : [])))];
   const facts = sources.host.runFacts(drivers);
@@ -73,7 +78,8 @@ export async function takeHostSnapshot(sources: SnapshotSources, vmId: string): 
           }
         : { binary: info.qemu.path, version: { value: info.qemu.version }, argv: runningArgv(vm.pid) },
     tesseraVersion: tesseraVersion(),
-    vm: vm.spec,
+    // What QEMU was started with: a matrix cell's run has a variant of the definition.
+    vm: variant ? variant(vm.spec) : vm.spec,
     engineActivity: facts.engineActivity,
   };
 }

@@ -126,6 +126,23 @@ describe('diffRuns', () => {
     const diff = diffRuns(a, { ...a, id: '20261202T010100Z-bbbbbb' }, new Map(), new Map());
     expect([diff.setup, diff.steps, diff.probes]).toEqual([[], [], []]);
   });
+
+  it('two cells of a matrix: the preset asked for comes with the provisioning it gave', () => {
+    const cell = (id: string, quantum: number, preset: string, index: number) => ({
+      ...record(id, quantum, [], 'passed'),
+      matrix: { id: '20261202T005900Z-cccccc', cell: index, values: { preset } },
+    });
+    const diff = diffRuns(
+      cell('20261202T010000Z-aaaaaa', 0, 'fair', 0),
+      cell('20261202T010100Z-bbbbbb', 25, 'one-big', 1),
+      new Map(),
+      new Map(),
+    );
+    expect(diff.setup).toEqual([
+      { category: 'provisioning', key: 'matrix preset', a: 'fair', b: 'one-big' },
+      { category: 'provisioning', key: 'gt0/exec_quantum_ms', a: '0', b: '25' },
+    ]);
+  });
 });
 
 describe('junitXml', () => {

@@ -33,10 +33,13 @@ function flatten(prefix: string, value: unknown, out: Map<string, string>): void
 }
 
 /** Everything the diff compares about a run's setup, each under its category. */
-function setupFacts(snapshot: HostSnapshot | null): Facts {
+function setupFacts(snapshot: HostSnapshot | null, matrix: RunRecord['matrix']): Facts {
   const facts: Facts = new Map();
   if (!snapshot) return facts;
   const put = (category: Category, key: string, value: string) => facts.set(key, { category, value });
+  // A matrix cell's values say what its setup was asked for; the facts below say what it got.
+  if (matrix?.values.preset !== undefined) put('provisioning', 'matrix preset', matrix.values.preset);
+  if (matrix?.values.image !== undefined) put('vm', 'matrix image', matrix.values.image);
   put(
     'host',
     'host',
@@ -101,8 +104,8 @@ export type ProbeOutputs = Map<string, { probe: ProbeName; stdout: string }>;
  * Times, ids and labels are not compared: they differ on every run.
  */
 export function diffRuns(a: RunRecord, b: RunRecord, probesA: ProbeOutputs, probesB: ProbeOutputs): RunDiff {
-  const factsA = setupFacts(a.host.start);
-  const factsB = setupFacts(b.host.start);
+  const factsA = setupFacts(a.host.start, a.matrix);
+  const factsB = setupFacts(b.host.start, b.matrix);
   const setup: RunDiff['setup'] = [];
   for (const key of new Set([...factsA.keys(), ...factsB.keys()])) {
     const x = factsA.get(key);

@@ -23,9 +23,48 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
+/** Whether a process runs (signal 0 checks without sending anything): is a record's backend still there? */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A step's output files, by its position (names may hold any character). */
 export function stepFile(index: number, stream: 'stdout' | 'stderr'): string {
   return `${RECORD_FILES.steps}/${String(index + 1).padStart(3, '0')}.${stream}`;
+}
+
+/**
+ * The records in the folders of `dir` named by an id (runs, matrices), newest first, and the
+ * folders that do not read with why.
+ */
+export async function readRecordDirs<T>(
+  dir: string,
+  read: (id: string) => Promise<T>,
+): Promise<{ records: T[]; invalid: { id: string; reason: string }[] }> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return { records: [], invalid: [] };
+  }
+  const records: T[] = [];
+  const invalid: { id: string; reason: string }[] = [];
+  for (const name of names
+    .filter((n) => RunId.safeParse(n).success)
+    .sort()
+    .reverse()) {
+    try {
+      records.push(await read(name));
+    } catch (error) {
+      invalid.push({ id: name, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { records, invalid };
 }
 
 /**
@@ -90,26 +129,8 @@ export class RunStore {
   }
 
   /** Every record that reads, newest first, and the folders that do not. */
-  async list(): Promise<{ records: RunRecord[]; invalid: { id: string; reason: string }[] }> {
-    let names: string[];
-    try {
-      names = await fsp.readdir(this.dir);
-    } catch {
-      return { records: [], invalid: [] };
-    }
-    const records: RunRecord[] = [];
-    const invalid: { id: string; reason: string }[] = [];
-    for (const name of names
-      .filter((n) => RunId.safeParse(n).success)
-      .sort()
-      .reverse()) {
-      try {
-        records.push(await this.read(name));
-      } catch (error) {
-        invalid.push({ id: name, reason: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    return { records, invalid };
+  list(): Promise<{ records: RunRecord[]; invalid: { id: string; reason: string }[] }> {
+    return readRecordDirs(this.dir, (id) => this.read(id));
   }
 
   /** A file of a record, read up to `maxBytes` (outputs are up to 4 MiB each). */

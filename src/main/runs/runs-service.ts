@@ -18,7 +18,7 @@ import {
   type RunSummary,
   type StepResult,
 } from '../../shared/run-record';
-import { VmConfig, type VmInfo } from '../../shared/vm-spec';
+import { VmConfig, type VmInfo, type VmSpec } from '../../shared/vm-spec';
 import type { ConsoleService } from '../console';
 import type { GpuService } from '../gpu';
 import type { HostService } from '../host';
@@ -32,7 +32,7 @@ import { junitXml, type StepOutputs } from './junit';
 import { OutputFile } from './output-file';
 import { NOT_INSTALLED_EXIT, PROBE_COMMANDS } from './probes';
 import { diffRuns, type ProbeOutputs } from './run-diff';
-import { newRunId, RECORD_FILES, RunStore, stepFile } from './run-store';
+import { newRunId, processAlive, RECORD_FILES, RunStore, stepFile } from './run-store';
 import { SerialTransport, type SerialLine } from './serial-transport';
 import { writeRunArchive } from './run-archive';
 
@@ -57,22 +57,19 @@ export interface RunsServiceDeps {
 
 export type PlanSource = { path: string } | { text: string; source: string };
 
+/** What a run of a matrix cell (run-matrix.ts) brings beyond the VM and the plan. */
+export interface RunOptions {
+  /** This run's spec from the definition (a fresh overlay); the definition itself is never edited. */
+  variant?: (spec: VmSpec) => VmSpec;
+  matrix?: NonNullable<RunRecord['matrix']>;
+}
+
 interface ActiveRun {
   record: RunRecord;
   finished: Promise<RunRecord>;
 }
 
 const isoNow = () => new Date().toISOString();
-
-/** Whether a process runs (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Driver-validation runs (issue 12): a VM, a plan and the host as it is. Starts the VM when it
@@ -83,6 +80,8 @@ export class RunsService {
   readonly store: RunStore;
   private readonly active = new Map<string, ActiveRun>();
   private readonly vmsInRun = new Map<string, string>();
+  /** VMs a matrix holds between its runs: only its own cells' runs start on them. */
+  private readonly vmsInMatrix = new Map<string, string>();
   private readonly outputLimit: number;
 
   constructor(private readonly deps: RunsServiceDeps) {
@@ -98,7 +97,7 @@ export class RunsService {
     const { records } = await this.store.list();
     for (const record of records) {
       if (record.status !== 'running' || this.active.has(record.id)) continue;
-      if (record.backendPid !== process.pid && alive(record.backendPid)) continue;
+      if (record.backendPid !== process.pid && processAlive(record.backendPid)) continue;
       const problem = `the Tessera backend (pid ${record.backendPid}) ended during the run`;
       let vm: VmInfo | undefined;
       try {
@@ -114,12 +113,20 @@ export class RunsService {
     }
   }
 
-  async start(vmId: string, source: PlanSource, label: string | null): Promise<{ id: string }> {
+  async start(
+    vmId: string,
+    source: PlanSource,
+    label: string | null,
+    options: RunOptions = {},
+  ): Promise<{ id: string }> {
     const { plan, sourceName, text } = await this.readPlan(source);
     const vm = await this.deps.vms.get(vmId);
     const other = this.vmsInRun.get(vmId);
     if (other !== undefined)
       throw new TesseraError('CONFLICT', `VM '${vmId}' is already in run ${other}; wait for it to finish`);
+    const matrix = this.vmsInMatrix.get(vmId);
+    if (matrix !== undefined && options.matrix?.id !== matrix)
+      throw new TesseraError('CONFLICT', `VM '${vmId}' is in matrix ${matrix}; wait for it to finish`);
     if (vm.state !== 'stopped' && vm.state !== 'crashed' && vm.state !== 'running')
       throw new TesseraError(
         'INVALID_STATE',
@@ -155,12 +162,13 @@ export class RunsService {
           serialLog: RECORD_FILES.serialLog,
           qemuLog: RECORD_FILES.qemuLog,
         },
+        matrix: options.matrix ?? null,
       };
       await this.save(record);
       // QEMU's process is detached and unreferenced (VMs outlive the backend), so while this run
       // waits for it to stop, a one-shot CLI backend would have nothing left holding Node's loop open.
       const keepAlive = setInterval(() => undefined, 60_000);
-      const finished = this.execute(record).finally(() => {
+      const finished = this.execute(record, options.variant).finally(() => {
         clearInterval(keepAlive);
         this.active.delete(id);
         this.vmsInRun.delete(vmId);
@@ -171,6 +179,18 @@ export class RunsService {
       this.vmsInRun.delete(vmId);
       throw error;
     }
+  }
+
+  /** Keeps other runs (and matrices) off a VM until `release`; refused when it is in a run or a matrix. */
+  holdForMatrix(vmId: string, matrixId: string): void {
+    const holder = this.vmsInRun.get(vmId) ?? this.vmsInMatrix.get(vmId);
+    if (holder !== undefined)
+      throw new TesseraError('CONFLICT', `VM '${vmId}' is already in run ${holder}; wait for it to finish`);
+    this.vmsInMatrix.set(vmId, matrixId);
+  }
+
+  releaseFromMatrix(vmId: string, matrixId: string): void {
+    if (this.vmsInMatrix.get(vmId) === matrixId) this.vmsInMatrix.delete(vmId);
   }
 
   /** Resolves with the run's outcome once it has finished (at once for a finished one). */
@@ -214,7 +234,7 @@ export class RunsService {
     this.active.clear();
   }
 
-  private async readPlan(source: PlanSource): Promise<{ plan: RunPlan; sourceName: string; text: string }> {
+  async readPlan(source: PlanSource): Promise<{ plan: RunPlan; sourceName: string; text: string }> {
     // The YAML library is loaded when a run first needs it, not by every command that runs a backend.
     const { parsePlan } = await import('./plan-file');
     if ('text' in source)
@@ -234,14 +254,15 @@ export class RunsService {
     this.deps.events.emit('run.changed', { run: runSummary(record) });
   }
 
-  private snapshot(vmId: string): Promise<HostSnapshot> {
-    return takeHostSnapshot(this.deps, vmId);
+  private snapshot(vmId: string, variant?: (spec: VmSpec) => VmSpec): Promise<HostSnapshot> {
+    return takeHostSnapshot(this.deps, vmId, variant);
   }
 
-  private async execute(record: RunRecord): Promise<RunRecord> {
+  private async execute(record: RunRecord, given?: (spec: VmSpec) => VmSpec): Promise<RunRecord> {
     const { vms, events } = this.deps;
     const plan = record.plan.plan;
     const vmId = record.vm;
+    let variant = given;
     let problem: string | null = null;
     let interrupted = false;
     let stopping = false;
@@ -267,13 +288,18 @@ export class RunsService {
       let vm = await vms.get(vmId);
       if (vm.state === 'stopped' || vm.state === 'crashed') {
         if (plan.transport === 'guest-agent' && !vm.spec.guestAgent) {
+          if (given) {
+            // A matrix cell's run: the channel is part of its variant, the definition is not edited.
+            const before = given;
+            variant = (spec) => ({ ...before(spec), guestAgent: true });
+          }
           // The definition gains the channel; everything else in it stays as the user wrote it.
-          await vms.update(vmId, VmConfig.parse({ ...vm.spec, guestAgent: true }));
+          else await vms.update(vmId, VmConfig.parse({ ...vm.spec, guestAgent: true }));
         }
-        vm = await vms.start(vmId);
+        vm = await vms.start(vmId, variant);
         record.startedVm = true;
       }
-      record.host.start = await this.snapshot(vmId);
+      record.host.start = await this.snapshot(vmId, variant);
       await this.save(record);
       transport = await this.connect(record, vm);
       await this.save(record);
@@ -306,7 +332,7 @@ export class RunsService {
     }
     let end: HostSnapshot | null = null;
     try {
-      end = await this.snapshot(vmId);
+      end = await this.snapshot(vmId, record.startedVm ? variant : undefined);
     } catch {
       end = null;
     }

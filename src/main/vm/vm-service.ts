@@ -314,7 +314,8 @@ export class VmService {
     else this.kioskRuns.delete(id);
   }
 
-  async start(id: string): Promise<VmInfo> {
+  /** `variant` changes this start's spec only (a run matrix's image); the definition stays as saved. */
+  async start(id: string, variant?: (spec: VmSpec) => VmSpec): Promise<VmInfo> {
     return this.locked(id, async () => {
       this.cancelRestart(id);
       const spec = await this.store.get(id);
@@ -326,15 +327,16 @@ export class VmService {
       if (running && !canStart(running.state)) {
         throw new TesseraError('INVALID_STATE', `VM '${id}' is already ${running.state}`);
       }
-      return this.info(await this.launch(spec));
+      return this.info(await this.launch(spec, variant));
     });
   }
 
-  private async launch(defined: VmSpec): Promise<VmSpec> {
+  private async launch(defined: VmSpec, variant?: (spec: VmSpec) => VmSpec): Promise<VmSpec> {
     const id = defined.name;
     this.host.qemuBinary(); // QEMU_MISSING before anything else is looked at
-    const spec = await this.beforeStart(defined);
-    if (spec !== defined) await this.store.save(spec);
+    const saved = await this.beforeStart(defined);
+    if (saved !== defined) await this.store.save(saved);
+    const spec = variant ? variant(saved) : saved;
     await preflightVm(spec);
     await this.checkPortsForStart(spec);
     if (spec.memoryMiB * 1024 * 1024 > os.totalmem()) {

@@ -1,4 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
+import type { MatrixRecord } from '../../../shared/run-matrix';
 import type { RunDiff, RunSummary } from '../../../shared/run-record';
 import type { Connection } from '../transport/connect';
 import { messageOf } from './failure';
@@ -13,6 +14,11 @@ export interface RunsStoreState {
   picked: string[];
   diff: RunDiff | null;
   diffError: string | null;
+  /** Run matrices, newest first, each with its cells' runs. */
+  matrices: MatrixRecord[];
+  /** The run a matrix cell was followed to: its row is scrolled to and marked. */
+  shown: string | null;
+  show(id: string): void;
   refresh(): Promise<void>;
   pick(id: string): void;
   /** Starts a run; resolves with its id, or rejects with the backend's message (a plan's line and field). */
@@ -29,11 +35,25 @@ export function createRunsStore(connection: Connection): StoreApi<RunsStoreState
     picked: [],
     diff: null,
     diffError: null,
+    matrices: [],
+    shown: null,
+    show(id) {
+      set({ shown: id });
+    },
     async refresh() {
       set({ loading: true });
       try {
-        const { runs, invalid } = await connection.call('run.list', {});
-        set({ runs, invalid, loading: false, error: null });
+        const [{ runs, invalid }, { matrices, invalid: badMatrices }] = await Promise.all([
+          connection.call('run.list', {}),
+          connection.call('run.matrixList', {}),
+        ]);
+        set({
+          runs,
+          invalid: [...invalid, ...badMatrices.map((m) => ({ ...m, id: `matrix ${m.id}` }))],
+          matrices,
+          loading: false,
+          error: null,
+        });
       } catch (error) {
         set({ loading: false, error: messageOf(error) });
       }
@@ -66,6 +86,19 @@ export function createRunsStore(connection: Connection): StoreApi<RunsStoreState
     const runs = store.getState().runs;
     const at = runs.findIndex((r) => r.id === run.id);
     store.setState({ runs: at >= 0 ? runs.map((r) => (r.id === run.id ? run : r)) : [run, ...runs] });
+  });
+  connection.on('run.matrixChanged', ({ id }) => {
+    connection.call('run.matrixGet', { id }).then(
+      (matrix) => {
+        const matrices = store.getState().matrices;
+        store.setState({
+          matrices: matrices.some((m) => m.id === id)
+            ? matrices.map((m) => (m.id === id ? matrix : m))
+            : [matrix, ...matrices],
+        });
+      },
+      () => undefined, // the next refresh shows it, or says why it cannot be read
+    );
   });
   refreshOnConnect(connection, () => store.getState().refresh());
   return store;

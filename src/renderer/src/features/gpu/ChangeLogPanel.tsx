@@ -13,6 +13,7 @@ const ORIGIN_LABEL = {
   cli: 'the command line',
   startup: 'Tessera’s start',
   vm: 'a VM',
+  'run-matrix': 'a run matrix',
 } as const;
 
 /** What Tessera changed on the GPU, by whom and how it ended; and keeping the layout across reboots. */

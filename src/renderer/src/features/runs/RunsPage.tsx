@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { PageHead } from '../../components/PageHead';
 import { useRunsStore } from '../../stores/context';
+import { MatrixGrid } from './MatrixGrid';
 import { NewRunDialog } from './NewRunDialog';
 import { RunDiffView } from './RunDiffView';
 import './runs.css';
@@ -16,7 +17,12 @@ export function RunsPage() {
   const pick = useRunsStore((s) => s.pick);
   const diff = useRunsStore((s) => s.diff);
   const diffError = useRunsStore((s) => s.diffError);
+  const matrices = useRunsStore((s) => s.matrices);
+  const shown = useRunsStore((s) => s.shown);
   const [dialog, setDialog] = useState(false);
+  useEffect(() => {
+    if (shown !== null) document.getElementById(`run-${shown}`)?.scrollIntoView({ block: 'center' });
+  }, [shown]);
   return (
     <section aria-labelledby="runs-title" className="runs-page">
       <PageHead
@@ -60,7 +66,12 @@ export function RunsPage() {
           </thead>
           <tbody>
             {runs.map((r) => (
-              <tr key={r.id} data-testid={`run-row-${r.id}`}>
+              <tr
+                key={r.id}
+                id={`run-${r.id}`}
+                data-testid={`run-row-${r.id}`}
+                className={shown === r.id ? 'run-row-shown' : undefined}
+              >
                 <td>
                   <input
                     type="checkbox"
@@ -93,6 +104,9 @@ export function RunsPage() {
           </tbody>
         </table>
       )}
+      {matrices.map((m) => (
+        <MatrixGrid key={m.id} matrix={m} />
+      ))}
       {invalid.map((i) => (
         <p key={i.id} className="notice notice-warning">
           Run {i.id} could not be read: {i.reason}
