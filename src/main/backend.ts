@@ -20,7 +20,7 @@ import { SettingsService } from './settings';
 import { createExportService } from './export';
 import { RunMatrixService, RunsService } from './runs';
 import { ImagesService } from './images';
-import { KioskService } from './kiosk';
+import { KioskService, kioskStartCommand } from './kiosk';
 import { packageRoot } from './fsutil/package-root';
 import { createUsbService } from './usb';
 
@@ -147,7 +147,14 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     events: domainEvents,
     ...(options.runOutputLimitBytes !== undefined ? { outputLimitBytes: options.runOutputLimitBytes } : {}),
   });
-  const matrices = new RunMatrixService({ runs, vms, gpu, images, events: domainEvents, dataDir: paths.dataDir });
+  const matrices = new RunMatrixService({
+    runs,
+    vms,
+    gpu,
+    images,
+    events: domainEvents,
+    dataDir: paths.dataDir,
+  });
   // Runs a dead backend left behind are finished as interrupted (after re-attach: it stops their VMs).
   if (!options.skipReattach) {
     await runs.recover();
@@ -165,12 +172,15 @@ export async function createBackend(options: BackendOptions = {}): Promise<Backe
     inputPresent: (node) => hostRoot.root.access(node, fs.constants.F_OK).ok,
     autostart: {
       env,
-      command: options.kioskCommand ?? [
-        process.execPath,
-        path.join(packageRoot(), 'bin', 'tessera.js'),
-        'kiosk',
-        'start',
-      ],
+      command:
+        options.kioskCommand ??
+        kioskStartCommand({
+          execPath: process.execPath,
+          electron: process.versions.electron !== undefined,
+          defaultApp: (process as NodeJS.Process & { defaultApp?: boolean }).defaultApp === true,
+          appPath: process.argv[1],
+          packageRoot: packageRoot(),
+        }),
     },
   });
 

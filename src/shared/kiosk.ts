@@ -203,3 +203,6 @@ export type KioskAutostart = z.infer<typeof KioskAutostart>;
 export function kioskWindowTitle(vm: string): string {
   return `Tessera kiosk [${vm}]`;
 }
+
+/** The desktop app's argument that starts the kiosk instead of opening the main window (its autostart entry runs the app so). */
+export const APP_KIOSK_START_FLAG = '--kiosk-start';

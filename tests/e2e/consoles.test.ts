@@ -20,6 +20,7 @@ import {
   screenshotOnFailure,
   type UiSession,
 } from './ui-session';
+import { GUEST_WAIT_MS } from '../support/patience';
 
 const VMS = ['tiny-a', 'tiny-b', 'tiny-c', 'tiny-d'] as const;
 
@@ -98,7 +99,7 @@ describe('consoles in Chromium against tessera serve', () => {
         expect(stats.lit).toBeGreaterThan(50);
         expect(stats.colours).toBeGreaterThan(1);
       },
-      { timeout: 60_000, interval: 1000 },
+      { timeout: GUEST_WAIT_MS, interval: 1000 },
     );
   });
 
@@ -205,7 +206,7 @@ describe('consoles in Chromium against tessera serve', () => {
     for (const id of VMS) await wall.waitForLive(id);
     for (const id of VMS) {
       await vi.waitFor(async () => expect((await wall.screenStats(id)).lit).toBeGreaterThan(100), {
-        timeout: 60_000,
+        timeout: GUEST_WAIT_MS,
         interval: 1000,
       });
     }
@@ -223,7 +224,7 @@ describe('consoles in Chromium against tessera serve', () => {
     expect(await consoles.tab('vnc').count()).toBe(0);
     await consoles.waitForScreen();
     await vi.waitFor(async () => expect((await consoles.screenStats()).lit).toBeGreaterThan(100), {
-      timeout: 60_000,
+      timeout: GUEST_WAIT_MS,
       interval: 1000,
     });
     expect(logged.some((line) => line.includes('/console/'))).toBe(true); // spice-html5 did log its URL…

@@ -1,4 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
+import { GUEST_WAIT_MS } from '../support/patience';
 
 /** The Images page (golden images and the booth) as a user sees it. */
 export class ImagesPage {
@@ -17,7 +18,7 @@ export class ImagesPage {
     await this.page.getByTestId('image-add-path').fill(file);
     await this.page.getByTestId('image-add-name').fill(name);
     await this.page.getByTestId('image-add').click();
-    await this.row(name).waitFor({ timeout: 60_000 });
+    await this.row(name).waitFor({ timeout: GUEST_WAIT_MS });
   }
 
   async bind(id: string, image: string): Promise<void> {

@@ -18,6 +18,7 @@ import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
 import { MONITOR_LAYOUT, startXorgDummy, type XorgDummy } from '../support/xorg-dummy';
 import { KioskPage } from './kiosk-page';
 import { closeUiSession, signInPage, type UiSession } from './ui-session';
+import { GUEST_WAIT_MS } from '../support/patience';
 
 let home: TempHome;
 let xorg: XorgDummy;
@@ -96,10 +97,10 @@ describe('the Kiosk page', () => {
 
     await ui.start();
     await expect
-      .poll(() => ui.status('DUMMY0').textContent(), { timeout: 90_000 })
+      .poll(() => ui.status('DUMMY0').textContent(), { timeout: GUEST_WAIT_MS })
       .toMatch(/^running, in place/);
     await expect
-      .poll(() => ui.status('DUMMY1').textContent(), { timeout: 90_000 })
+      .poll(() => ui.status('DUMMY1').textContent(), { timeout: GUEST_WAIT_MS })
       .toMatch(/Tessera's kiosk window for web is not open/);
     // Each monitor's input devices beside its VM, from the USB inventory of the simulated host.
     await expect
@@ -119,7 +120,7 @@ describe('the Kiosk page', () => {
     const { page } = browser;
     await page.goto(`${origin}/#/kiosk/web`);
     const canvas = page.getByTestId('kiosk-canvas').locator('canvas');
-    await canvas.waitFor({ timeout: 60_000 });
+    await canvas.waitFor({ timeout: GUEST_WAIT_MS });
     await expect.poll(() => page.title()).toBe('Tessera kiosk [web]');
     expect(await page.locator('header, nav, .app-header').count()).toBe(0);
     const screen = await page.getByTestId('kiosk-screen-web').boundingBox();
@@ -154,7 +155,7 @@ describe('the Kiosk page', () => {
       await signInPage(kioskPage, link);
       await kioskPage.goto(`${origin}/#/kiosk/web`);
       await expect
-        .poll(() => statusOf('DUMMY1'), { timeout: 60_000, interval: 500 })
+        .poll(() => statusOf('DUMMY1'), { timeout: GUEST_WAIT_MS, interval: 500 })
         .toMatchObject({ placed: true, problem: null });
       const size = await kioskPage.evaluate('[window.innerWidth, window.innerHeight]');
       expect(size).toEqual([RIGHT.width, RIGHT.height]);

@@ -14,6 +14,7 @@ import { buildTinyGuest, tinyGuestCreateOptions } from '../support/tiny-guest';
 import { REPO_ROOT, TINY_GUEST_DIR, makeTempHome, type TempHome } from '../support/temp-home';
 import { RunsPage } from './runs-page';
 import { closeUiSession, openUiSession, screenshotOnFailure, type UiSession } from './ui-session';
+import { GUEST_WAIT_MS } from '../support/patience';
 
 const SAMPLE_PLAN = path.join(REPO_ROOT, 'resources', 'plans', 'gpu-guest-smoke.yaml');
 const SIM = ['--simulate', 'adl-p'];
@@ -83,7 +84,7 @@ describe('the Runs page', () => {
       );
       const secondId = (JSON.parse(second.stdout) as RunOutcome).id;
       // The CLI ran it in the serve's backend: the page hears of it without a reload.
-      await ui.status(secondId).filter({ hasText: 'passed' }).waitFor({ timeout: 60_000 });
+      await ui.status(secondId).filter({ hasText: 'passed' }).waitFor({ timeout: GUEST_WAIT_MS });
 
       const diff = await ui.compare(firstId, secondId);
       const rows = diff.getByTestId('run-diff-setup');

@@ -22,6 +22,7 @@ import {
   waitForWindowManager,
   type XorgDummy,
 } from '../support/xorg-dummy';
+import { GUEST_WAIT_MS } from '../support/patience';
 
 const [LEFT, RIGHT] = MONITOR_LAYOUT;
 let home: TempHome;
@@ -121,7 +122,7 @@ describe('kiosk autostart at login', () => {
     const info = await cliJson<{ backendPid: number }>(['host']);
     expect(await cliJson<KioskStatus>(['kiosk', 'stop', '--stop-vms'])).toMatchObject({ running: false });
     await expect
-      .poll(() => fs.existsSync(`/proc/${info.backendPid}`), { timeout: 60_000, interval: 250 })
+      .poll(() => fs.existsSync(`/proc/${info.backendPid}`), { timeout: GUEST_WAIT_MS, interval: 250 })
       .toBe(false);
   }, 120_000);
 });

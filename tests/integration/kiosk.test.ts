@@ -22,6 +22,7 @@ import {
   windowOf,
   type XorgDummy,
 } from '../support/xorg-dummy';
+import { GUEST_WAIT_MS } from '../support/patience';
 
 let home: TempHome;
 let xorg: XorgDummy;
@@ -83,7 +84,7 @@ async function paintGuestScreen(name: string, sgr: string): Promise<void> {
         fs.existsSync(files.serialLog) &&
         fs.readFileSync(files.serialLog, 'utf8').includes(GUEST_READY_MARKER),
       {
-        timeout: 90_000,
+        timeout: GUEST_WAIT_MS,
         interval: 250,
       },
     )
@@ -164,7 +165,7 @@ describe('kiosk on a real X server with two monitors', () => {
     kioskProcess.stderr?.on('data', (chunk: Buffer) => (kioskOutput += chunk.toString()));
     await expect
       .poll(async () => (await status().catch(() => null))?.entries.map((e) => e.placed), {
-        timeout: 90_000,
+        timeout: GUEST_WAIT_MS,
         interval: 500,
       })
       .toEqual([true, true]);
@@ -192,7 +193,7 @@ describe('kiosk on a real X server with two monitors', () => {
         { timeout: 30_000, interval: 1000 },
       )
       .toBe(true);
-  }, 240_000);
+  }, 3 * GUEST_WAIT_MS);
 
   it('puts a window moved away by xdotool back', async () => {
     const right = await vm('right');
@@ -287,6 +288,6 @@ describe('kiosk on a real X server with two monitors', () => {
     expect(stopped.running).toBe(false);
     expect(await xorg.x('xset', ['q'])).toMatch(/prefer blanking:\s+yes/);
     await expect.poll(() => kioskProcess?.exitCode, { timeout: 30_000 }).toBe(0);
-    await expect.poll(async () => (await vm('left')).state, { timeout: 60_000 }).toBe('stopped');
+    await expect.poll(async () => (await vm('left')).state, { timeout: GUEST_WAIT_MS }).toBe('stopped');
   }, 90_000);
 });

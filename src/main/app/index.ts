@@ -8,6 +8,7 @@ import { denyPermissions, hardenApp } from './hardening';
 import { validatedIpcMain } from './ipc-main';
 import { createMainWindow } from './window';
 import { keepKioskWindows } from './kiosk-windows';
+import { APP_KIOSK_START_FLAG } from '../../shared/kiosk';
 
 // Built layout: out/main/index.js beside out/preload/index.cjs and out/renderer/.
 const outDir = path.resolve(import.meta.dirname, '..');
@@ -49,10 +50,19 @@ async function main(): Promise<void> {
   const consoles = await serveConsoleBase(link, validatedIpcMain, { origin: APP_ORIGIN });
 
   const openWindow = () => createMainWindow(link, preloadPath);
-  openWindow();
+  // Started by the kiosk's autostart entry (src/main/kiosk/autostart.ts kioskStartCommand): the
+  // kiosk comes up on the monitors and no main window covers them; the app stays while it runs.
+  const startKiosk = () =>
+    void link.dispatcher.dispatch('kiosk.start', {}).then((answer) => {
+      if (!answer.ok) console.error(`the kiosk did not start: ${answer.error.message}`);
+    });
+  const kioskOnly = process.argv.includes(APP_KIOSK_START_FLAG);
+  if (kioskOnly) startKiosk();
+  else openWindow();
   keepKioskWindows(link, preloadPath);
 
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv) => {
+    if (argv.includes(APP_KIOSK_START_FLAG)) return startKiosk();
     const [win] = BrowserWindow.getAllWindows();
     if (!win) return void openWindow();
     if (win.isMinimized()) win.restore();
@@ -62,7 +72,7 @@ async function main(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (process.platform !== 'darwin' && !kioskOnly) app.quit();
   });
 
   // Closing the link lets the backend hand over or wind down its fronts; it never stops VMs,

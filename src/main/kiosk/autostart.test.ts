@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kioskDesktopEntry, kioskUnit, writeAutostart } from './autostart';
+import { kioskDesktopEntry, kioskStartCommand, kioskUnit, writeAutostart } from './autostart';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -44,5 +44,33 @@ describe('the autostart unit', () => {
     expect(fs.existsSync(on.unitFile)).toBe(false);
     expect(fs.existsSync(wants)).toBe(false);
     expect(fs.existsSync(on.desktopEntry)).toBe(false);
+  });
+});
+
+describe('what the autostart entry runs', () => {
+  const base = { execPath: '/usr/bin/node', appPath: '/opt/x/bin/tessera.js', packageRoot: '/opt/tessera' };
+  it("is the CLI's foreground kiosk start under Node", () => {
+    expect(kioskStartCommand({ ...base, electron: false, defaultApp: false })).toEqual([
+      '/usr/bin/node',
+      '/opt/tessera/bin/tessera.js',
+      'kiosk',
+      'start',
+    ]);
+  });
+  it('is the packaged app itself with the kiosk flag (its binary cannot run bin/tessera.js)', () => {
+    expect(
+      kioskStartCommand({ ...base, execPath: '/opt/Tessera/tessera', electron: true, defaultApp: false }),
+    ).toEqual(['/opt/Tessera/tessera', '--kiosk-start']);
+  });
+  it('names the app path when Electron runs an unpackaged app', () => {
+    expect(
+      kioskStartCommand({
+        execPath: '/src/node_modules/electron/dist/electron',
+        electron: true,
+        defaultApp: true,
+        appPath: '/src',
+        packageRoot: '/src',
+      }),
+    ).toEqual(['/src/node_modules/electron/dist/electron', '/src', '--kiosk-start']);
   });
 });

@@ -14,7 +14,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { KioskAutostart } from '../../shared/kiosk';
+import { APP_KIOSK_START_FLAG, type KioskAutostart } from '../../shared/kiosk';
 import { writeFileAtomic } from '../fsutil/atomic-write';
 
 export const KIOSK_UNIT = 'tessera-kiosk.service';
@@ -25,6 +25,33 @@ export interface AutostartOptions {
   env: NodeJS.ProcessEnv;
   /** The command that runs the kiosk in the foreground: `node …/bin/tessera.js kiosk start`. */
   command: string[];
+}
+
+/** The process the backend runs in, as far as the autostart command depends on it. */
+export interface KioskRuntime {
+  /** process.execPath: Node for the CLI and `tessera serve`, the app's own binary in the desktop app. */
+  execPath: string;
+  /** Running inside Electron (process.versions.electron). */
+  electron: boolean;
+  /** Electron started as `electron APP_PATH` (process.defaultApp), not a packaged app. */
+  defaultApp: boolean;
+  /** process.argv[1]: the app's path when defaultApp. */
+  appPath: string | undefined;
+  /** Where bin/tessera.js is. */
+  packageRoot: string;
+}
+
+/**
+ * What the autostart entry runs. Under Node it is the CLI's foreground `kiosk start`. The packaged
+ * desktop app cannot run that: its binary is Electron with the RunAsNode fuse off
+ * (electron-builder.yml) and bin/ is not shipped, so it starts the app itself with
+ * APP_KIOSK_START_FLAG, which starts the kiosk instead of opening the main window (src/main/app).
+ */
+export function kioskStartCommand(runtime: KioskRuntime): string[] {
+  if (!runtime.electron)
+    return [runtime.execPath, path.join(runtime.packageRoot, 'bin', 'tessera.js'), 'kiosk', 'start'];
+  const app = runtime.defaultApp && runtime.appPath ? [runtime.appPath] : [];
+  return [runtime.execPath, ...app, APP_KIOSK_START_FLAG];
 }
 
 /** `$XDG_CONFIG_HOME`, by default `~/.config` (XDG Base Directory Specification). */

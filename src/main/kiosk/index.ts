@@ -1,2 +1,3 @@
 // The kiosk domain as the composition root sees it (docs/layering.md).
 export { KioskService } from './kiosk-service';
+export { kioskStartCommand } from './autostart';
