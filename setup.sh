@@ -36,6 +36,16 @@ fi
 # Electron's binary comes from outside the npm registry and may be out of reach: install without
 # it, so npm ci cannot fail on it and keeps the electron package (its types and version are part of
 # the build), then fetch it as its own install script would, and say what a failure means.
+# node-pty has no prebuilt binary for Linux, so npm ci builds it with node-gyp, which downloads
+# Node's headers unless it is told where they are. Node's own packages install them beside the
+# binary (PREFIX/include/node): point node-gyp there when nothing else is configured, so the
+# install works on a machine that cannot download them, with any HOME.
+node_prefix=$(dirname "$(dirname "$(command -v node)")")
+if [ -z "${npm_config_nodedir:-}" ] && [ "$(npm config get nodedir)" = "undefined" ] &&
+  [ -f "$node_prefix/include/node/common.gypi" ] &&
+  [ "$(sed -n 's/^#define NODE_MAJOR_VERSION //p' "$node_prefix/include/node/node_version.h")" = "$(node -p 'process.versions.node.split(".")[0]')" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci
 if ! node node_modules/electron/install.js >/dev/null 2>&1; then
   echo "setup.sh: Electron's binary could not be downloaded, so npm start cannot open the desktop app; npx tessera serve and the CLI work without it (to try again: node node_modules/electron/install.js)" >&2
