@@ -327,7 +327,12 @@ describe('every contract call over the WebSocket front, fuzzed', () => {
           const file = path.join(home.root, relative);
           if (own().some((dir) => inside(file, dir))) continue;
           if (appliedGpu && inside(file, hostTree)) continue;
-          if (autostart && inside(file, path.join(home.root, 'config', 'systemd'))) continue;
+          // kiosk.autostart writes the user unit and the XDG autostart entry (src/main/kiosk/autostart.ts).
+          if (
+            autostart &&
+            ['systemd', 'autostart'].some((d) => inside(file, path.join(home.root, 'config', d)))
+          )
+            continue;
           if (mayWrite.some((p) => path.resolve(p) === file)) continue;
           throw new Error(
             `${relative} changed outside Tessera's dirs after: ${answered.map((a) => a.method).join(', ')}`,
