@@ -236,7 +236,9 @@ describe('the CLI under random argv', () => {
         own().some((dir) => inside(file, dir)) ||
         inside(file, path.join(home.root, 'work')) || // what commands were told to write, relative
         inside(file, hostTree) || // gpu commands change the simulated host
-        inside(file, path.join(home.root, 'config', 'systemd')) // kiosk autostart
+        // kiosk autostart: the user unit and the XDG autostart entry (src/main/kiosk/autostart.ts)
+        inside(file, path.join(home.root, 'config', 'systemd')) ||
+        inside(file, path.join(home.root, 'config', 'autostart'))
       );
     });
     expect(outside).toEqual([]);
@@ -252,7 +254,8 @@ describe('the CLI under random argv', () => {
       [['vm', 'list', '--nope'], 2],
       [['vm', 'log', 'keeper', '--lines'], 2],
       [['--simulate'], 2],
-      [['vm', 'show', 'nobody'], 1],
+      // Not a word of argvArbitrary's: the fuzz before this may have created a VM called 'nobody'.
+      [['vm', 'show', 'never-created'], 1],
       [['vm', 'start', 'keeper'], 1],
       [['vm', 'list', '--json'], 0],
     ];
