@@ -1,7 +1,6 @@
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { CONSOLE_CLOSED, VM_STOPPED, type ChannelSink, type ConsoleChannel } from './console-channel';
-import { FileFollower } from '../fsutil/file-follower';
 import { fromLineStart, Scrollback, SCROLLBACK_BYTES } from './scrollback';
 
 /** A character console of QEMU: its unix socket (input) and the log QEMU writes of its output. */
@@ -10,8 +9,6 @@ export interface HubSource {
   logFile: string;
 }
 
-/** inotify wakes the hub at once; this poll only covers file systems where it does not. */
-const POLL_MS = 100;
 /** Output held for one viewer that is slower than the console before the oldest is dropped. */
 const VIEWER_BACKLOG_BYTES = 1 << 20;
 const SKIPPED_NOTE = Buffer.from('\r\n[tessera: output skipped while this viewer was behind]\r\n');
@@ -20,20 +17,21 @@ const SKIPPED_NOTE = Buffer.from('\r\n[tessera: output skipped while this viewer
  * The one connection to a VM's serial console (or monitor), shared by any number of viewers.
  * QEMU's socket chardev takes a single client, so the hub holds it while anyone watches.
  *
- * Output is read from the log QEMU writes itself (`logfile=`), not from the socket: the log has
- * every byte of the run exactly once, whether or not anyone was connected, so a late viewer's
- * scrollback and the live stream join without a gap or a repeat, and a backend that re-attached
- * to a running VM still shows its boot log. The socket is for input; what QEMU also sends
- * there is read and dropped so the guest never blocks on it.
+ * What the console printed before the hub connected comes from the log QEMU writes itself
+ * (`logfile=`), so a late viewer and a backend that re-attached to a running VM still see the boot
+ * log. From the moment the hub is connected, output is read from the socket, not the log: when the
+ * socket is full (a backend slow to read, on a loaded machine) QEMU's write fails with EAGAIN,
+ * `qemu_chr_write_buffer` (chardev/char.c) logs the byte anyway, and the serial device writes it
+ * again later (`serial_xmit`, hw/char/serial.c), so the log then holds that byte twice. The socket
+ * has every byte once. What the guest prints in the instant between the hub's connect and QEMU's
+ * accept reaches only the log, so a viewer may miss it; it never sees a byte twice.
  */
 export class ConsoleHub {
   private socket: net.Socket | undefined;
-  private follower: FileFollower | undefined;
   private ready: Promise<void> | undefined;
   private readonly viewers = new Set<HubViewer>();
   private readonly scrollback = new Scrollback();
   private ended = false;
-  private reading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly source: HubSource,
@@ -61,7 +59,6 @@ export class ConsoleHub {
     if (this.ended) return;
     this.ended = true;
     this.socket?.destroy();
-    this.follower?.close();
     for (const viewer of this.viewers) viewer.ended(reason);
     this.viewers.clear();
     this.onDone();
@@ -90,51 +87,39 @@ export class ConsoleHub {
       socket.once('error', reject);
     });
     this.socket = socket;
-    socket.on('data', () => undefined);
+    // Connected: QEMU sends what the guest prints from now on here. The log up to now is the past.
+    const past = await readTail(this.source.logFile, SCROLLBACK_BYTES);
+    this.scrollback.push(past.cut ? fromLineStart(past.data) : past.data);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.ended) return;
+      this.scrollback.push(chunk);
+      for (const viewer of this.viewers) viewer.deliver(chunk);
+    });
     socket.on('error', () => socket.destroy());
     socket.on('drain', () => {
       for (const viewer of this.viewers) viewer.drained();
     });
-    // QEMU closes the socket when it exits: its last words are in the log, then the session ends.
-    socket.on('close', () => void this.readNew().finally(() => this.end(VM_STOPPED)));
-
-    let size = 0;
-    try {
-      size = (await fsp.stat(this.source.logFile)).size;
-    } catch {
-      // No output yet.
-    }
-    const from = Math.max(0, size - SCROLLBACK_BYTES);
-    this.follower = new FileFollower(this.source.logFile, from);
-    const first = await this.follower.read();
-    const seed = Buffer.concat(first.chunks);
-    // Starting inside the log: begin at a line break, not inside a line or a character.
-    this.scrollback.push(from > 0 ? fromLineStart(seed) : seed);
-    void this.follow();
+    // QEMU closes the socket when it exits, after its last words.
+    socket.on('close', () => this.end(VM_STOPPED));
   }
+}
 
-  private async follow(): Promise<void> {
-    const follower = this.follower;
-    while (follower && !this.ended) {
-      await follower.changed(POLL_MS);
-      await this.readNew();
-    }
+/** The last `limit` bytes of `file` (empty when it does not exist yet), and whether that cut it. */
+async function readTail(file: string, limit: number): Promise<{ data: Buffer; cut: boolean }> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch {
+    return { data: Buffer.alloc(0), cut: false };
   }
-
-  /** Deliver what the log gained; one read at a time, or two would deliver the same bytes. */
-  private readNew(): Promise<void> {
-    this.reading = this.reading.then(async () => {
-      if (!this.follower || this.ended) return;
-      const { chunks, restarted } = await this.follower.read();
-      if (restarted) this.scrollback.clear();
-      for (const chunk of chunks) {
-        this.scrollback.push(chunk);
-        for (const viewer of this.viewers) viewer.deliver(chunk);
-      }
-    });
-    // A log that cannot be read now (it is being rotated) is read again on the next change.
-    this.reading = this.reading.catch(() => undefined);
-    return this.reading;
+  try {
+    const { size } = await handle.stat();
+    const from = Math.max(0, size - limit);
+    const data = Buffer.alloc(size - from);
+    const { bytesRead } = await handle.read(data, 0, data.length, from);
+    return { data: data.subarray(0, bytesRead), cut: from > 0 };
+  } finally {
+    await handle.close();
   }
 }
 
