@@ -54,6 +54,15 @@ describe('waitForTextInFile', () => {
     });
   });
 
+  it('finds text whose bytes QEMU logged more than once (a console client slow to read)', async () => {
+    // Seen in a run's serial.log under load: `echo TSRE-cf17291d-7` logged as below.
+    fs.writeFileSync(file, 'TSRE-cf172911d-7\r\nTTESSSERA-GUUEST-READY\r\n');
+    await expect(waitForTextInFile(file, 'TSRE-cf17291d-7', { timeoutMs: LONG })).resolves.toBeDefined();
+    await expect(waitForTextInFile(file, 'TESSERA-GUEST-READY', { timeoutMs: LONG })).resolves.toBeDefined();
+    const error = await rejection(waitForTextInFile(file, 'TESSERA-GUEST-GONE', { timeoutMs: 150 }));
+    expect(error.code).toBe('TIMEOUT');
+  });
+
   it('finds text split across two appends', async () => {
     fs.writeFileSync(file, 'Welcome to Alpine\nlocalhost lo');
     // The first read sees "lo"; the rest arrives only after that read.
