@@ -2,15 +2,16 @@
 // simulated ADL-P VF through the CLI (each run's record names its preset's provisioning, the diff
 // of the two cells names that difference, the VM definition and the GPU layout are as before),
 // and two golden images as the boot disk of each run.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInventory } from '../../src/shared/gpu-inventory';
 import { currentShares, presetShares } from '../../src/shared/gpu-shares';
 import type { MatrixRecord } from '../../src/shared/run-matrix';
-import type { RunDiff, RunRecord } from '../../src/shared/run-record';
+import type { RunDiff, RunRecord, RunSummary } from '../../src/shared/run-record';
 import type { VmInfo } from '../../src/shared/vm-spec';
-import { runCli } from '../support/cli-process';
+import { runCli, stopProcess, TESSERA_BIN } from '../support/cli-process';
 import { makeGoldenSource } from '../support/golden-source';
 import { connectBackend } from '../support/memory-backend';
 import { buildTinyGuest, tinyGuestCreateOptions, tinyVmInput, type TinyGuest } from '../support/tiny-guest';
@@ -199,6 +200,78 @@ describe('a matrix of two golden images', () => {
         killVms(home.paths);
         await backend.close();
       }
+    },
+  );
+});
+
+describe('a backend killed mid-matrix', () => {
+  it(
+    'leaves a matrix the next backend finishes as interrupted: the cell that ran, the rest skipped, the VM stopped, the definition as saved',
+    { timeout: LOADED_MACHINE_TIMEOUT_MS },
+    async () => {
+      expect((await runCli([...SIM, 'gpu', 'vfs', PF, '3'], home.env)).code).toBe(0);
+      await cli([
+        'vm',
+        'create',
+        'victim',
+        ...tinyGuestCreateOptions(guest, 128),
+        '--gpu',
+        'vf:0000:00:02.1',
+        '--json',
+      ]);
+      const definitionFile = path.join(home.paths.configDir, 'vms', 'victim.json');
+      const definition = fs.readFileSync(definitionFile, 'utf8');
+      const planFile = path.join(home.root, 'slow.yaml');
+      fs.writeFileSync(
+        planFile,
+        'version: 1\nsteps:\n  - {name: first, exec: "echo one"}\n  - {name: slow, exec: "sleep 600", timeoutS: 900}\n',
+      );
+      const args = [...SIM, 'run', 'matrix', 'victim', '--plan', planFile, '--vary', 'preset=fair,one-big'];
+      const child = spawn(process.execPath, [TESSERA_BIN, ...args], { env: home.env, stdio: 'ignore' });
+      const runsDir = path.join(home.paths.dataDir, 'runs');
+      try {
+        // Killed once the first cell's run has its first step in the record.
+        for (let i = 0; ; i++) {
+          const started = (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []).some((id) => {
+            try {
+              const record = JSON.parse(
+                fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8'),
+              ) as RunRecord;
+              return record.vm === 'victim' && record.steps.length > 0;
+            } catch {
+              return false; // not a run, or not written yet
+            }
+          });
+          if (started) break;
+          if (i > 1200) throw new Error("the matrix's first run never finished its first step");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await stopProcess(child, 'SIGKILL');
+      }
+
+      const { matrices } = await cli<{ matrices: MatrixRecord[] }>(['run', 'matrix-list', '--json']);
+      const matrix = matrices.find((m) => m.vm === 'victim');
+      expect(matrix?.status).toBe('interrupted');
+      expect(matrix?.cells.map((c) => [c.values.preset, c.status])).toEqual([
+        ['fair', 'interrupted'],
+        ['one-big', 'skipped'],
+      ]);
+      expect(matrix?.cells[1]?.message).toMatch(/^the Tessera backend \(pid \d+\) ended during the matrix$/);
+      expect(matrix?.note).toContain(`Interrupted: the GPU layout of ${PF} was left with preset 'fair'`);
+      const { runs } = await cli<{ runs: RunSummary[] }>(['run', 'list', '--json']);
+      expect(runs.filter((r) => r.vm === 'victim')).toEqual([
+        expect.objectContaining({
+          id: matrix?.cells[0]?.runId,
+          status: 'interrupted',
+          passed: 1,
+          skipped: 1,
+        }),
+      ]);
+      expect((await cli<VmInfo>(['vm', 'show', 'victim', '--json'])).state).toBe('stopped');
+      expect(fs.readFileSync(definitionFile, 'utf8')).toBe(definition);
+      // The scratch overlays went with the matrix.
+      expect(fs.existsSync(path.join(runsDir, 'matrices', matrix?.id ?? '', 'overlays'))).toBe(false);
     },
   );
 });
