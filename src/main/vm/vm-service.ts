@@ -20,7 +20,7 @@ import type { DomainEventBus } from '../events';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
 import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { waitForTextInFile } from '../fsutil/wait-for-text';
-import STAND_IN_CAPABILITIES from '../host/debian-12-qemu-capabilities.json';
+import { DEBIAN_12_QEMU_CAPABILITIES } from '../host';
 import type { GpuAttachment } from './gpu-attachment';
 import type { GpuPlacement } from './gpu-placement';
 import { findHostProblems, type VmHostFacts } from './host-validation';
@@ -37,20 +37,8 @@ import { rotateSerialLog } from './serial-log-rotation';
 import { checkForwardPortsFree } from './port-probe';
 import { pngSize } from './png-size';
 import type { VmStore } from './vm-store';
-import type { UsbDeviceFacts } from '../usb/usb-devices';
-import { parseUsbSelector } from '../../shared/usb';
-import { USB_CONTROLLER, hasUsbController, usbDeviceId, usbHostProperties } from './qemu-args-usb';
-import {
-  findUsbOwnerConflicts,
-  holderOf,
-  presentFor,
-  readUsbRun,
-  removeUsbRun,
-  usbHolders,
-  writeUsbRun,
-  type UsbRun,
-  type VmUsb,
-} from './usb-attachments';
+import type { VmUsb } from './usb-attachments';
+import { UsbRuns } from './usb-runs';
 
 /** What the VM service needs from the host; the host domain provides it, tests fake it. */
 export interface VmHost {
@@ -128,9 +116,6 @@ export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
 }
 
-/** How long a live USB detach may take to leave QEMU's device tree (it is synchronous for USB in QEMU 7.2). */
-const USB_DETACH_MS = 10_000;
-
 export class VmService {
   private readonly records = new Map<string, VmRecord>();
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -138,6 +123,7 @@ export class VmService {
   /** What the kiosk asked for the VMs it shows (setKioskRun); kept while their records come and go. */
   private readonly kioskRuns = new Map<string, KioskRun>();
   private closed = false;
+  private readonly usb: UsbRuns;
 
   constructor(
     private readonly store: VmStore,
@@ -145,9 +131,11 @@ export class VmService {
     private readonly host: VmHost,
     private readonly bus: DomainEventBus,
     private readonly gpu: GpuAttachment,
-    private readonly usb: VmUsb,
+    usb: VmUsb,
     private readonly options: VmServiceOptions = {},
-  ) {}
+  ) {
+    this.usb = new UsbRuns(usb, paths.runtimeDir);
+  }
 
   /** One hook for the domain that owns disk images (set once by the composition root). */
   setBeforeStart(hook: BeforeStart): void {
@@ -199,7 +187,7 @@ export class VmService {
             },
           });
           await fsp.rm(files.pid, { force: true });
-          await this.releaseUsb(id, files.dir);
+          await this.usb.release(id);
           await this.store
             .get(id)
             .then((spec) => this.gpu.detach(spec, files.dir))
@@ -296,7 +284,7 @@ export class VmService {
   }> {
     const spec = await this.store.get(id);
     let binary = 'qemu-system-x86_64';
-    let capabilities: QemuCapabilities = { ...STAND_IN_CAPABILITIES, binary };
+    let capabilities: QemuCapabilities = { ...DEBIAN_12_QEMU_CAPABILITIES, binary };
     try {
       binary = this.host.qemuBinary();
       capabilities = await this.host.qemuCapabilities();
@@ -354,7 +342,7 @@ export class VmService {
     const placement = await this.gpu.attach(spec, runtime.dir);
     let runner: VmRunner;
     try {
-      const present = await this.takeUsb(spec, runtime.dir);
+      const present = await this.usb.take(spec);
       const host = await this.qemuHost(spec, placement, capabilities, present);
       if (spec.firmware !== 'bios') await prepareUefiVars(spec, host);
       const argv = buildQemuArgs(spec, host);
@@ -367,7 +355,7 @@ export class VmService {
       runner = await this.spawn(spec, host, argv);
     } catch (error) {
       if (spec.tpm) await stopSwtpm(runtime);
-      await this.releaseUsb(id, runtime.dir);
+      await this.usb.release(id);
       await this.gpu.detach(spec, runtime.dir);
       throw error;
     }
@@ -475,7 +463,7 @@ export class VmService {
     record.state = end.clean ? 'stopped' : 'crashed';
     record.since = new Date().toISOString();
     if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
-    await this.releaseUsb(id, vmRuntimeFiles(this.paths.runtimeDir, id).dir);
+    await this.usb.release(id);
     let spec: VmSpec;
     try {
       spec = await this.store.get(id);
@@ -653,8 +641,8 @@ export class VmService {
     if (runner?.pid !== undefined) vm.pid = runner.pid;
     const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
     if (lease) vm.gpuLease = lease;
-    const usb = runner ? readUsbRun(vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
-    if (usb) vm.usbAttached = usb.devices.map((d) => d.selector);
+    const usb = runner ? this.usb.attached(id) : null;
+    if (usb) vm.usbAttached = usb;
     if (record.lastError) vm.lastError = record.lastError;
     if (record.restartAt) vm.restartAt = record.restartAt;
     if (record.gaveUp) vm.gaveUp = true;
@@ -721,7 +709,7 @@ export class VmService {
     const others = specs.filter((s) => s.name !== spec.name);
     const conflict = findForwardConflicts(spec, others);
     if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
-    const owned = spec.usb.length > 0 ? findUsbOwnerConflicts(spec, others, this.usb.devices()) : [];
+    const owned = this.usb.ownerConflicts(spec, others);
     if (owned.length > 0) throw fieldIssuesError(owned);
   }
 
@@ -758,133 +746,23 @@ export class VmService {
     };
   }
 
-  /**
-   * The spec's USB devices for a run: refused when a running VM has one of them; the nodes of
-   * those plugged in given to this user where a udev rule does not already; recorded in the run's
-   * usb.json. Returns what is plugged in now, for the argv.
-   */
-  private async takeUsb(spec: VmSpec, dir: string): Promise<UsbDeviceFacts[]> {
-    const present = this.usb.devices();
-    if (spec.usb.length === 0) return present;
-    const holders = usbHolders(this.paths.runtimeDir);
-    for (const selector of spec.usb) {
-      const holder = holderOf(selector, spec.name, holders, present);
-      if (holder !== null)
-        throw new TesseraError(
-          'CONFLICT',
-          `USB device ${selector} is in use by running VM '${holder.vm}'${holder.selector === selector ? '' : ` (as ${holder.selector})`}: stop that VM or detach the device from it first`,
-        );
-    }
-    const run: UsbRun = { vm: spec.name, devices: [] };
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const [i, selector] of spec.usb.entries()) {
-      const grants = await this.usb.grant(presentFor(selector, present), spec.name);
-      run.devices.push({ selector, id: usbDeviceId(i), grants });
-      // Written after each grant, so a failure half-way gives back what was given.
-      await writeUsbRun(dir, run);
-    }
-    return present;
-  }
-
-  /** Give back the device nodes a run was given; idempotent. */
-  private async releaseUsb(id: string, dir: string): Promise<void> {
-    const run = readUsbRun(dir);
-    if (run === null) return;
-    try {
-      await this.usb.release(
-        run.devices.flatMap((d) => d.grants),
-        id,
-      );
-    } catch {
-      // The run has ended either way; a node the helper could not give back stays the user's
-      // until the device is re-plugged (udev makes a fresh node root's).
-    }
-    await removeUsbRun(dir);
-  }
-
-  /** Plug a host USB device into a running VM (QMP device_add), as if plugged into its own port. */
+  /** Plug a host USB device into a running VM (usb-runs.ts). */
   async usbAttach(id: string, device: string): Promise<VmInfo> {
     return this.locked(id, async () => {
       const spec = await this.store.get(id);
       const runner = this.requireRunner(id);
-      if (parseUsbSelector(device) === null)
-        throw new TesseraError(
-          'BAD_INPUT',
-          `${device} is not a port path (3-1.4) nor vendor:product[:serial]`,
-        );
-      if (!hasUsbController(spec))
-        throw new TesseraError(
-          'INVALID_STATE',
-          `VM '${id}' has no USB controller (no screen and no USB devices): give it a USB device in its settings and start it again`,
-        );
-      const dir = vmRuntimeFiles(this.paths.runtimeDir, id).dir;
-      const run = readUsbRun(dir) ?? { vm: id, devices: [] };
-      const present = this.usb.devices();
-      const mine = run.devices.find((d) => d.selector === device);
-      if (mine) throw new TesseraError('CONFLICT', `${device} is already attached to VM '${id}'`);
-      const holder = holderOf(device, id, usbHolders(this.paths.runtimeDir), present);
-      if (holder !== null)
-        throw new TesseraError(
-          'CONFLICT',
-          `USB device ${device} is in use by running VM '${holder.vm}': detach it there first`,
-        );
-      const properties = usbHostProperties(device, present);
-      if (properties === null)
-        throw new TesseraError(
-          'UNAVAILABLE',
-          `no USB device ${device} is plugged in: a device named by its serial is found where it is plugged in, so plug it in first`,
-        );
-      const index = spec.usb.indexOf(device);
-      const used = new Set(run.devices.map((d) => d.id));
-      let n = 0;
-      while (used.has(`usblive${n}`)) n++;
-      const qdevId = index >= 0 ? usbDeviceId(index) : `usblive${n}`;
-      const grants = await this.usb.grant(presentFor(device, present), id);
-      try {
-        await runner.command('device_add', {
-          driver: 'usb-host',
-          id: qdevId,
-          bus: `${USB_CONTROLLER}.0`,
-          ...properties,
-        });
-      } catch (error) {
-        await this.usb.release(grants, id).catch(() => undefined);
-        throw error;
-      }
-      run.devices.push({ selector: device, id: qdevId, grants });
-      await writeUsbRun(dir, run);
+      await this.usb.attach(spec, (name, args) => runner.command(name, args), device);
       this.changed(id);
       return this.info(spec);
     });
   }
 
-  /** Unplug a USB device from a running VM (QMP device_del) and give its node back. */
+  /** Unplug a USB device from a running VM and give its node back (usb-runs.ts). */
   async usbDetach(id: string, device: string): Promise<VmInfo> {
     return this.locked(id, async () => {
       const spec = await this.store.get(id);
       const runner = this.requireRunner(id);
-      const dir = vmRuntimeFiles(this.paths.runtimeDir, id).dir;
-      const run = readUsbRun(dir);
-      const entry = run?.devices.find((d) => d.selector === device);
-      if (!run || !entry)
-        throw new TesseraError(
-          'INVALID_STATE',
-          `${device} is not attached to VM '${id}'${run?.devices.length ? `: it has ${run.devices.map((d) => d.selector).join(', ')}` : ''}`,
-        );
-      await runner.command('device_del', { id: entry.id });
-      // The device is gone once QEMU's tree no longer lists it (DEVICE_DELETED has then been sent).
-      const deadline = Date.now() + USB_DETACH_MS;
-      for (;;) {
-        const children = await runner.command<{ name: string }[]>('qom-list', {
-          path: '/machine/peripheral',
-        });
-        if (!children.some((c) => c.name === entry.id)) break;
-        if (Date.now() > deadline)
-          throw new TesseraError('TIMEOUT', `QEMU did not unplug ${device} within ${USB_DETACH_MS / 1000} s`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await this.usb.release(entry.grants, id).catch(() => undefined);
-      await writeUsbRun(dir, { ...run, devices: run.devices.filter((d) => d !== entry) });
+      await this.usb.detach(id, (name, args) => runner.command(name, args), device);
       this.changed(id);
       return this.info(spec);
     });
