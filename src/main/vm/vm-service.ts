@@ -1,7 +1,5 @@
 import fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
 import { canEdit, canStart, isDown, isUp } from '../../shared/vm-actions';
 import {
@@ -18,7 +16,7 @@ import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { GIVE_UP_DEFAULT, type GiveUpLimit } from '../../shared/kiosk';
 import type { DomainEventBus } from '../events';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
-import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
+import { ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { waitForTextInFile } from '../fsutil/wait-for-text';
 import { DEBIAN_12_QEMU_CAPABILITIES } from '../host';
 import type { GpuAttachment } from './gpu-attachment';
@@ -27,15 +25,20 @@ import { findHostProblems, type VmHostFacts } from './host-validation';
 import { pinVcpus } from './cpu-pinning';
 import { startSwtpm, stopSwtpm } from './swtpm';
 import { buildQemuArgs, type QemuHost } from './qemu-args';
-import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
-import { isQemuFor, readPidFile, tailFile } from './qemu-process';
-import { noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
+import { fieldIssuesError, preflightVm } from './preflight';
+import { tailFile } from './qemu-process';
+import { watchRun } from './sign-of-life';
 import { VmRunner, type QemuSeam, type RunEnd } from './vm-runner';
 import { decideRestart } from './restart-rule';
 import { prepareUefiVars } from './uefi-vars';
 import { rotateSerialLog } from './serial-log-rotation';
 import { checkForwardPortsFree } from './port-probe';
 import { pngSize } from './png-size';
+import { screendump } from './screendump';
+import { refuseForwardConflicts, refuseMoreMemoryThanHost } from './start-checks';
+import { KeyedLock } from './keyed-lock';
+import { visitLeftRuns } from './left-runs';
+import { endRun, newRecord, vmInfoOf, type VmRecord } from './vm-record';
 import type { VmStore } from './vm-store';
 import type { VmUsb } from './usb-attachments';
 import { UsbRuns } from './usb-runs';
@@ -63,36 +66,6 @@ export interface VmHost {
 export type BeforeStart = (spec: VmSpec) => Promise<VmSpec>;
 
 /**
- * Everything this service knows of one VM, in one record: its state (the runner's while QEMU
- * runs, how the last run ended after), the current run and what watches it, and what the restart
- * rule keeps between runs.
- */
-interface VmRecord {
-  state: VmState;
-  since: string;
-  /** The QEMU of the current run, from spawn or re-attach until the run has ended. */
-  runner?: VmRunner;
-  restarts: number;
-  lastError?: { message: string; logTail: string[] };
-  /** When the pending restart fires, and its timer. */
-  restartAt?: string;
-  restartTimer?: NodeJS.Timeout;
-  gaveUp?: boolean;
-  /** When recent runs ended that the policy restarts after, for the give-up limit. */
-  endings: number[];
-  /** Of the current run, when this backend started it. */
-  accelerator?: { accelerator: 'kvm' | 'tcg'; reason: string };
-  warning?: string;
-  /** Watches the current run for a sign of life (sign-of-life.ts). */
-  watch?: SignOfLifeWatch;
-  /**
-   * What happens after the last run ended (the GPU slice given back, a restart planned), so a
-   * stop, a delete and `close` can wait for it.
-   */
-  ending?: Promise<void>;
-}
-
-/**
  * A VM the kiosk shows: QEMU gets its window's lockdown options, and every end of a run the
  * user did not ask for is restarted (the kiosk has nobody at the keyboard), up to `giveUp`.
  */
@@ -107,18 +80,9 @@ export interface VmServiceOptions {
   qemu?: QemuSeam;
 }
 
-/** A minute: the tiny guest under TCG on a busy 2-core machine speaks within seconds. */
-const SIGN_OF_LIFE_MS = 60_000;
-
-/** `TESSERA_SIGN_OF_LIFE_SECONDS` when set to a positive number, else the default. */
-export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env.TESSERA_SIGN_OF_LIFE_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
-}
-
 export class VmService {
   private readonly records = new Map<string, VmRecord>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
   private beforeStart: BeforeStart = async (spec) => spec;
   /** What the kiosk asked for the VMs it shows (setKioskRun); kept while their records come and go. */
   private readonly kioskRuns = new Map<string, KioskRun>();
@@ -144,58 +108,25 @@ export class VmService {
 
   /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
   async reattach(): Promise<void> {
-    // Someone else's runtime dir is refused here too (an UnsafeRuntimeDir for whoever started the backend).
-    if (!(await checkRuntimeDir(this.paths.runtimeDir))) return;
-    let names: string[];
-    try {
-      names = await fsp.readdir(this.paths.runtimeDir);
-    } catch {
-      return;
-    }
-    await Promise.all(
-      names.map(async (id) => {
-        const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-        // A VM dir that is a link or not ours was not made by Tessera: nothing in it is trusted.
-        if (
-          !(await checkVmRuntimeDir(files.dir).then(
-            () => true,
-            () => false,
-          ))
-        )
+    await visitLeftRuns(
+      this.paths.runtimeDir,
+      async (run) => {
+        if ('runner' in run) {
+          this.follow(this.record(run.id), run.runner);
+          this.adopt(run.runner, Date.now());
           return;
-        const pid = await readPidFile(files.pid);
-        if (pid === undefined) return;
-        if (await isQemuFor(pid, files.pid)) {
-          const runner = new VmRunner(id, files, this.options.qemu);
-          try {
-            await runner.attach(pid);
-            this.follow(this.record(id), runner);
-            this.adopt(runner, Date.now());
-          } catch {
-            runner.detach();
-          }
-        } else {
-          // QEMU deletes its pidfile when it exits normally; one left behind means it died.
-          this.records.set(id, {
-            state: 'crashed',
-            since: new Date().toISOString(),
-            restarts: 0,
-            endings: [],
-            lastError: {
-              message: 'QEMU ended while no Tessera backend was watching it',
-              logTail: await tailFile(files.log, 20),
-            },
-          });
-          await fsp.rm(files.pid, { force: true });
-          await this.usb.release(id);
-          await this.store
-            .get(id)
-            .then((spec) => this.gpu.detach(spec, files.dir))
-            .catch(() => {
-              // A definition deleted meanwhile; its lease file goes with the runtime dir below.
-            });
         }
-      }),
+        const { id } = run;
+        this.records.set(id, { ...newRecord('crashed'), lastError: run.crashed });
+        await this.usb.release(id);
+        await this.store
+          .get(id)
+          .then((spec) => this.gpu.detach(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir))
+          .catch(() => {
+            // A definition deleted meanwhile; its lease file goes with the runtime dir below.
+          });
+      },
+      this.options.qemu,
     );
   }
 
@@ -327,12 +258,7 @@ export class VmService {
     const spec = variant ? variant(saved) : saved;
     await preflightVm(spec);
     await this.checkPortsForStart(spec);
-    if (spec.memoryMiB * 1024 * 1024 > os.totalmem()) {
-      throw new TesseraError(
-        'BAD_INPUT',
-        `VM '${id}' asks for ${spec.memoryMiB} MiB but this host has only ${Math.floor(os.totalmem() / 1048576)} MiB`,
-      );
-    }
+    refuseMoreMemoryThanHost(spec);
     await this.checkHost(spec);
     const capabilities = await this.host.qemuCapabilities();
     const runtime = vmRuntimeFiles(this.paths.runtimeDir, id);
@@ -377,32 +303,21 @@ export class VmService {
     const record = this.record(id);
     record.accelerator = { accelerator, reason };
     delete record.warning;
-    const afterMs = this.options.signOfLifeMs ?? SIGN_OF_LIFE_MS;
     const screen = hasScreen(spec);
-    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-    const watch = new SignOfLifeWatch(
-      {
-        serialBytes: () => fsp.stat(files.serialLog).then((st) => st.size),
-        screen: () =>
-          screen && runner.state === 'running' ? this.screendump(id, 'ppm') : Promise.resolve(null),
-      },
-      {
-        afterMs,
-        warning: noSignOfLifeWarning(
-          afterMs,
-          { accelerator, cpuWithoutVirtualization: findings?.cpu?.virtualization === null },
-          screen,
-        ),
-        onWarning: (warning) => {
-          if (warning === null) delete record.warning;
-          else record.warning = warning;
-          this.changed(id);
-        },
-      },
-    );
     record.watch?.stop();
-    record.watch = watch;
-    watch.start();
+    record.watch = watchRun({
+      serialLog: vmRuntimeFiles(this.paths.runtimeDir, id).serialLog,
+      screen: screen
+        ? () => (runner.state === 'running' ? this.screendump(id, 'ppm') : Promise.resolve(null))
+        : null,
+      acceleration: { accelerator, cpuWithoutVirtualization: findings?.cpu?.virtualization === null },
+      afterMs: this.options.signOfLifeMs,
+      onWarning: (warning) => {
+        if (warning === null) delete record.warning;
+        else record.warning = warning;
+        this.changed(id);
+      },
+    });
     this.changed(id);
   }
 
@@ -455,14 +370,7 @@ export class VmService {
   }
 
   private async onRunEnd(record: VmRecord, id: string, end: RunEnd, started: number): Promise<void> {
-    record.watch?.stop();
-    delete record.watch;
-    delete record.accelerator;
-    delete record.warning;
-    delete record.runner;
-    record.state = end.clean ? 'stopped' : 'crashed';
-    record.since = new Date().toISOString();
-    if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
+    endRun(record, end);
     await this.usb.release(id);
     let spec: VmSpec;
     try {
@@ -565,16 +473,11 @@ export class VmService {
     if (!hasScreen(spec))
       throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
     const runner = this.requireRunner(id);
-    const file = path.join(
+    return screendump(
+      (name, args) => runner.command(name, args),
       vmRuntimeFiles(this.paths.runtimeDir, id).dir,
-      `screen-${randomBytes(6).toString('hex')}.${format}`,
+      format,
     );
-    try {
-      await runner.command('screendump', { filename: file, format });
-      return await fsp.readFile(file);
-    } finally {
-      await fsp.rm(file, { force: true });
-    }
   }
 
   async log(id: string, lines: number): Promise<string[]> {
@@ -617,7 +520,7 @@ export class VmService {
     }
     const endings = () => [...this.records.values()].flatMap((r) => (r.ending ? [r.ending] : []));
     // A run may end while a start is awaited: wait until nothing is left.
-    while (this.locks.size > 0) await Promise.allSettled([...this.locks.values(), ...endings()]);
+    while (this.locks.busy().length > 0) await Promise.allSettled([...this.locks.busy(), ...endings()]);
     await Promise.allSettled(endings());
     for (const r of this.records.values()) {
       r.watch?.stop();
@@ -628,36 +531,17 @@ export class VmService {
   }
 
   private info(spec: VmSpec): VmInfo {
-    const id = spec.name;
-    const record = this.record(id);
-    const runner = record.runner;
-    const vm: VmInfo = {
-      id,
-      spec,
-      state: record.state,
-      since: record.since,
-      restarts: record.restarts,
-    };
-    if (runner?.pid !== undefined) vm.pid = runner.pid;
-    const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
-    if (lease) vm.gpuLease = lease;
-    const usb = runner ? this.usb.attached(id) : null;
-    if (usb) vm.usbAttached = usb;
-    if (record.lastError) vm.lastError = record.lastError;
-    if (record.restartAt) vm.restartAt = record.restartAt;
-    if (record.gaveUp) vm.gaveUp = true;
-    if (runner && record.accelerator) vm.accelerator = record.accelerator;
-    if (runner && record.warning) vm.warning = record.warning;
-    return vm;
+    const record = this.record(spec.name);
+    const running = record.runner !== undefined;
+    return vmInfoOf(spec, record, {
+      gpuLease: running ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, spec.name).dir) : null,
+      usbAttached: running ? this.usb.attached(spec.name) : null,
+    });
   }
 
   private record(id: string): VmRecord {
     let r = this.records.get(id);
-    if (!r)
-      this.records.set(
-        id,
-        (r = { state: 'stopped', since: new Date().toISOString(), restarts: 0, endings: [] }),
-      );
+    if (!r) this.records.set(id, (r = newRecord()));
     return r;
   }
 
@@ -707,8 +591,7 @@ export class VmService {
     await this.checkHost(spec);
     const { specs } = await this.store.load();
     const others = specs.filter((s) => s.name !== spec.name);
-    const conflict = findForwardConflicts(spec, others);
-    if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
+    refuseForwardConflicts(spec, others);
     const owned = this.usb.ownerConflicts(spec, others);
     if (owned.length > 0) throw fieldIssuesError(owned);
   }
@@ -717,8 +600,7 @@ export class VmService {
   private async checkPortsForStart(spec: VmSpec): Promise<void> {
     const others = this.runningSpecIds().filter((k) => k !== spec.name);
     const otherSpecs = (await this.store.load()).specs.filter((s) => others.includes(s.name));
-    const conflict = findForwardConflicts(spec, otherSpecs);
-    if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
+    refuseForwardConflicts(spec, otherSpecs);
     await checkForwardPortsFree(spec);
   }
 
@@ -768,14 +650,7 @@ export class VmService {
     });
   }
 
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.locks.set(id, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(id) === next) this.locks.delete(id);
-    }
+  private locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, fn);
   }
 }
