@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GpuLeaseInfo } from '../../shared/vm-spec';
 import { spec as fixture } from './qemu-args-fixtures';
-import { endRun, newRecord, vmInfoOf } from './vm-record';
+import { endRun, newRecord, planRestart, vmInfoOf } from './vm-record';
 import type { VmRunner } from './vm-runner';
 
 const spec = fixture({ name: 'alpha' });
@@ -44,5 +44,53 @@ describe('vmInfoOf and endRun', () => {
     endRun(record, { clean: true, requested: true, message: 'stopped', logTail: [] });
     expect(record.state).toBe('stopped');
     expect(record.lastError?.message).toBe('before');
+  });
+});
+
+describe('planRestart', () => {
+  const end = { clean: false, requested: false, message: 'QEMU crashed', logTail: ['boom'] };
+
+  it('a give-up says why and after what, until a start by hand', () => {
+    const record = newRecord('crashed');
+    planRestart(
+      record,
+      { kind: 'give-up', endings: [1, 2], message: 'gave up after 2 ends within 5 min' },
+      end,
+      3,
+      () => {
+        throw new Error('no restart after a give-up');
+      },
+    );
+    expect(record).toMatchObject({ gaveUp: true, endings: [1, 2] });
+    expect(record.lastError).toEqual({
+      message: 'gave up after 2 ends within 5 min (last: QEMU crashed); start it again by hand',
+      logTail: ['boom'],
+    });
+    expect(record.restartTimer).toBeUndefined();
+  });
+
+  it('a restart shows when it fires, then counts the attempt and restarts', () => {
+    vi.useFakeTimers();
+    try {
+      const record = newRecord('crashed');
+      let restarted = 0;
+      planRestart(
+        record,
+        { kind: 'restart', endings: [0], attempt: 2, delayMs: 2000 },
+        end,
+        0,
+        () => restarted++,
+      );
+      expect(record.restartAt).toBe(new Date(2000).toISOString());
+      vi.advanceTimersByTime(1999);
+      expect(restarted).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(restarted).toBe(1);
+      expect(record.restarts).toBe(2);
+      expect(record.restartAt).toBeUndefined();
+      expect(record.restartTimer).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

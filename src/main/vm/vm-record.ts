@@ -4,6 +4,7 @@
  * rule keeps between runs (restart-rule.ts). VmInfo, what the fronts see, is made from it.
  */
 import type { VmInfo, VmSpec, VmState } from '../../shared/vm-spec';
+import type { RestartDecision } from './restart-rule';
 import type { SignOfLifeWatch } from './sign-of-life';
 import type { RunEnd, VmRunner } from './vm-runner';
 
@@ -73,4 +74,33 @@ export function endRun(record: VmRecord, end: RunEnd): void {
   record.state = end.clean ? 'stopped' : 'crashed';
   record.since = new Date().toISOString();
   if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
+}
+
+/**
+ * The restart rule's decision (restart-rule.ts), kept in the record: a give-up says why until
+ * the VM is started by hand; a restart shows when it fires, and calls `restart` then.
+ */
+export function planRestart(
+  record: VmRecord,
+  decision: Exclude<RestartDecision, { kind: 'leave-off' }>,
+  end: RunEnd,
+  now: number,
+  restart: () => void,
+): void {
+  record.endings = decision.endings;
+  if (decision.kind === 'give-up') {
+    record.gaveUp = true;
+    record.lastError = {
+      message: `${decision.message} (last: ${end.message}); start it again by hand`,
+      logTail: end.logTail,
+    };
+    return;
+  }
+  record.restartAt = new Date(now + decision.delayMs).toISOString();
+  record.restartTimer = setTimeout(() => {
+    delete record.restartTimer;
+    delete record.restartAt;
+    record.restarts = decision.attempt;
+    restart();
+  }, decision.delayMs);
 }

@@ -38,7 +38,7 @@ import { screendump } from './screendump';
 import { refuseForwardConflicts, refuseMoreMemoryThanHost } from './start-checks';
 import { KeyedLock } from './keyed-lock';
 import { visitLeftRuns } from './left-runs';
-import { endRun, newRecord, vmInfoOf, type VmRecord } from './vm-record';
+import { endRun, newRecord, planRestart, vmInfoOf, type VmRecord } from './vm-record';
 import type { VmStore } from './vm-store';
 import type { VmUsb } from './usb-attachments';
 import { UsbRuns } from './usb-runs';
@@ -392,26 +392,12 @@ export class VmService {
       kiosk?.giveUp ?? GIVE_UP_DEFAULT,
     );
     if (decision.kind === 'leave-off') return;
-    record.endings = decision.endings;
-    if (decision.kind === 'give-up') {
-      record.gaveUp = true;
-      record.lastError = {
-        message: `${decision.message} (last: ${end.message}); start it again by hand`,
-        logTail: end.logTail,
-      };
-      console.error(`tessera: VM '${id}' ${record.lastError.message}`);
-      this.changed(id);
-      return;
-    }
-    record.restartAt = new Date(now + decision.delayMs).toISOString();
-    record.restartTimer = setTimeout(() => {
-      delete record.restartTimer;
-      delete record.restartAt;
-      record.restarts = decision.attempt;
+    planRestart(record, decision, end, now, () => {
       void this.locked(id, () => this.launch(spec)).catch(() => {
         // The failure is in the record's lastError; the user sees it on the card.
       });
-    }, decision.delayMs);
+    });
+    if (decision.kind === 'give-up') console.error(`tessera: VM '${id}' ${record.lastError?.message}`);
     this.changed(id);
   }
 
