@@ -1,7 +1,12 @@
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GUEST_READY_MARKER, buildTinyGuest, type TinyGuest } from '../support/tiny-guest';
+import {
+  GUEST_READY_MARKER,
+  buildTinyGuest,
+  tinyGuestCreateOptions,
+  type TinyGuest,
+} from '../support/tiny-guest';
 import { waitForTextInFile } from '../../src/main/fsutil/wait-for-text';
 import { TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
@@ -18,22 +23,7 @@ beforeAll(async () => {
   requireBuiltRenderer();
   guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome();
-  const created = await runCli(
-    [
-      'vm',
-      'create',
-      'tiny',
-      '--memory',
-      '256',
-      '--kernel',
-      guest.kernel,
-      '--initrd',
-      guest.initrd,
-      '--append',
-      guest.append,
-    ],
-    home.env,
-  );
+  const created = await runCli(['vm', 'create', 'tiny', ...tinyGuestCreateOptions(guest, 256)], home.env);
   expect(created.stderr).toBe('');
   serve = await startServe(home.env);
   browser = await launchBrowser();

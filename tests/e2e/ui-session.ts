@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { RPC_PROTOCOL, SESSION_PROTOCOL_PREFIX, SESSION_STORAGE_KEY } from '../../src/shared/web-session';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import type { TinyGuest } from '../support/tiny-guest';
+import { tinyGuestCreateOptions, type TinyGuest } from '../support/tiny-guest';
 import { killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
 import { SCREENSHOT_DIR, launchBrowser, requireBuiltRenderer } from '../support/browser';
@@ -115,14 +115,7 @@ export async function createTinyVm(
       'vm',
       'create',
       id,
-      '--memory',
-      String(options.memoryMiB ?? 192),
-      '--kernel',
-      guest.kernel,
-      '--initrd',
-      guest.initrd,
-      '--append',
-      options.append ?? guest.append,
+      ...tinyGuestCreateOptions(guest, options.memoryMiB ?? 192, options.append),
       ...(options.extra ?? []),
     ],
     home.env,

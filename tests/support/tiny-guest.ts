@@ -79,7 +79,7 @@ exec setsid cttyhack sh
 `;
 
 /** `tessera vm create NAME ...` options that boot the tiny guest with `memoryMiB` of memory. */
-export function tinyGuestCreateOptions(guest: TinyGuest, memoryMiB: number): string[] {
+export function tinyGuestCreateOptions(guest: TinyGuest, memoryMiB: number, append = guest.append): string[] {
   return [
     '--memory',
     String(memoryMiB),
@@ -88,7 +88,7 @@ export function tinyGuestCreateOptions(guest: TinyGuest, memoryMiB: number): str
     '--initrd',
     guest.initrd,
     '--append',
-    guest.append,
+    append,
   ];
 }
 

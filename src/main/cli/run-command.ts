@@ -105,6 +105,18 @@ function matrixLine(m: MatrixRecord): string {
 }
 
 /** `ID [--json]`, the arguments of `show` and `matrix-show`. */
+/** The lines of a list of records and a warning for each file not read; with neither, `none yet`. */
+function recordList(
+  what: 'run' | 'matrix',
+  lines: string[],
+  invalid: readonly { id: string; reason: string }[],
+  noneYet: string,
+): string {
+  if (lines.length === 0 && invalid.length === 0)
+    return `no ${what === 'run' ? 'runs' : 'matrices'} yet: ${noneYet}\n`;
+  return lines.join('') + invalid.map((i) => `warning: ${what} ${i.id} was not read: ${i.reason}\n`).join('');
+}
+
 function idArgument(args: string[], usage: string): { id: string; json: boolean } {
   const { values, positionals } = parseArgs({
     args,
@@ -150,10 +162,12 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const list = await client.call('run.list', {});
       print(values.json === true, list, () =>
-        list.runs.length === 0 && list.invalid.length === 0
-          ? 'no runs yet: start one with `tessera run start VM --plan PLAN`\n'
-          : list.runs.map(listLine).join('') +
-            list.invalid.map((i) => `warning: run ${i.id} was not read: ${i.reason}\n`).join(''),
+        recordList(
+          'run',
+          list.runs.map(listLine),
+          list.invalid,
+          'start one with `tessera run start VM --plan PLAN`',
+        ),
       );
       return 0;
     }
@@ -226,10 +240,12 @@ export async function runCommand(session: CliSession, args: string[], dataDir: s
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const list = await client.call('run.matrixList', {});
       print(values.json === true, list, () =>
-        list.matrices.length === 0 && list.invalid.length === 0
-          ? 'no matrices yet: run one with `tessera run matrix VM --plan PLAN --vary preset=fair,one-big`\n'
-          : list.matrices.map(matrixLine).join('') +
-            list.invalid.map((i) => `warning: matrix ${i.id} was not read: ${i.reason}\n`).join(''),
+        recordList(
+          'matrix',
+          list.matrices.map(matrixLine),
+          list.invalid,
+          'run one with `tessera run matrix VM --plan PLAN --vary preset=fair,one-big`',
+        ),
       );
       return 0;
     }

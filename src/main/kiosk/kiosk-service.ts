@@ -22,20 +22,16 @@ import {
 } from '../../shared/kiosk';
 import { gpuNeedsGlDisplay, hasDisplay, type QemuCapabilities } from '../../shared/qemu-capabilities';
 import { describeUsbDevice, selectorMatches, type UsbInventory } from '../../shared/usb';
+import { canStart, isLive } from '../../shared/vm-actions';
 import type { VmInfo } from '../../shared/vm-spec';
 import type { DomainEventBus } from '../events';
 import type { SettingsService } from '../settings';
-import type { KioskRun } from '../vm';
+import type { VmService } from '../vm';
 import { writeAutostart, type AutostartOptions } from './autostart';
 import { displayServerOf, x11Tools, type X11, type XMonitor, type XWindow } from './x11';
 
 /** What the kiosk needs of the VM service. */
-export interface KioskVms {
-  get(id: string): Promise<VmInfo>;
-  start(id: string): Promise<VmInfo>;
-  stop(id: string, timeoutSeconds: number): Promise<VmInfo>;
-  setKioskRun(id: string, run: KioskRun | null): void;
-}
+export type KioskVms = Pick<VmService, 'get' | 'start' | 'stop' | 'setKioskRun'>;
 
 export interface KioskServiceOptions {
   vms: KioskVms;
@@ -231,7 +227,7 @@ export class KioskService {
     this.options.vms.setKioskRun(id, { giveUp });
     try {
       const vm = await this.options.vms.get(id);
-      if (vm.state === 'stopped' || vm.state === 'crashed') await this.options.vms.start(id);
+      if (canStart(vm.state)) await this.options.vms.start(id);
       this.startProblems.delete(id);
     } catch (error) {
       // The assignment stays; the status says why this VM is not up.
@@ -389,7 +385,7 @@ export class KioskService {
     }
     // A QEMU still starting (before its QMP greeting) may have its window open already: placed now.
     const starting = vm.state === 'starting' && vm.pid !== undefined;
-    if (vm.state !== 'running' && vm.state !== 'paused' && !starting) {
+    if (!isLive(vm.state) && !starting) {
       const why = this.startProblems.get(a.vm) ?? lastError;
       return say(`${a.vm} is ${vm.state}${why ? `: ${why}` : ''}`);
     }

@@ -1,5 +1,6 @@
 // The vm domain as other domains and the composition root see it (docs/layering.md).
-export { signOfLifeMs, VmService, type KioskRun, type VmHost } from './vm-service';
+export { VmService, type KioskRun, type VmHost } from './vm-service';
+export { signOfLifeMs } from './sign-of-life';
 export { VmStore } from './vm-store';
 export { createDisk } from './disk-create';
 export { helperGpuLeases, leaseSteps, type SlicePlacement } from './gpu-leases';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fsp from 'node:fs/promises';
 
 /**
  * A started guest that never shows anything (a KVM that creates vCPUs but does not run them, a
@@ -90,4 +91,41 @@ export class SignOfLifeWatch {
     if (picture !== null) this.screens.add(createHash('sha256').update(picture).digest('hex'));
     return this.screens.size >= DISTINCT_SCREENS_FOR_LIFE;
   }
+}
+
+/** A minute: the tiny guest under TCG on a busy 2-core machine speaks within seconds. */
+const SIGN_OF_LIFE_MS = 60_000;
+
+/** `TESSERA_SIGN_OF_LIFE_SECONDS` when set to a positive number, else the default. */
+export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.TESSERA_SIGN_OF_LIFE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
+}
+
+/**
+ * A started watch over one run: its serial log's size and, for a VM with a screen, the pictures
+ * `screen` takes; `afterMs` is the default when not given.
+ */
+export function watchRun(run: {
+  serialLog: string;
+  screen: (() => Promise<Buffer | null>) | null;
+  acceleration: Acceleration;
+  afterMs: number | undefined;
+  onWarning(warning: string | null): void;
+}): SignOfLifeWatch {
+  const afterMs = run.afterMs ?? SIGN_OF_LIFE_MS;
+  const { screen } = run;
+  const watch = new SignOfLifeWatch(
+    {
+      serialBytes: () => fsp.stat(run.serialLog).then((st) => st.size),
+      screen: screen ?? (() => Promise.resolve(null)),
+    },
+    {
+      afterMs,
+      warning: noSignOfLifeWarning(afterMs, run.acceleration, screen !== null),
+      onWarning: run.onWarning,
+    },
+  );
+  watch.start();
+  return watch;
 }

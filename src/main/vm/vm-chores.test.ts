@@ -11,6 +11,7 @@ import { spec as fixture } from './qemu-args-fixtures';
 import { pngSize } from './png-size';
 import { MAX_SAVED_RUNS, rotateSerialLog } from './serial-log-rotation';
 import { prepareUefiVars } from './uefi-vars';
+import { refuseMoreMemoryThanHost } from './start-checks';
 
 let dir: string;
 beforeEach(() => {
@@ -100,5 +101,14 @@ describe('pngSize', () => {
     png.writeUInt32BE(800, 20);
     expect(pngSize(png)).toEqual({ width: 1280, height: 800 });
     expect(() => pngSize(Buffer.from('P6\n1 1\n255\n'))).toThrow('not a PNG');
+  });
+});
+
+describe('refuseMoreMemoryThanHost', () => {
+  it('refuses more memory than the host has, naming both sizes', () => {
+    refuseMoreMemoryThanHost(spec({ memoryMiB: 1024 }), 1024 * 1048576);
+    expect(() => refuseMoreMemoryThanHost(spec({ memoryMiB: 1025 }), 1024 * 1048576)).toThrow(
+      "VM 'alpha' asks for 1025 MiB but this host has only 1024 MiB",
+    );
   });
 });

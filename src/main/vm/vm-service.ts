@@ -1,7 +1,5 @@
 import fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
 import { canEdit, canStart, isDown, isUp } from '../../shared/vm-actions';
 import {
@@ -18,39 +16,32 @@ import type { QemuCapabilities } from '../../shared/qemu-capabilities';
 import { GIVE_UP_DEFAULT, type GiveUpLimit } from '../../shared/kiosk';
 import type { DomainEventBus } from '../events';
 import { vmDataFiles, vmRuntimeFiles, type TesseraPaths } from '../paths';
-import { checkRuntimeDir, checkVmRuntimeDir, ensureVmRuntimeDir } from '../fsutil/private-dir';
+import { ensureVmRuntimeDir } from '../fsutil/private-dir';
 import { waitForTextInFile } from '../fsutil/wait-for-text';
-import STAND_IN_CAPABILITIES from '../host/debian-12-qemu-capabilities.json';
+import { DEBIAN_12_QEMU_CAPABILITIES } from '../host';
 import type { GpuAttachment } from './gpu-attachment';
 import type { GpuPlacement } from './gpu-placement';
 import { findHostProblems, type VmHostFacts } from './host-validation';
 import { pinVcpus } from './cpu-pinning';
 import { startSwtpm, stopSwtpm } from './swtpm';
 import { buildQemuArgs, type QemuHost } from './qemu-args';
-import { fieldIssuesError, findForwardConflicts, preflightVm } from './preflight';
-import { isQemuFor, readPidFile, tailFile } from './qemu-process';
-import { noSignOfLifeWarning, SignOfLifeWatch } from './sign-of-life';
+import { fieldIssuesError, preflightVm } from './preflight';
+import { tailFile } from './qemu-process';
+import { watchRun } from './sign-of-life';
 import { VmRunner, type QemuSeam, type RunEnd } from './vm-runner';
 import { decideRestart } from './restart-rule';
 import { prepareUefiVars } from './uefi-vars';
 import { rotateSerialLog } from './serial-log-rotation';
 import { checkForwardPortsFree } from './port-probe';
 import { pngSize } from './png-size';
+import { screendump } from './screendump';
+import { refuseForwardConflicts, refuseMoreMemoryThanHost } from './start-checks';
+import { KeyedLock } from './keyed-lock';
+import { visitLeftRuns } from './left-runs';
+import { endRun, newRecord, planRestart, vmInfoOf, type VmRecord } from './vm-record';
 import type { VmStore } from './vm-store';
-import type { UsbDeviceFacts } from '../usb/usb-devices';
-import { parseUsbSelector } from '../../shared/usb';
-import { USB_CONTROLLER, hasUsbController, usbDeviceId, usbHostProperties } from './qemu-args-usb';
-import {
-  findUsbOwnerConflicts,
-  holderOf,
-  presentFor,
-  readUsbRun,
-  removeUsbRun,
-  usbHolders,
-  writeUsbRun,
-  type UsbRun,
-  type VmUsb,
-} from './usb-attachments';
+import type { VmUsb } from './usb-attachments';
+import { UsbRuns } from './usb-runs';
 
 /** What the VM service needs from the host; the host domain provides it, tests fake it. */
 export interface VmHost {
@@ -75,36 +66,6 @@ export interface VmHost {
 export type BeforeStart = (spec: VmSpec) => Promise<VmSpec>;
 
 /**
- * Everything this service knows of one VM, in one record: its state (the runner's while QEMU
- * runs, how the last run ended after), the current run and what watches it, and what the restart
- * rule keeps between runs.
- */
-interface VmRecord {
-  state: VmState;
-  since: string;
-  /** The QEMU of the current run, from spawn or re-attach until the run has ended. */
-  runner?: VmRunner;
-  restarts: number;
-  lastError?: { message: string; logTail: string[] };
-  /** When the pending restart fires, and its timer. */
-  restartAt?: string;
-  restartTimer?: NodeJS.Timeout;
-  gaveUp?: boolean;
-  /** When recent runs ended that the policy restarts after, for the give-up limit. */
-  endings: number[];
-  /** Of the current run, when this backend started it. */
-  accelerator?: { accelerator: 'kvm' | 'tcg'; reason: string };
-  warning?: string;
-  /** Watches the current run for a sign of life (sign-of-life.ts). */
-  watch?: SignOfLifeWatch;
-  /**
-   * What happens after the last run ended (the GPU slice given back, a restart planned), so a
-   * stop, a delete and `close` can wait for it.
-   */
-  ending?: Promise<void>;
-}
-
-/**
  * A VM the kiosk shows: QEMU gets its window's lockdown options, and every end of a run the
  * user did not ask for is restarted (the kiosk has nobody at the keyboard), up to `giveUp`.
  */
@@ -119,25 +80,14 @@ export interface VmServiceOptions {
   qemu?: QemuSeam;
 }
 
-/** A minute: the tiny guest under TCG on a busy 2-core machine speaks within seconds. */
-const SIGN_OF_LIFE_MS = 60_000;
-
-/** `TESSERA_SIGN_OF_LIFE_SECONDS` when set to a positive number, else the default. */
-export function signOfLifeMs(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env.TESSERA_SIGN_OF_LIFE_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : SIGN_OF_LIFE_MS;
-}
-
-/** How long a live USB detach may take to leave QEMU's device tree (it is synchronous for USB in QEMU 7.2). */
-const USB_DETACH_MS = 10_000;
-
 export class VmService {
   private readonly records = new Map<string, VmRecord>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
   private beforeStart: BeforeStart = async (spec) => spec;
   /** What the kiosk asked for the VMs it shows (setKioskRun); kept while their records come and go. */
   private readonly kioskRuns = new Map<string, KioskRun>();
   private closed = false;
+  private readonly usb: UsbRuns;
 
   constructor(
     private readonly store: VmStore,
@@ -145,9 +95,11 @@ export class VmService {
     private readonly host: VmHost,
     private readonly bus: DomainEventBus,
     private readonly gpu: GpuAttachment,
-    private readonly usb: VmUsb,
+    usb: VmUsb,
     private readonly options: VmServiceOptions = {},
-  ) {}
+  ) {
+    this.usb = new UsbRuns(usb, paths.runtimeDir);
+  }
 
   /** One hook for the domain that owns disk images (set once by the composition root). */
   setBeforeStart(hook: BeforeStart): void {
@@ -156,58 +108,25 @@ export class VmService {
 
   /** Find QEMUs that an earlier backend (or the CLI) started and take them back under watch. */
   async reattach(): Promise<void> {
-    // Someone else's runtime dir is refused here too (an UnsafeRuntimeDir for whoever started the backend).
-    if (!(await checkRuntimeDir(this.paths.runtimeDir))) return;
-    let names: string[];
-    try {
-      names = await fsp.readdir(this.paths.runtimeDir);
-    } catch {
-      return;
-    }
-    await Promise.all(
-      names.map(async (id) => {
-        const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-        // A VM dir that is a link or not ours was not made by Tessera: nothing in it is trusted.
-        if (
-          !(await checkVmRuntimeDir(files.dir).then(
-            () => true,
-            () => false,
-          ))
-        )
+    await visitLeftRuns(
+      this.paths.runtimeDir,
+      async (run) => {
+        if ('runner' in run) {
+          this.follow(this.record(run.id), run.runner);
+          this.adopt(run.runner, Date.now());
           return;
-        const pid = await readPidFile(files.pid);
-        if (pid === undefined) return;
-        if (await isQemuFor(pid, files.pid)) {
-          const runner = new VmRunner(id, files, this.options.qemu);
-          try {
-            await runner.attach(pid);
-            this.follow(this.record(id), runner);
-            this.adopt(runner, Date.now());
-          } catch {
-            runner.detach();
-          }
-        } else {
-          // QEMU deletes its pidfile when it exits normally; one left behind means it died.
-          this.records.set(id, {
-            state: 'crashed',
-            since: new Date().toISOString(),
-            restarts: 0,
-            endings: [],
-            lastError: {
-              message: 'QEMU ended while no Tessera backend was watching it',
-              logTail: await tailFile(files.log, 20),
-            },
-          });
-          await fsp.rm(files.pid, { force: true });
-          await this.releaseUsb(id, files.dir);
-          await this.store
-            .get(id)
-            .then((spec) => this.gpu.detach(spec, files.dir))
-            .catch(() => {
-              // A definition deleted meanwhile; its lease file goes with the runtime dir below.
-            });
         }
-      }),
+        const { id } = run;
+        this.records.set(id, { ...newRecord('crashed'), lastError: run.crashed });
+        await this.usb.release(id);
+        await this.store
+          .get(id)
+          .then((spec) => this.gpu.detach(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir))
+          .catch(() => {
+            // A definition deleted meanwhile; its lease file goes with the runtime dir below.
+          });
+      },
+      this.options.qemu,
     );
   }
 
@@ -296,7 +215,7 @@ export class VmService {
   }> {
     const spec = await this.store.get(id);
     let binary = 'qemu-system-x86_64';
-    let capabilities: QemuCapabilities = { ...STAND_IN_CAPABILITIES, binary };
+    let capabilities: QemuCapabilities = { ...DEBIAN_12_QEMU_CAPABILITIES, binary };
     try {
       binary = this.host.qemuBinary();
       capabilities = await this.host.qemuCapabilities();
@@ -339,12 +258,7 @@ export class VmService {
     const spec = variant ? variant(saved) : saved;
     await preflightVm(spec);
     await this.checkPortsForStart(spec);
-    if (spec.memoryMiB * 1024 * 1024 > os.totalmem()) {
-      throw new TesseraError(
-        'BAD_INPUT',
-        `VM '${id}' asks for ${spec.memoryMiB} MiB but this host has only ${Math.floor(os.totalmem() / 1048576)} MiB`,
-      );
-    }
+    refuseMoreMemoryThanHost(spec);
     await this.checkHost(spec);
     const capabilities = await this.host.qemuCapabilities();
     const runtime = vmRuntimeFiles(this.paths.runtimeDir, id);
@@ -354,7 +268,7 @@ export class VmService {
     const placement = await this.gpu.attach(spec, runtime.dir);
     let runner: VmRunner;
     try {
-      const present = await this.takeUsb(spec, runtime.dir);
+      const present = await this.usb.take(spec);
       const host = await this.qemuHost(spec, placement, capabilities, present);
       if (spec.firmware !== 'bios') await prepareUefiVars(spec, host);
       const argv = buildQemuArgs(spec, host);
@@ -367,7 +281,7 @@ export class VmService {
       runner = await this.spawn(spec, host, argv);
     } catch (error) {
       if (spec.tpm) await stopSwtpm(runtime);
-      await this.releaseUsb(id, runtime.dir);
+      await this.usb.release(id);
       await this.gpu.detach(spec, runtime.dir);
       throw error;
     }
@@ -389,32 +303,21 @@ export class VmService {
     const record = this.record(id);
     record.accelerator = { accelerator, reason };
     delete record.warning;
-    const afterMs = this.options.signOfLifeMs ?? SIGN_OF_LIFE_MS;
     const screen = hasScreen(spec);
-    const files = vmRuntimeFiles(this.paths.runtimeDir, id);
-    const watch = new SignOfLifeWatch(
-      {
-        serialBytes: () => fsp.stat(files.serialLog).then((st) => st.size),
-        screen: () =>
-          screen && runner.state === 'running' ? this.screendump(id, 'ppm') : Promise.resolve(null),
-      },
-      {
-        afterMs,
-        warning: noSignOfLifeWarning(
-          afterMs,
-          { accelerator, cpuWithoutVirtualization: findings?.cpu?.virtualization === null },
-          screen,
-        ),
-        onWarning: (warning) => {
-          if (warning === null) delete record.warning;
-          else record.warning = warning;
-          this.changed(id);
-        },
-      },
-    );
     record.watch?.stop();
-    record.watch = watch;
-    watch.start();
+    record.watch = watchRun({
+      serialLog: vmRuntimeFiles(this.paths.runtimeDir, id).serialLog,
+      screen: screen
+        ? () => (runner.state === 'running' ? this.screendump(id, 'ppm') : Promise.resolve(null))
+        : null,
+      acceleration: { accelerator, cpuWithoutVirtualization: findings?.cpu?.virtualization === null },
+      afterMs: this.options.signOfLifeMs,
+      onWarning: (warning) => {
+        if (warning === null) delete record.warning;
+        else record.warning = warning;
+        this.changed(id);
+      },
+    });
     this.changed(id);
   }
 
@@ -467,15 +370,8 @@ export class VmService {
   }
 
   private async onRunEnd(record: VmRecord, id: string, end: RunEnd, started: number): Promise<void> {
-    record.watch?.stop();
-    delete record.watch;
-    delete record.accelerator;
-    delete record.warning;
-    delete record.runner;
-    record.state = end.clean ? 'stopped' : 'crashed';
-    record.since = new Date().toISOString();
-    if (!end.clean) record.lastError = { message: end.message, logTail: end.logTail };
-    await this.releaseUsb(id, vmRuntimeFiles(this.paths.runtimeDir, id).dir);
+    endRun(record, end);
+    await this.usb.release(id);
     let spec: VmSpec;
     try {
       spec = await this.store.get(id);
@@ -496,26 +392,12 @@ export class VmService {
       kiosk?.giveUp ?? GIVE_UP_DEFAULT,
     );
     if (decision.kind === 'leave-off') return;
-    record.endings = decision.endings;
-    if (decision.kind === 'give-up') {
-      record.gaveUp = true;
-      record.lastError = {
-        message: `${decision.message} (last: ${end.message}); start it again by hand`,
-        logTail: end.logTail,
-      };
-      console.error(`tessera: VM '${id}' ${record.lastError.message}`);
-      this.changed(id);
-      return;
-    }
-    record.restartAt = new Date(now + decision.delayMs).toISOString();
-    record.restartTimer = setTimeout(() => {
-      delete record.restartTimer;
-      delete record.restartAt;
-      record.restarts = decision.attempt;
+    planRestart(record, decision, end, now, () => {
       void this.locked(id, () => this.launch(spec)).catch(() => {
         // The failure is in the record's lastError; the user sees it on the card.
       });
-    }, decision.delayMs);
+    });
+    if (decision.kind === 'give-up') console.error(`tessera: VM '${id}' ${record.lastError?.message}`);
     this.changed(id);
   }
 
@@ -577,16 +459,11 @@ export class VmService {
     if (!hasScreen(spec))
       throw new TesseraError('INVALID_STATE', `VM '${id}' has no display to take a picture of`);
     const runner = this.requireRunner(id);
-    const file = path.join(
+    return screendump(
+      (name, args) => runner.command(name, args),
       vmRuntimeFiles(this.paths.runtimeDir, id).dir,
-      `screen-${randomBytes(6).toString('hex')}.${format}`,
+      format,
     );
-    try {
-      await runner.command('screendump', { filename: file, format });
-      return await fsp.readFile(file);
-    } finally {
-      await fsp.rm(file, { force: true });
-    }
   }
 
   async log(id: string, lines: number): Promise<string[]> {
@@ -629,7 +506,7 @@ export class VmService {
     }
     const endings = () => [...this.records.values()].flatMap((r) => (r.ending ? [r.ending] : []));
     // A run may end while a start is awaited: wait until nothing is left.
-    while (this.locks.size > 0) await Promise.allSettled([...this.locks.values(), ...endings()]);
+    while (this.locks.busy().length > 0) await Promise.allSettled([...this.locks.busy(), ...endings()]);
     await Promise.allSettled(endings());
     for (const r of this.records.values()) {
       r.watch?.stop();
@@ -640,36 +517,17 @@ export class VmService {
   }
 
   private info(spec: VmSpec): VmInfo {
-    const id = spec.name;
-    const record = this.record(id);
-    const runner = record.runner;
-    const vm: VmInfo = {
-      id,
-      spec,
-      state: record.state,
-      since: record.since,
-      restarts: record.restarts,
-    };
-    if (runner?.pid !== undefined) vm.pid = runner.pid;
-    const lease = runner ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
-    if (lease) vm.gpuLease = lease;
-    const usb = runner ? readUsbRun(vmRuntimeFiles(this.paths.runtimeDir, id).dir) : null;
-    if (usb) vm.usbAttached = usb.devices.map((d) => d.selector);
-    if (record.lastError) vm.lastError = record.lastError;
-    if (record.restartAt) vm.restartAt = record.restartAt;
-    if (record.gaveUp) vm.gaveUp = true;
-    if (runner && record.accelerator) vm.accelerator = record.accelerator;
-    if (runner && record.warning) vm.warning = record.warning;
-    return vm;
+    const record = this.record(spec.name);
+    const running = record.runner !== undefined;
+    return vmInfoOf(spec, record, {
+      gpuLease: running ? this.gpu.held(spec, vmRuntimeFiles(this.paths.runtimeDir, spec.name).dir) : null,
+      usbAttached: running ? this.usb.attached(spec.name) : null,
+    });
   }
 
   private record(id: string): VmRecord {
     let r = this.records.get(id);
-    if (!r)
-      this.records.set(
-        id,
-        (r = { state: 'stopped', since: new Date().toISOString(), restarts: 0, endings: [] }),
-      );
+    if (!r) this.records.set(id, (r = newRecord()));
     return r;
   }
 
@@ -719,9 +577,8 @@ export class VmService {
     await this.checkHost(spec);
     const { specs } = await this.store.load();
     const others = specs.filter((s) => s.name !== spec.name);
-    const conflict = findForwardConflicts(spec, others);
-    if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
-    const owned = spec.usb.length > 0 ? findUsbOwnerConflicts(spec, others, this.usb.devices()) : [];
+    refuseForwardConflicts(spec, others);
+    const owned = this.usb.ownerConflicts(spec, others);
     if (owned.length > 0) throw fieldIssuesError(owned);
   }
 
@@ -729,8 +586,7 @@ export class VmService {
   private async checkPortsForStart(spec: VmSpec): Promise<void> {
     const others = this.runningSpecIds().filter((k) => k !== spec.name);
     const otherSpecs = (await this.store.load()).specs.filter((s) => others.includes(s.name));
-    const conflict = findForwardConflicts(spec, otherSpecs);
-    if (conflict.length > 0) throw new TesseraError('CONFLICT', conflict.join('; '));
+    refuseForwardConflicts(spec, otherSpecs);
     await checkForwardPortsFree(spec);
   }
 
@@ -758,146 +614,29 @@ export class VmService {
     };
   }
 
-  /**
-   * The spec's USB devices for a run: refused when a running VM has one of them; the nodes of
-   * those plugged in given to this user where a udev rule does not already; recorded in the run's
-   * usb.json. Returns what is plugged in now, for the argv.
-   */
-  private async takeUsb(spec: VmSpec, dir: string): Promise<UsbDeviceFacts[]> {
-    const present = this.usb.devices();
-    if (spec.usb.length === 0) return present;
-    const holders = usbHolders(this.paths.runtimeDir);
-    for (const selector of spec.usb) {
-      const holder = holderOf(selector, spec.name, holders, present);
-      if (holder !== null)
-        throw new TesseraError(
-          'CONFLICT',
-          `USB device ${selector} is in use by running VM '${holder.vm}'${holder.selector === selector ? '' : ` (as ${holder.selector})`}: stop that VM or detach the device from it first`,
-        );
-    }
-    const run: UsbRun = { vm: spec.name, devices: [] };
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const [i, selector] of spec.usb.entries()) {
-      const grants = await this.usb.grant(presentFor(selector, present), spec.name);
-      run.devices.push({ selector, id: usbDeviceId(i), grants });
-      // Written after each grant, so a failure half-way gives back what was given.
-      await writeUsbRun(dir, run);
-    }
-    return present;
-  }
-
-  /** Give back the device nodes a run was given; idempotent. */
-  private async releaseUsb(id: string, dir: string): Promise<void> {
-    const run = readUsbRun(dir);
-    if (run === null) return;
-    try {
-      await this.usb.release(
-        run.devices.flatMap((d) => d.grants),
-        id,
-      );
-    } catch {
-      // The run has ended either way; a node the helper could not give back stays the user's
-      // until the device is re-plugged (udev makes a fresh node root's).
-    }
-    await removeUsbRun(dir);
-  }
-
-  /** Plug a host USB device into a running VM (QMP device_add), as if plugged into its own port. */
+  /** Plug a host USB device into a running VM (usb-runs.ts). */
   async usbAttach(id: string, device: string): Promise<VmInfo> {
     return this.locked(id, async () => {
       const spec = await this.store.get(id);
       const runner = this.requireRunner(id);
-      if (parseUsbSelector(device) === null)
-        throw new TesseraError(
-          'BAD_INPUT',
-          `${device} is not a port path (3-1.4) nor vendor:product[:serial]`,
-        );
-      if (!hasUsbController(spec))
-        throw new TesseraError(
-          'INVALID_STATE',
-          `VM '${id}' has no USB controller (no screen and no USB devices): give it a USB device in its settings and start it again`,
-        );
-      const dir = vmRuntimeFiles(this.paths.runtimeDir, id).dir;
-      const run = readUsbRun(dir) ?? { vm: id, devices: [] };
-      const present = this.usb.devices();
-      const mine = run.devices.find((d) => d.selector === device);
-      if (mine) throw new TesseraError('CONFLICT', `${device} is already attached to VM '${id}'`);
-      const holder = holderOf(device, id, usbHolders(this.paths.runtimeDir), present);
-      if (holder !== null)
-        throw new TesseraError(
-          'CONFLICT',
-          `USB device ${device} is in use by running VM '${holder.vm}': detach it there first`,
-        );
-      const properties = usbHostProperties(device, present);
-      if (properties === null)
-        throw new TesseraError(
-          'UNAVAILABLE',
-          `no USB device ${device} is plugged in: a device named by its serial is found where it is plugged in, so plug it in first`,
-        );
-      const index = spec.usb.indexOf(device);
-      const used = new Set(run.devices.map((d) => d.id));
-      let n = 0;
-      while (used.has(`usblive${n}`)) n++;
-      const qdevId = index >= 0 ? usbDeviceId(index) : `usblive${n}`;
-      const grants = await this.usb.grant(presentFor(device, present), id);
-      try {
-        await runner.command('device_add', {
-          driver: 'usb-host',
-          id: qdevId,
-          bus: `${USB_CONTROLLER}.0`,
-          ...properties,
-        });
-      } catch (error) {
-        await this.usb.release(grants, id).catch(() => undefined);
-        throw error;
-      }
-      run.devices.push({ selector: device, id: qdevId, grants });
-      await writeUsbRun(dir, run);
+      await this.usb.attach(spec, (name, args) => runner.command(name, args), device);
       this.changed(id);
       return this.info(spec);
     });
   }
 
-  /** Unplug a USB device from a running VM (QMP device_del) and give its node back. */
+  /** Unplug a USB device from a running VM and give its node back (usb-runs.ts). */
   async usbDetach(id: string, device: string): Promise<VmInfo> {
     return this.locked(id, async () => {
       const spec = await this.store.get(id);
       const runner = this.requireRunner(id);
-      const dir = vmRuntimeFiles(this.paths.runtimeDir, id).dir;
-      const run = readUsbRun(dir);
-      const entry = run?.devices.find((d) => d.selector === device);
-      if (!run || !entry)
-        throw new TesseraError(
-          'INVALID_STATE',
-          `${device} is not attached to VM '${id}'${run?.devices.length ? `: it has ${run.devices.map((d) => d.selector).join(', ')}` : ''}`,
-        );
-      await runner.command('device_del', { id: entry.id });
-      // The device is gone once QEMU's tree no longer lists it (DEVICE_DELETED has then been sent).
-      const deadline = Date.now() + USB_DETACH_MS;
-      for (;;) {
-        const children = await runner.command<{ name: string }[]>('qom-list', {
-          path: '/machine/peripheral',
-        });
-        if (!children.some((c) => c.name === entry.id)) break;
-        if (Date.now() > deadline)
-          throw new TesseraError('TIMEOUT', `QEMU did not unplug ${device} within ${USB_DETACH_MS / 1000} s`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await this.usb.release(entry.grants, id).catch(() => undefined);
-      await writeUsbRun(dir, { ...run, devices: run.devices.filter((d) => d !== entry) });
+      await this.usb.detach(id, (name, args) => runner.command(name, args), device);
       this.changed(id);
       return this.info(spec);
     });
   }
 
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.locks.set(id, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(id) === next) this.locks.delete(id);
-    }
+  private locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, fn);
   }
 }
