@@ -27,7 +27,7 @@ export const NOTHING_TO_BOOT =
 
 /**
  * Why Shut down is no use for such a VM: an ACPI shutdown needs an operating system to answer
- * it, and the backend waits its grace period (60 s, src/main/vm/vm-service.ts) before forcing
+ * it, and the backend waits its grace period (60 s: the default `timeoutSeconds` of `vm.stop` in src/shared/contract.ts) before forcing
  * the VM off anyway.
  */
 export const nothingToShutDown = (name: string): string =>
