@@ -104,7 +104,6 @@ function matrixLine(m: MatrixRecord): string {
   return `${m.id}  ${m.status.padEnd(11)} ${m.vm}  ${passed}/${m.cells.length} passed  ${m.cells.map((c) => valuesText(c.values)).join(' | ')}${m.label ? `  "${m.label}"` : ''}\n`;
 }
 
-/** `ID [--json]`, the arguments of `show` and `matrix-show`. */
 /** The lines of a list of records and a warning for each file not read; with neither, `none yet`. */
 function recordList(
   what: 'run' | 'matrix',
@@ -117,6 +116,7 @@ function recordList(
   return lines.join('') + invalid.map((i) => `warning: ${what} ${i.id} was not read: ${i.reason}\n`).join('');
 }
 
+/** `ID [--json]`, the arguments of `show` and `matrix-show`. */
 function idArgument(args: string[], usage: string): { id: string; json: boolean } {
   const { values, positionals } = parseArgs({
     args,

@@ -1,6 +1,6 @@
-import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { CONSOLE_CLOSED, VM_STOPPED, type ChannelSink, type ConsoleChannel } from './console-channel';
+import { readFileTail } from '../fsutil/file-tail';
 import { fromLineStart, Scrollback, SCROLLBACK_BYTES } from './scrollback';
 
 /** A character console of QEMU: its unix socket (input) and the log QEMU writes of its output. */
@@ -23,8 +23,8 @@ const SKIPPED_NOTE = Buffer.from('\r\n[tessera: output skipped while this viewer
  * socket is full (a backend slow to read, on a loaded machine) QEMU's write fails with EAGAIN,
  * `qemu_chr_write_buffer` (chardev/char.c) logs the byte anyway, and the serial device writes it
  * again later (`serial_xmit`, hw/char/serial.c), so the log then holds that byte twice. The socket
- * has every byte once. What the guest prints in the instant between the hub's connect and QEMU's
- * accept reaches only the log, so a viewer may miss it; it never sees a byte twice.
+ * has every byte once. What the guest prints in the instant between the hub's read of the log and
+ * QEMU's accept reaches only the log, so a viewer may miss it; it never sees a byte twice.
  */
 export class ConsoleHub {
   private socket: net.Socket | undefined;
@@ -81,15 +81,16 @@ export class ConsoleHub {
   }
 
   private async connect(): Promise<void> {
+    // The log up to now is the past; read before connecting, so nothing the socket brings is in it.
+    const past = await readFileTail(this.source.logFile, SCROLLBACK_BYTES);
+    this.scrollback.push(past.cut ? fromLineStart(past.data) : past.data);
     const socket = net.createConnection(this.source.socketPath);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
     this.socket = socket;
-    // Connected: QEMU sends what the guest prints from now on here. The log up to now is the past.
-    const past = await readTail(this.source.logFile, SCROLLBACK_BYTES);
-    this.scrollback.push(past.cut ? fromLineStart(past.data) : past.data);
+    // Connected: QEMU sends what the guest prints from now on here.
     socket.on('data', (chunk: Buffer) => {
       if (this.ended) return;
       this.scrollback.push(chunk);
@@ -101,25 +102,6 @@ export class ConsoleHub {
     });
     // QEMU closes the socket when it exits, after its last words.
     socket.on('close', () => this.end(VM_STOPPED));
-  }
-}
-
-/** The last `limit` bytes of `file` (empty when it does not exist yet), and whether that cut it. */
-async function readTail(file: string, limit: number): Promise<{ data: Buffer; cut: boolean }> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(file, 'r');
-  } catch {
-    return { data: Buffer.alloc(0), cut: false };
-  }
-  try {
-    const { size } = await handle.stat();
-    const from = Math.max(0, size - limit);
-    const data = Buffer.alloc(size - from);
-    const { bytesRead } = await handle.read(data, 0, data.length, from);
-    return { data: data.subarray(0, bytesRead), cut: from > 0 };
-  } finally {
-    await handle.close();
   }
 }
 

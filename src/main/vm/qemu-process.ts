@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileTail } from '../fsutil/file-tail';
 import { readStateFile } from '../fsutil/state-file';
 
 /** Is a process alive and still the QEMU that wrote this pidfile? (Its path appears unescaped in the argv.) */
@@ -65,22 +66,9 @@ export function spawnDetachedQemu(binary: string, argv: string[], logFile: strin
   }
 }
 
+/** The last `lines` lines of a file (QEMU's log), read from at most its last `maxBytes`. */
 export async function tailFile(file: string, lines: number, maxBytes = 256 * 1024): Promise<string[]> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(file, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    const all = buffer.toString('utf8').split('\n');
-    if (all.at(-1) === '') all.pop();
-    return all.slice(-lines);
-  } finally {
-    await handle.close();
-  }
+  const all = (await readFileTail(file, maxBytes)).data.toString('utf8').split('\n');
+  if (all.at(-1) === '') all.pop();
+  return all.slice(-lines);
 }
