@@ -16,6 +16,7 @@ import {
   screenshotOnFailure,
   type UiSession,
 } from './ui-session';
+import { freeTcpPort } from '../support/free-port';
 
 let home: TempHome | undefined;
 let guest: TinyGuest;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   requireBuiltRenderer();
   guest = buildTinyGuest(TINY_GUEST_DIR);
   home = makeTempHome('tessera-repeat-');
-  await createTinyVm(home, guest, 'booth-1', { extra: ['--forward', '42123:22'] });
+  await createTinyVm(home, guest, 'booth-1', { extra: ['--forward', `${await freeTcpPort()}:22`] });
   session = await openUiSession(home);
   gallery = new GalleryPage(session.browser?.page ?? (undefined as never));
 });

@@ -10,6 +10,7 @@ import {
 } from '../support/tiny-guest';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 import { runCli, startServe, stopProcess } from '../support/cli-process';
+import { freeTcpPort } from '../support/free-port';
 import type { ChildProcess } from 'node:child_process';
 import { isGone } from '../../src/main/vm/qemu-process';
 
@@ -34,8 +35,9 @@ const isAlive = async (pid: number) => !(await isGone(pid));
 
 describe('the CLI, one backend per user, and VMs that outlive it', () => {
   it('creates, lists and prints the argv without any backend running', async () => {
+    const sshPort = await freeTcpPort();
     const created = await runCli(
-      ['vm', 'create', 'cli', ...tinyGuestCreateOptions(guest, 256), '--forward', '42122:22'],
+      ['vm', 'create', 'cli', ...tinyGuestCreateOptions(guest, 256), '--forward', `${sshPort}:22`],
       home.env,
     );
     expect(created).toMatchObject({ code: 0, stderr: '' });
@@ -55,7 +57,7 @@ describe('the CLI, one backend per user, and VMs that outlive it', () => {
     const args = await runCli(['vm', 'args', 'cli'], home.env);
     const argsJson = await runCli(['vm', 'args', 'cli', '--json'], home.env);
     expect(args.stdout.trimEnd().split('\n')).toEqual(JSON.parse(argsJson.stdout));
-    expect(args.stdout).toContain('hostfwd=tcp:127.0.0.1:42122-:22');
+    expect(args.stdout).toContain(`hostfwd=tcp:127.0.0.1:${sshPort}-:22`);
   });
 
   it('routes through the running backend, and the VM survives that backend being killed', async () => {

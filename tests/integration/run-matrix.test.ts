@@ -12,6 +12,7 @@ import type { MatrixRecord } from '../../src/shared/run-matrix';
 import type { RunDiff, RunRecord, RunSummary } from '../../src/shared/run-record';
 import type { VmInfo } from '../../src/shared/vm-spec';
 import { runCli, stopProcess, TESSERA_BIN } from '../support/cli-process';
+import { waitForFirstStep } from '../support/run-records';
 import { makeGoldenSource } from '../support/golden-source';
 import { connectBackend } from '../support/memory-backend';
 import { buildTinyGuest, tinyGuestCreateOptions, tinyVmInput, type TinyGuest } from '../support/tiny-guest';
@@ -231,21 +232,7 @@ describe('a backend killed mid-matrix', () => {
       const runsDir = path.join(home.paths.dataDir, 'runs');
       try {
         // Killed once the first cell's run has its first step in the record.
-        for (let i = 0; ; i++) {
-          const started = (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []).some((id) => {
-            try {
-              const record = JSON.parse(
-                fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8'),
-              ) as RunRecord;
-              return record.vm === 'victim' && record.steps.length > 0;
-            } catch {
-              return false; // not a run, or not written yet
-            }
-          });
-          if (started) break;
-          if (i > 1200) throw new Error("the matrix's first run never finished its first step");
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await waitForFirstStep(home.paths.dataDir, 'victim');
       } finally {
         await stopProcess(child, 'SIGKILL');
       }

@@ -10,6 +10,7 @@ import type { RunDiff, RunOutcome, RunSummary } from '../../src/shared/run-recor
 import { STEP_OUTPUT_LIMIT_BYTES } from '../../src/shared/run-plan';
 import { connectBackend } from '../support/memory-backend';
 import { runCli, stopProcess, TESSERA_BIN } from '../support/cli-process';
+import { waitForFirstStep } from '../support/run-records';
 import { buildTinyGuest, tinyGuestCreateOptions, tinyVmInput, type TinyGuest } from '../support/tiny-guest';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 
@@ -211,25 +212,7 @@ describe('runs on a simulated ADL-P VF, through the CLI', () => {
       });
       try {
         // Kill it once the first step is in the record.
-        const runsDir = path.join(home.paths.dataDir, 'runs');
-        for (let i = 0; ; i++) {
-          const ids = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
-          const records = ids.flatMap((id) => {
-            try {
-              return [
-                JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as {
-                  vm: string;
-                  steps: unknown[];
-                },
-              ];
-            } catch {
-              return []; // not written yet
-            }
-          });
-          if (records.some((r) => r.vm === 'victim' && r.steps.length > 0)) break;
-          if (i > 1200) throw new Error('the run never finished its first step');
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await waitForFirstStep(home.paths.dataDir, 'victim');
       } finally {
         await stopProcess(child, 'SIGKILL');
       }
