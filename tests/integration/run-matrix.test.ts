@@ -2,7 +2,6 @@
 // simulated ADL-P VF through the CLI (each run's record names its preset's provisioning, the diff
 // of the two cells names that difference, the VM definition and the GPU layout are as before),
 // and two golden images as the boot disk of each run.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +10,8 @@ import { currentShares, presetShares } from '../../src/shared/gpu-shares';
 import type { MatrixRecord } from '../../src/shared/run-matrix';
 import type { RunDiff, RunRecord, RunSummary } from '../../src/shared/run-record';
 import type { VmInfo } from '../../src/shared/vm-spec';
-import { runCli, stopProcess, TESSERA_BIN } from '../support/cli-process';
-import { waitForFirstStep } from '../support/run-records';
+import { runCli } from '../support/cli-process';
+import { killAtFirstStep } from '../support/run-records';
 import { makeGoldenSource } from '../support/golden-source';
 import { connectBackend } from '../support/memory-backend';
 import { buildTinyGuest, tinyGuestCreateOptions, tinyVmInput, type TinyGuest } from '../support/tiny-guest';
@@ -228,14 +227,9 @@ describe('a backend killed mid-matrix', () => {
         'version: 1\nsteps:\n  - {name: first, exec: "echo one"}\n  - {name: slow, exec: "sleep 600", timeoutS: 900}\n',
       );
       const args = [...SIM, 'run', 'matrix', 'victim', '--plan', planFile, '--vary', 'preset=fair,one-big'];
-      const child = spawn(process.execPath, [TESSERA_BIN, ...args], { env: home.env, stdio: 'ignore' });
+      // Killed once the first cell's run has its first step in the record.
+      await killAtFirstStep(args, home.env, home.paths.dataDir, 'victim');
       const runsDir = path.join(home.paths.dataDir, 'runs');
-      try {
-        // Killed once the first cell's run has its first step in the record.
-        await waitForFirstStep(home.paths.dataDir, 'victim');
-      } finally {
-        await stopProcess(child, 'SIGKILL');
-      }
 
       const { matrices } = await cli<{ matrices: MatrixRecord[] }>(['run', 'matrix-list', '--json']);
       const matrix = matrices.find((m) => m.vm === 'victim');

@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDiff, RunOutcome, RunSummary } from '../../src/shared/run-record';
 import { STEP_OUTPUT_LIMIT_BYTES } from '../../src/shared/run-plan';
 import { connectBackend } from '../support/memory-backend';
-import { runCli, stopProcess, TESSERA_BIN } from '../support/cli-process';
-import { waitForFirstStep } from '../support/run-records';
+import { runCli } from '../support/cli-process';
+import { killAtFirstStep } from '../support/run-records';
 import { buildTinyGuest, tinyGuestCreateOptions, tinyVmInput, type TinyGuest } from '../support/tiny-guest';
 import { REPO_ROOT, TINY_GUEST_DIR, killVms, makeTempHome, type TempHome } from '../support/temp-home';
 
@@ -206,16 +206,13 @@ describe('runs on a simulated ADL-P VF, through the CLI', () => {
         planFile,
         'version: 1\nsteps:\n  - {name: first, exec: "echo one"}\n  - {name: slow, exec: "sleep 600", timeoutS: 900}\n  - {name: last, probe: uname}\n',
       );
-      const child = spawn(process.execPath, [TESSERA_BIN, 'run', 'start', 'victim', '--plan', planFile], {
-        env: home.env,
-        stdio: 'ignore',
-      });
-      try {
-        // Kill it once the first step is in the record.
-        await waitForFirstStep(home.paths.dataDir, 'victim');
-      } finally {
-        await stopProcess(child, 'SIGKILL');
-      }
+      // Killed once the first step is in the record.
+      await killAtFirstStep(
+        ['run', 'start', 'victim', '--plan', planFile],
+        home.env,
+        home.paths.dataDir,
+        'victim',
+      );
       const { runs } = await cli<{ runs: RunSummary[] }>(['run', 'list', '--json']);
       const run = runs.find((r) => r.vm === 'victim');
       expect(run).toMatchObject({ status: 'interrupted', passed: 1, skipped: 2 });
